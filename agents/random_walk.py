@@ -1,0 +1,49 @@
+"""The random walker of "Learning to unknot": uniform over legal moves, restarted at each truncation."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+from .base import SolveResult
+
+
+@dataclass
+class RandomWalker:
+    """Plays uniformly random legal actions in the env until it wins or the budget runs out.
+
+    Each walk lasts the env's ``max_episode_steps`` (or ``walk_steps``); walks
+    restart from the instance until ``budget_s`` seconds have passed.
+    """
+
+    name: str = "random"
+    walk_steps: int | None = None
+
+    def solve(self, env: gym.Env, instance: Any, budget_s: float, seed: int) -> SolveResult:
+        if self.walk_steps:
+            env = gym.wrappers.TimeLimit(env.unwrapped, self.walk_steps)
+        rng = np.random.default_rng(seed)
+        start = time.perf_counter()
+        steps = 0
+        first = True
+        while time.perf_counter() - start < budget_s:
+            _, info = env.reset(seed=seed if first else None, options={"instance": instance})
+            first = False
+            done = False
+            while not done:
+                legal = np.flatnonzero(info["action_mask"])
+                action = legal[rng.integers(len(legal))] if len(legal) else 0
+                _, _, terminated, truncated, info = env.step(action)
+                steps += 1
+                if terminated and "certificate" in info:
+                    cert = info["certificate"]
+                    cert["meta"]["agent"] = self.name
+                    return SolveResult(cert, time.perf_counter() - start, steps)
+                done = terminated or truncated
+                if steps % 256 == 0 and time.perf_counter() - start >= budget_s:
+                    break
+        return SolveResult(None, time.perf_counter() - start, steps)

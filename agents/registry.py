@@ -1,0 +1,33 @@
+"""Registered agents by name (``rigorgym list agents``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .base import Agent
+from .greedy import GreedySearch
+from .random_walk import RandomWalker
+
+AGENTS: dict[str, tuple[Callable[[], Agent], str, tuple[str, ...]]] = {
+    "random": (RandomWalker, "uniform random legal moves, restarted walks (the papers' random walker)", ("UnKnot",)),
+    "greedy": (GreedySearch, "best-first search on word length and strands, no insertions", ("UnKnot",)),
+}
+
+
+class UnknownAgent(KeyError):
+    def __str__(self) -> str:
+        return f"unknown agent {self.args[0]!r}; known: {', '.join(AGENTS)}"
+
+
+def make_agent(name: str) -> Agent:
+    """An agent by registered name."""
+    try:
+        factory = AGENTS[name][0]
+    except KeyError:
+        raise UnknownAgent(name) from None
+    return factory()
+
+
+def agent_supports(name: str, env_id: str) -> bool:
+    """Whether a registered agent plays the game of ``env_id``."""
+    return any(env_id.startswith(prefix) for prefix in AGENTS[name][2])

@@ -1,0 +1,226 @@
+"""UnKnot-v0: reduce a braid whose closure is the unknot to the trivial braid."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from rigorgym._version import __version__
+from rigorgym.verifiers.certificate import FORMAT
+
+from . import core
+from .actions import ActionLayout
+from .generator import ScrambleGenerator
+from .render import braid_image, braid_text
+from .reward import RewardFn, UnknotReward
+from .types import BraidInstance
+
+ObservationMode = Literal["flat", "dict"]
+
+
+def observation_space(max_length: int, max_strands: int, mode: ObservationMode) -> spaces.Space[Any]:
+    """The observation space of one env (shared with the vector env)."""
+    g = max_strands - 1
+    if mode == "flat":
+        low = np.full(max_length + 1, -g, np.int32)
+        high = np.full(max_length + 1, g, np.int32)
+        low[0], high[0] = 1, max_strands
+        return spaces.Box(low, high, dtype=np.int32)
+    if mode == "dict":
+        return spaces.Dict(
+            {
+                "strands": spaces.Box(1, max_strands, (1,), np.int32),
+                "length": spaces.Box(0, max_length, (1,), np.int32),
+                "word": spaces.Box(-g, g, (max_length,), np.int32),
+            }
+        )
+    raise ValueError(f"observation must be 'flat' or 'dict', got {mode!r}")
+
+
+def make_certificate(instance: BraidInstance, moves: list[dict[str, Any]], seed: int | None) -> dict[str, Any]:
+    """The §2.4 certificate of a won episode."""
+    meta: dict[str, Any] = {"rigorgym": __version__, "seed": seed}
+    if instance.id is not None:
+        meta["instance_id"] = instance.id
+    return {
+        "format": FORMAT,
+        "env": "UnKnot-v0",
+        "claim": "unknot",
+        "instance": instance.to_instance(),
+        "moves": moves,
+        "meta": meta,
+    }
+
+
+class UnKnotEnv(gym.Env[Any, np.int64]):
+    """Prove that a braid closes to the unknot by Markov moves ("Learning to unknot", 2021).
+
+    ## Description
+    The state is a braid ``(n, w)``. Every action is a move of DESIGN.md §2.1
+    (cancel, commute, braid relation, insert, rotate, stabilize,
+    destabilize), each of which keeps the knot type of the closure. The game
+    is won on the trivial braid on one strand; the legal moves played are then
+    a certificate, checked by ``rigorgym.verifiers.verify``.
+
+    ## Action Space
+    ``Discrete(4 L + 2 (L - 1)(N - 1) + 3)`` with ``L = max_length`` and
+    ``N = max_strands`` (2293 by default); the index layout is documented in
+    ``rigorgym.envs.unknot.actions``. Illegal actions are masked
+    (``action_masks()``, ``info["action_mask"]``); taken anyway, they are a
+    no-op with a penalty.
+
+    ## Observation Space
+    ``"flat"`` (default): ``Box(int32, (L + 1,))``, ``[n, w_0, ..., w_{L-1}]``
+    with the word padded by zeros. ``"dict"``: ``{"strands": (1,), "length":
+    (1,), "word": (L,)}`` for SB3's ``MultiInputPolicy``.
+
+    ## Rewards
+    ``UnknotReward`` by default: -0.05 per step, +0.1 per unit of
+    ``length + strands`` removed, +10 on success, -1 for an illegal action.
+    Any callable with the ``RewardFn`` signature may be injected.
+
+    ## Starting State
+    An instance drawn from the injected ``generator`` with the env's seeded
+    ``np_random`` (default ``ScrambleGenerator(strands=3, length=20)``), or
+    ``options={"instance": ...}`` at reset.
+
+    ## Episode End
+    Terminated on the trivial braid (``info["certificate"]`` is set);
+    truncated by ``max_episode_steps`` (set per registration).
+
+    ## Arguments
+    ``generator``, ``max_length=128``, ``max_strands=8``,
+    ``observation="flat"``, ``reward_fn=None``, ``render_mode`` in
+    ``{"ansi", "rgb_array"}``.
+    """
+
+    metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
+
+    def __init__(
+        self,
+        generator: Any = None,
+        max_length: int = 128,
+        max_strands: int = 8,
+        observation: ObservationMode = "flat",
+        reward_fn: RewardFn | None = None,
+        render_mode: str | None = None,
+    ) -> None:
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']}, got {render_mode!r}")
+        self.generator = generator if generator is not None else ScrambleGenerator()
+        self.layout = ActionLayout(max_length, max_strands)
+        self.observation_mode = observation
+        self.observation_space = observation_space(max_length, max_strands, observation)
+        self.action_space = spaces.Discrete(self.layout.n_actions)
+        self.reward_fn: RewardFn = reward_fn if reward_fn is not None else UnknotReward()
+        self.render_mode = render_mode
+        self._row = np.zeros(max_length + 1, np.int32)
+        self._row[0] = 1
+        self._length = 0
+        self._mask = np.zeros(self.layout.n_actions, bool)
+        self._actions: list[int] = []
+        self._instance: BraidInstance | None = None
+        self._seed: int | None = None
+
+    # -- Gymnasium API -------------------------------------------------------------
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
+        super().reset(seed=seed)
+        if seed is not None:
+            self._seed = seed
+        given = (options or {}).get("instance")
+        if given is None:
+            instance = self.generator(self.np_random)
+        elif isinstance(given, BraidInstance):
+            instance = given
+        else:
+            instance = BraidInstance.from_instance(given)
+        self.load(instance)
+        return self._observation(), self._info()
+
+    def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
+        if self._instance is None:
+            raise gym.error.ResetNeeded("call reset() before step()")
+        try:
+            a = int(action)
+        except (TypeError, ValueError):
+            a = -1  # not an action index: an illegal no-op
+        prev_length, prev_strands = self._length, int(self._row[0])
+        kind, pos, gen = self.layout.tables
+        self._mask = np.empty(self.layout.n_actions, bool)
+        self._length, legal = core.step_one(
+            self._row, self._length, a, kind, pos, gen, self.layout.max_length, self.layout.max_strands, self._mask
+        )
+        if legal:
+            self._actions.append(a)
+        strands = int(self._row[0])
+        solved = strands == 1 and self._length == 0
+        reward = float(self.reward_fn(prev_length, prev_strands, self._length, strands, int(legal), int(solved)))
+        info = self._info()
+        info["illegal_action"] = not legal
+        if solved:
+            info["certificate"] = self.certificate()
+        return self._observation(), reward, solved, False, info
+
+    def render(self) -> str | np.ndarray | None:
+        if self.render_mode == "ansi":
+            return braid_text(*self.braid)
+        if self.render_mode == "rgb_array":
+            return braid_image(*self.braid)
+        return None
+
+    # -- rigorgym API ----------------------------------------------------------------
+
+    def load(self, instance: BraidInstance) -> None:
+        """Start an episode on ``instance`` (raises ValueError if it does not fit the env)."""
+        if instance.strands > self.layout.max_strands or len(instance.word) > self.layout.max_length:
+            raise ValueError(
+                f"instance with {instance.strands} strands and length {len(instance.word)} does not fit "
+                f"max_strands={self.layout.max_strands}, max_length={self.layout.max_length}"
+            )
+        self._instance = instance
+        self._row[:] = 0
+        self._row[0] = instance.strands
+        self._row[1 : 1 + len(instance.word)] = instance.word
+        self._length = len(instance.word)
+        self._actions = []
+        self._mask = np.empty(self.layout.n_actions, bool)
+        core.fill_mask(self._row, self._length, self.layout.max_length, self.layout.max_strands, self._mask)
+
+    def action_masks(self) -> np.ndarray:
+        """Boolean mask of the legal actions (sb3-contrib's MaskablePPO calls this)."""
+        return self._mask
+
+    @property
+    def braid(self) -> tuple[int, tuple[int, ...]]:
+        """The current ``(strands, word)``."""
+        return int(self._row[0]), tuple(int(x) for x in self._row[1 : 1 + self._length])
+
+    @property
+    def instance(self) -> BraidInstance | None:
+        return self._instance
+
+    @property
+    def moves(self) -> list[dict[str, Any]]:
+        """The kernel moves of the legal actions played this episode."""
+        return [self.layout.to_move(a) for a in self._actions]
+
+    def certificate(self) -> dict[str, Any]:
+        """The certificate of the current episode (valid once the episode is won)."""
+        assert self._instance is not None
+        return make_certificate(self._instance, self.moves, self._seed)
+
+    def _observation(self) -> Any:
+        if self.observation_mode == "flat":
+            return self._row.copy()
+        return {
+            "strands": self._row[:1].copy(),
+            "length": np.array([self._length], np.int32),
+            "word": self._row[1:].copy(),
+        }
+
+    def _info(self) -> dict[str, Any]:
+        return {"action_mask": self._mask, "length": self._length, "strands": int(self._row[0])}

@@ -1,0 +1,258 @@
+"""Instance generators for UnKnot-v0, injected into the env (Jumanji style).
+
+A generator is any callable ``gen(rng: numpy.random.Generator) -> BraidInstance``;
+the env calls it on every reset with its own seeded ``np_random``.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+
+from . import core
+from .actions import INSERT, OP_NAMES, ROTATE, STABILIZE
+from .types import BraidInstance
+
+
+def _core_move_to_kernel(kind: int, pos: int, gen: int) -> dict[str, Any]:
+    if kind == INSERT:
+        return {"op": "insert", "i": pos, "g": gen}
+    if kind == STABILIZE:
+        return {"op": "stabilize", "sign": gen}
+    if kind == ROTATE:
+        return {"op": "rotate", "k": pos}
+    return {"op": OP_NAMES[kind], "i": pos}
+
+
+def invert_moves(start_length: int, moves: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Kernel moves that undo ``moves`` (stabilize/insert/commute/braid/rotate), in reverse order.
+
+    ``start_length`` is the word length before the first move; it is needed to
+    invert rotations. The result, applied to the grown braid, returns the start.
+    """
+    lengths = [start_length]
+    for m in moves:
+        grow = {"insert": 2, "stabilize": 1}.get(m["op"], 0)
+        lengths.append(lengths[-1] + grow)
+    inverse: list[dict[str, Any]] = []
+    for m, length in zip(reversed(moves), reversed(lengths[1:])):
+        op = m["op"]
+        if op == "stabilize":
+            inverse.append({"op": "destabilize"})
+        elif op == "insert":
+            inverse.append({"op": "cancel", "i": m["i"]})
+        elif op in ("commute", "braid"):
+            inverse.append({"op": op, "i": m["i"]})
+        elif op == "rotate":
+            inverse.append({"op": "rotate", "k": (length - m["k"]) % length})
+        else:
+            raise ValueError(f"cannot invert op {op!r}")
+    return inverse
+
+
+def _grow(
+    rng: np.random.Generator, strands: int, word: Sequence[int], target_strands: int, length: int, mix: int
+) -> tuple[BraidInstance, np.ndarray]:
+    cur = len(word)
+    if target_strands < strands or length < cur + (target_strands - strands):
+        raise ValueError("cannot shrink a braid by growing it")
+    if (length - cur - (target_strands - strands)) % 2:
+        raise ValueError(
+            f"length {length} has the wrong parity: each stabilization adds one letter, each insertion two"
+        )
+    events = (target_strands - strands) + (length - cur - (target_strands - strands)) // 2
+    row = np.zeros(length + 1, np.int32)
+    row[0] = strands
+    row[1 : 1 + cur] = word
+    uniforms = rng.random(events * (4 + mix))
+    moves = np.zeros((events * (1 + mix), 3), np.int32)
+    count = core.grow(uniforms, target_strands, length, mix, row, cur, moves)
+    return BraidInstance(int(row[0]), tuple(row[1 : 1 + length].tolist())), moves[:count]
+
+
+def grow_braid(
+    rng: np.random.Generator, strands: int, word: Sequence[int], target_strands: int, length: int, mix: int
+) -> tuple[BraidInstance, list[dict[str, Any]]]:
+    """Grow ``(strands, word)`` by random kernel moves to ``target_strands`` and ``length``.
+
+    Returns the grown instance and the kernel moves applied (see ``ScrambleGenerator``).
+    """
+    instance, moves = _grow(rng, strands, word, target_strands, length, mix)
+    return instance, [_core_move_to_kernel(*m) for m in moves.tolist()]
+
+
+@dataclass(frozen=True)
+class ScrambleGenerator:
+    """Random unknots: the trivial braid grown by random inverse Markov moves.
+
+    Distribution: start from the empty braid on one strand. Make
+    ``strands - 1`` stabilizations and ``(length - strands + 1) / 2``
+    insertions in a uniformly random order (the first is always a
+    stabilization); a stabilization takes a uniform sign, an insertion a
+    uniform position ``0..L`` and a uniform generator ``±1..±(n-1)``. After
+    each of them, ``mix`` moves drawn uniformly from the legal commutations,
+    braid relations and non-trivial rotations of the current word. Every
+    step is a kernel move with a kernel inverse, so the closure is the unknot.
+    """
+
+    strands: int = 3
+    length: int = 20
+    mix: int = 2
+
+    def __post_init__(self) -> None:
+        if self.strands < 2:
+            raise ValueError("ScrambleGenerator needs strands >= 2")
+        if self.length < self.strands - 1 or (self.length - self.strands + 1) % 2:
+            raise ValueError(
+                f"length must be >= strands - 1 and of the same parity (strands={self.strands}, length={self.length})"
+            )
+
+    def scramble(self, rng: np.random.Generator) -> tuple[BraidInstance, list[dict[str, Any]]]:
+        """An instance and the moves that built it from the trivial braid."""
+        return grow_braid(rng, 1, (), self.strands, self.length, self.mix)
+
+    def __call__(self, rng: np.random.Generator) -> BraidInstance:
+        return _grow(rng, 1, (), self.strands, self.length, self.mix)[0]
+
+
+def closure_is_knot(strands: int, word: Sequence[int]) -> bool:
+    """Whether the braid's permutation is a single cycle (so its closure has one component)."""
+    perm = list(range(strands))
+    for x in word:
+        a = abs(x) - 1
+        perm[a], perm[a + 1] = perm[a + 1], perm[a]
+    i, steps = perm[0], 1
+    while i != 0:
+        i, steps = perm[i], steps + 1
+    return steps == strands
+
+
+def simplifies_to_unknot(strands: int, word: Sequence[int], seed: int) -> bool:
+    """SnapPy's ``simplify('global')`` reaches zero crossings: a proof by Reidemeister moves.
+
+    The caller checks first that the closure is a knot (:func:`closure_is_knot`).
+    """
+    import snappy
+
+    state = random.getstate()
+    random.seed(seed)  # spherogram's simplification draws from Python's random
+    try:
+        link = snappy.Link(braid_closure=list(word))
+        link.simplify("global")
+        # A crossingless closure of a one-cycle braid is one unknotted circle
+        # (spherogram then moves it to ``unlinked_unknot_components``).
+        return len(link.crossings) == 0
+    finally:
+        random.setstate(state)
+
+
+@dataclass(frozen=True)
+class RandomWordGenerator:
+    """Uniform random braid words whose closure SnapPy proves to be the unknot.
+
+    Draws words uniformly from ``±1..±(strands-1)``; keeps those whose
+    permutation is one cycle (a knot, so ``length`` must have the parity of
+    ``strands - 1``) and which ``simplify('global')`` reduces to 0 crossings.
+    Rejection sampling: slow for long words, which is why the word suites ship
+    as data (``rigorgym.envs.suites``).
+    """
+
+    strands: int = 3
+    length: int = 20
+    max_tries: int = 1_000_000
+
+    def __post_init__(self) -> None:
+        if self.strands < 2 or (self.length - self.strands + 1) % 2 or self.length < self.strands - 1:
+            raise ValueError("RandomWordGenerator needs strands >= 2 and length of the parity of strands - 1")
+
+    def __call__(self, rng: np.random.Generator) -> BraidInstance:
+        gens = np.arange(1, self.strands)
+        for _ in range(self.max_tries):
+            word = (rng.choice(gens, self.length) * rng.choice((-1, 1), self.length)).tolist()
+            if closure_is_knot(self.strands, word) and simplifies_to_unknot(
+                self.strands, word, int(rng.integers(2**31))
+            ):
+                return BraidInstance(self.strands, tuple(word))
+        raise RuntimeError(f"no unknot found in {self.max_tries} random words")
+
+
+@dataclass(frozen=True)
+class InstanceListGenerator:
+    """Instances from a list (a suite, a user's file): uniformly at random, or in order."""
+
+    instances: tuple[BraidInstance, ...]
+    shuffle: bool = True
+    _cursor: list[int] = field(default_factory=lambda: [0], compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.instances:
+            raise ValueError("no instances given")
+
+    def __call__(self, rng: np.random.Generator) -> BraidInstance:
+        if self.shuffle:
+            return self.instances[int(rng.integers(len(self.instances)))]
+        i = self._cursor[0]
+        self._cursor[0] = (i + 1) % len(self.instances)
+        return self.instances[i]
+
+
+@dataclass(frozen=True)
+class SuiteGenerator:
+    """Instances of a frozen benchmark suite (``rigorgym list suites``), loaded on first use."""
+
+    suite: str
+    shuffle: bool = True
+    _loaded: list[InstanceListGenerator] = field(default_factory=list, compare=False, repr=False)
+
+    def __call__(self, rng: np.random.Generator) -> BraidInstance:
+        if not self._loaded:
+            from rigorgym.envs.suites import load_suite
+
+            suite = load_suite(self.suite)
+            if suite.env != "UnKnot-v0":
+                raise ValueError(f"suite {self.suite} is not an UnKnot-v0 suite")
+            instances = tuple(BraidInstance.from_instance(x) for x in suite.instances)
+            self._loaded.append(InstanceListGenerator(instances, self.shuffle))
+        return self._loaded[0](rng)
+
+
+def knot_instance(name: str | None = None, pd: Any = None) -> BraidInstance:
+    """A braid for a knot given by name (``"4_1"``, ``"K8a1"``) or PD code, via SnapPy's ``braid_word()``.
+
+    A nontrivial knot is a legal instance that simply cannot be won.
+    """
+    import snappy
+
+    if (name is None) == (pd is None):
+        raise ValueError("give exactly one of a knot name or a PD code")
+    try:
+        link = snappy.Link(name if name is not None else pd)
+    except Exception as exc:  # SnapPy raises many types for bad names and codes
+        raise ValueError(f"SnapPy cannot read the knot {name or pd!r}: {exc}") from exc
+    if len(link.link_components) != 1:
+        raise ValueError(f"{name or 'the PD code'} has {len(link.link_components)} components, not one")
+    word = [int(x) for x in link.braid_word()]
+    strands = max((abs(x) for x in word), default=0) + 1
+    return BraidInstance(strands, tuple(word), name)
+
+
+def knot_generator(name: str | None = None, pd: Any = None) -> InstanceListGenerator:
+    """A generator that always returns the braid of one knot."""
+    return InstanceListGenerator((knot_instance(name, pd),), shuffle=False)
+
+
+__all__ = [
+    "InstanceListGenerator",
+    "RandomWordGenerator",
+    "ScrambleGenerator",
+    "closure_is_knot",
+    "grow_braid",
+    "invert_moves",
+    "knot_generator",
+    "knot_instance",
+    "simplifies_to_unknot",
+    "SuiteGenerator",
+]

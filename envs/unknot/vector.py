@@ -1,0 +1,186 @@
+"""A batched UnKnot-v0: B braids stepped at once by one numba loop.
+
+Semantics are those of ``gymnasium.vector.SyncVectorEnv`` over ``UnKnotEnv``
+with a ``TimeLimit``: same spaces, same seeding (env ``i`` is seeded with
+``seed + i``), same rewards and masks, and next-step auto-reset. Tests
+check this trajectory for trajectory.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+from gymnasium.utils import seeding
+from gymnasium.vector import AutoresetMode, VectorEnv
+from gymnasium.vector.utils import batch_space
+
+from . import core
+from .actions import ActionLayout
+from .env import ObservationMode, make_certificate, observation_space
+from .generator import ScrambleGenerator
+from .render import braid_text
+from .reward import RewardFn, UnknotReward
+from .types import BraidInstance
+
+
+class UnKnotVectorEnv(VectorEnv):
+    """``num_envs`` copies of UnKnot-v0 in shared arrays (the ``vector_entry_point`` of every UnKnot id).
+
+    ``info["action_mask"]`` is a fresh ``(num_envs, n_actions)`` array each
+    step; ``info["certificate"]`` holds the certificates of the envs won at
+    this step (an object array, with the ``"_certificate"`` mask).
+    """
+
+    metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": ["ansi"]}
+
+    def __init__(
+        self,
+        num_envs: int = 1,
+        generator: Any = None,
+        max_length: int = 128,
+        max_strands: int = 8,
+        observation: ObservationMode = "flat",
+        reward_fn: RewardFn | None = None,
+        max_episode_steps: int | None = None,
+        render_mode: str | None = None,
+    ) -> None:
+        if num_envs < 1:
+            raise ValueError(f"num_envs must be >= 1, got {num_envs}")
+        self.num_envs = num_envs
+        self.generator = generator if generator is not None else ScrambleGenerator()
+        self.layout = ActionLayout(max_length, max_strands)
+        self.observation_mode = observation
+        self.single_observation_space = observation_space(max_length, max_strands, observation)
+        self.single_action_space = spaces.Discrete(self.layout.n_actions)
+        self.observation_space = batch_space(self.single_observation_space, num_envs)
+        self.action_space = spaces.MultiDiscrete(np.full(num_envs, self.layout.n_actions))
+        self.reward_fn: RewardFn = reward_fn if reward_fn is not None else UnknotReward()
+        self.max_episode_steps = max_episode_steps
+        self.render_mode = render_mode
+        self._rows = np.zeros((num_envs, max_length + 1), np.int32)
+        self._lengths = np.zeros(num_envs, np.int64)
+        self._steps = np.zeros(num_envs, np.int64)
+        self._masks = np.zeros((num_envs, self.layout.n_actions), bool)
+        self._needs_reset = np.zeros(num_envs, bool)
+        self._history = np.zeros((num_envs, 64), np.int32)
+        self._instances: list[BraidInstance | None] = [None] * num_envs
+        self._seeds: list[int | None] = [None] * num_envs
+        self._rngs = [seeding.np_random()[0] for _ in range(num_envs)]
+
+    def reset(
+        self, *, seed: int | list[int | None] | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[Any, dict[str, Any]]:
+        if seed is None:
+            seeds: list[int | None] = [None] * self.num_envs
+        elif isinstance(seed, int):
+            seeds = [seed + i for i in range(self.num_envs)]
+        else:
+            seeds = list(seed)
+            if len(seeds) != self.num_envs:
+                raise ValueError(f"got {len(seeds)} seeds for {self.num_envs} envs")
+        for i, s in enumerate(seeds):
+            if s is not None:
+                self._rngs[i], _ = seeding.np_random(s)
+                self._seeds[i] = s
+            self._reset_one(i)
+        self._needs_reset[:] = False
+        for i in range(self.num_envs):
+            self._fill_mask(i)
+        return self._observation(), {"action_mask": self._masks.copy()}
+
+    def step(self, actions: Any) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
+        actions = np.asarray(actions).astype(np.int64, copy=False).reshape(self.num_envs)
+        skip = self._needs_reset.copy()
+        for i in np.flatnonzero(skip):
+            self._reset_one(int(i))
+        prev_lengths = self._lengths.copy()
+        prev_strands = self._rows[:, 0].copy()
+        legal = np.zeros(self.num_envs, bool)
+        masks = np.empty_like(self._masks)
+        kind, pos, gen = self.layout.tables
+        core.step_batch(
+            self._rows, self._lengths, actions, skip, kind, pos, gen,
+            self.layout.max_length, self.layout.max_strands, legal, masks,
+        )  # fmt: skip
+        self._masks = masks
+        strands = self._rows[:, 0]
+        solved = (strands == 1) & (self._lengths == 0) & ~skip
+        rewards = np.asarray(
+            self.reward_fn(prev_lengths, prev_strands, self._lengths, strands, legal.astype(np.int64), solved.astype(np.int64)),
+            dtype=np.float64,
+        )
+        rewards[skip] = 0.0
+        stepped = ~skip
+        self._record(stepped, np.where(legal, actions, -1))
+        self._steps[stepped] += 1
+        terminated = solved
+        truncated = np.zeros(self.num_envs, bool)
+        if self.max_episode_steps is not None:
+            truncated = stepped & (self._steps >= self.max_episode_steps)
+        self._needs_reset = terminated | truncated
+        info: dict[str, Any] = {"action_mask": masks, "illegal_action": stepped & ~legal}
+        if solved.any():
+            certificates = np.full(self.num_envs, None, dtype=object)
+            for i in np.flatnonzero(solved):
+                certificates[i] = self.certificate(int(i))
+            info["certificate"], info["_certificate"] = certificates, solved.copy()
+        return self._observation(), rewards, terminated, truncated, info
+
+    def action_masks(self) -> np.ndarray:
+        """The ``(num_envs, n_actions)`` mask of legal actions."""
+        return self._masks
+
+    def render(self) -> tuple[str, ...] | None:
+        if self.render_mode == "ansi":
+            return tuple(braid_text(*self.braid(i)) for i in range(self.num_envs))
+        return None
+
+    def braid(self, i: int) -> tuple[int, tuple[int, ...]]:
+        """The current ``(strands, word)`` of env ``i``."""
+        return int(self._rows[i, 0]), tuple(int(x) for x in self._rows[i, 1 : 1 + self._lengths[i]])
+
+    def moves(self, i: int) -> list[dict[str, Any]]:
+        """The kernel moves played so far in env ``i``'s episode."""
+        played = self._history[i, : self._steps[i]]
+        return [self.layout.to_move(int(a)) for a in played if a >= 0]
+
+    def certificate(self, i: int) -> dict[str, Any]:
+        instance = self._instances[i]
+        assert instance is not None
+        return make_certificate(instance, self.moves(i), self._seeds[i])
+
+    # -- internals ---------------------------------------------------------------------
+
+    def _reset_one(self, i: int) -> None:
+        instance = self.generator(self._rngs[i])
+        if instance.strands > self.layout.max_strands or len(instance.word) > self.layout.max_length:
+            raise ValueError(f"instance {instance} does not fit max_strands/max_length")
+        self._instances[i] = instance
+        row = self._rows[i]
+        row[:] = 0
+        row[0] = instance.strands
+        row[1 : 1 + len(instance.word)] = instance.word
+        self._lengths[i] = len(instance.word)
+        self._steps[i] = 0
+
+    def _fill_mask(self, i: int) -> None:
+        core.fill_mask(self._rows[i], int(self._lengths[i]), self.layout.max_length, self.layout.max_strands, self._masks[i])
+
+    def _record(self, stepped: np.ndarray, actions: np.ndarray) -> None:
+        if self._steps.max(initial=0) >= self._history.shape[1]:
+            grown = np.zeros((self.num_envs, 2 * self._history.shape[1]), np.int32)
+            grown[:, : self._history.shape[1]] = self._history
+            self._history = grown
+        idx = np.flatnonzero(stepped)
+        self._history[idx, self._steps[idx]] = actions[idx]
+
+    def _observation(self) -> Any:
+        if self.observation_mode == "flat":
+            return self._rows.copy()
+        return {
+            "strands": self._rows[:, :1].copy(),
+            "length": self._lengths[:, None].astype(np.int32),
+            "word": self._rows[:, 1:].copy(),
+        }

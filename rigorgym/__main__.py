@@ -1,0 +1,3 @@
+from rigorgym.cli import main
+
+raise SystemExit(main())

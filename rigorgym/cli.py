@@ -1,0 +1,304 @@
+"""The ``rigorgym`` command (DESIGN.md §7).
+
+Exit codes: 0 success, 1 a check failed (an invalid certificate), 2 bad
+input (one line on stderr, never a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class BadInput(Exception):
+    """A user mistake: reported in one line, exit 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports errors in one line and exits 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _fail(message: str) -> NoReturn:
+    print(f"rigorgym: error: {message}", file=sys.stderr)
+    raise SystemExit(EXIT_BAD_INPUT)
+
+
+# -- list -----------------------------------------------------------------------------
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    import gymnasium as gym
+
+    from rigorgym.agents.registry import AGENTS
+    from rigorgym.envs.suites import list_suites, suite_info
+
+    what = args.what
+    if what in (None, "envs"):
+        print("envs:")
+        for env_id, spec in sorted(gym.registry.items()):
+            if spec.entry_point and str(spec.entry_point).startswith("rigorgym."):
+                print(f"  {env_id:<24} max_episode_steps={spec.max_episode_steps}")
+    if what in (None, "agents"):
+        print("agents:")
+        for name, (_, description, games) in AGENTS.items():
+            print(f"  {name:<10} {description} [{', '.join(games)}]")
+    if what in (None, "suites"):
+        print("suites:")
+        for name in list_suites():
+            info = suite_info(name)
+            print(f"  {name:<22} {info['env']:<10} {info['size']:>4} instances  {info['hash'][:19]}")
+    return EXIT_OK
+
+
+# -- verify ---------------------------------------------------------------------------
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from rigorgym.verifiers import UnreadableInput, read_certificates, verify
+
+    status = EXIT_OK
+    total = valid = 0
+    for path in args.files:
+        try:
+            entries = read_certificates(path, args.max_bytes)
+        except UnreadableInput as exc:
+            print(f"rigorgym: error: {exc}", file=sys.stderr)
+            status = EXIT_BAD_INPUT
+            continue
+        for entry in entries:
+            verdict = verify(entry.certificate)
+            total += 1
+            valid += verdict.valid
+            if verdict.malformed:
+                status = EXIT_BAD_INPUT
+            elif not verdict.valid and status == EXIT_OK:
+                status = EXIT_FAILED
+            if args.json:
+                print(json.dumps({"where": entry.where, **verdict.to_json()}))
+            else:
+                mark = "VALID  " if verdict.valid else "INVALID"
+                print(f"{mark} {entry.where}: {verdict.reason} ({verdict.moves_checked} moves checked)")
+    if not args.json:
+        print(f"{valid}/{total} certificates valid", file=sys.stderr)
+    return status
+
+
+# -- solve ----------------------------------------------------------------------------
+
+
+def _read_instance_file(path: str) -> list[dict[str, Any]]:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInput(f"cannot read {path}: {exc}") from None
+    out = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except ValueError as exc:
+            raise BadInput(f"{path}:{n}: not valid JSON ({exc})") from None
+        if not isinstance(item, dict):
+            raise BadInput(f"{path}:{n}: each line must be one instance object")
+        out.append(item)
+    if not out:
+        raise BadInput(f"{path}: no instances")
+    return out
+
+
+def _instances(args: argparse.Namespace) -> list[Any]:
+    from rigorgym.envs.suites import UnknownSuite, load_suite
+    from rigorgym.envs.unknot.generator import knot_instance
+    from rigorgym.envs.unknot.types import BraidInstance
+
+    try:
+        if args.suite:
+            suite = load_suite(args.suite)
+            if not args.env.startswith(suite.env.split("-")[0]):
+                raise BadInput(f"suite {args.suite} is for {suite.env}, not {args.env}")
+            raw = list(suite.instances)
+        elif args.instances:
+            raw = _read_instance_file(args.instances)
+        elif args.knot:
+            return [knot_instance(name=args.knot)]
+        else:
+            try:
+                pd = json.loads(args.pd)
+            except ValueError:
+                raise BadInput("--pd must be a JSON list of 4-tuples, e.g. [[1,5,2,4],[3,1,4,6],[5,3,6,2]]") from None
+            return [knot_instance(pd=pd)]
+        return [BraidInstance.from_instance(x) for x in raw[: args.limit]]
+    except UnknownSuite as exc:
+        raise BadInput(str(exc)) from None
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
+
+
+def _make_env(env_id: str, instances: Sequence[Any]) -> Any:
+    import gymnasium as gym
+
+    if env_id not in gym.registry:
+        raise BadInput(f"unknown env {env_id!r} (see `rigorgym list envs`)")
+    spec = gym.spec(env_id)
+    kwargs = dict(spec.kwargs)
+    length = max([kwargs.get("max_length", 128)] + [len(x.word) + 32 for x in instances])
+    strands = max([kwargs.get("max_strands", 8)] + [x.strands + 1 for x in instances])
+    return gym.make(env_id, max_length=length, max_strands=strands)
+
+
+def cmd_solve(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from rigorgym.agents.registry import UnknownAgent, agent_supports, make_agent
+    from rigorgym.verifiers import verify
+
+    try:
+        agent = make_agent(args.agent)
+    except UnknownAgent as exc:
+        raise BadInput(str(exc)) from None
+    if not agent_supports(args.agent, args.env):
+        raise BadInput(f"agent {args.agent} does not play {args.env}")
+    if args.budget_s <= 0:
+        raise BadInput("--budget-s must be positive")
+    instances = _instances(args)
+    env = _make_env(args.env, instances)
+    out = Path(args.out)
+    if out.parent and not out.parent.exists():
+        raise BadInput(f"output folder {out.parent} does not exist")
+    tmp = out.with_name(out.name + ".partial")
+    solved, moves, seconds = 0, [], []
+    interrupted = False
+    with tmp.open("w", encoding="utf-8") as handle:
+        bar = tqdm(instances, desc=f"{args.agent} on {args.env}", unit="inst", file=sys.stderr, disable=None)
+        try:
+            for k, inst in enumerate(bar):
+                result = agent.solve(env, inst, args.budget_s, args.seed + k)
+                seconds.append(result.seconds)
+                cert = result.certificate
+                if cert is None:
+                    continue
+                cert["meta"].update({"agent": args.agent, "seed": args.seed + k})
+                if not verify(cert).valid:  # never write an unverified claim
+                    print(f"rigorgym: warning: {args.agent} produced an invalid certificate; dropped", file=sys.stderr)
+                    continue
+                handle.write(json.dumps(cert) + "\n")
+                handle.flush()
+                solved += 1
+                moves.append(len(cert["moves"]))
+                bar.set_postfix(solved=solved)
+        except KeyboardInterrupt:
+            interrupted = True
+    os.replace(tmp, out)
+    median = statistics.median(moves) if moves else float("nan")
+    print(
+        f"solved {solved}/{len(instances)}  median moves {median:g}  "
+        f"mean time {statistics.fmean(seconds) if seconds else 0:.3f}s  -> {out}"
+    )
+    return 130 if interrupted else EXIT_OK
+
+
+# -- bench ----------------------------------------------------------------------------
+
+
+def _bench_dir() -> Path:
+    here = Path(__file__).resolve().parents[1] / "benchmarks"
+    override = os.environ.get("RIGORGYM_BENCHMARKS")
+    return Path(override) if override else here
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    folder = _bench_dir()
+    if not folder.is_dir():
+        raise BadInput(f"no benchmarks folder at {folder} (run from a source checkout or set RIGORGYM_BENCHMARKS)")
+    available = sorted(p.stem for p in folder.glob("*.py") if not p.name.startswith("_"))
+    if not args.name:
+        print("\n".join(available))
+        return EXIT_OK
+    if args.name not in available:
+        raise BadInput(f"unknown benchmark {args.name!r}; known: {', '.join(available)}")
+    return subprocess.call([sys.executable, str(folder / f"{args.name}.py"), *args.rest])
+
+
+# -- parser ---------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from rigorgym import __version__
+
+    parser = _Parser(
+        prog="rigorgym",
+        description="Games whose won episodes are proofs in low-dimensional topology.",
+        epilog="example: rigorgym solve UnKnot-v0 --suite unknot-random-L20 --agent greedy --out certs.jsonl",
+    )
+    parser.add_argument("--version", action="version", version=f"rigorgym {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("list", help="what is registered", epilog="example: rigorgym list suites")
+    p.add_argument("what", nargs="?", choices=["envs", "agents", "suites"])
+    p.set_defaults(run=cmd_list)
+
+    p = sub.add_parser(
+        "verify",
+        help="check certificates with the kernel",
+        epilog="example: rigorgym verify certs.jsonl --json   (exit 0 all valid, 1 any invalid, 2 malformed input)",
+    )
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--json", action="store_true", help="one JSON verdict per line")
+    p.add_argument("--max-bytes", type=int, default=64 * 1024 * 1024, help="refuse larger files (default 64 MiB)")
+    p.set_defaults(run=cmd_verify)
+
+    p = sub.add_parser(
+        "solve",
+        help="run an agent on instances and write verified certificates",
+        epilog="example: rigorgym solve UnKnot-v0 --knot 4_1 --agent greedy --budget-s 2 --out certs.jsonl",
+    )
+    p.add_argument("env", metavar="ENV")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--suite", help="a shipped suite (rigorgym list suites)")
+    source.add_argument("--instances", metavar="FILE", help="JSON lines, one instance object each")
+    source.add_argument("--knot", metavar="NAME", help="a knot name SnapPy knows, e.g. 4_1")
+    source.add_argument("--pd", metavar="PD", help="a PD code as JSON")
+    p.add_argument("--agent", required=True, help="a registered agent (rigorgym list agents)")
+    p.add_argument("--budget-s", type=float, default=5.0, help="wall-clock seconds per instance (default 5)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--limit", type=int, default=None, help="only the first N instances")
+    p.add_argument("--out", required=True, metavar="CERTS.jsonl")
+    p.set_defaults(run=cmd_solve)
+
+    p = sub.add_parser(
+        "bench",
+        help="run a benchmark of benchmarks/ (JSON lines on stdout)",
+        epilog="example: rigorgym bench unknot_throughput --quick",
+    )
+    p.add_argument("name", nargs="?", help="benchmark name; omit to list them")
+    p.add_argument("rest", nargs=argparse.REMAINDER, help="arguments passed to the benchmark")
+    p.set_defaults(run=cmd_bench)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except BadInput as exc:
+        _fail(str(exc))
+    except BrokenPipeError:  # e.g. `rigorgym verify ... | head`
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,66 @@
+"""Registration of every rigorgym environment with Gymnasium.
+
+Difficulty tiers are extra ids over the same env class with other kwargs;
+each is commented with its instance distribution.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+
+UNKNOT_ENTRY = "rigorgym.envs.unknot.env:UnKnotEnv"
+UNKNOT_VECTOR_ENTRY = "rigorgym.envs.unknot.vector:UnKnotVectorEnv"
+
+
+def _suite_size(suite: str) -> dict[str, int]:
+    """``max_length``/``max_strands`` that fit every instance of a suite, rounded up."""
+    from rigorgym.envs.suites import list_suites, suite_info
+
+    if suite not in list_suites():
+        return {}
+    info = suite_info(suite)
+    length = max(128, -(-info["max_length"] // 64) * 64)
+    return {"max_length": length, "max_strands": max(8, info["max_strands"])}
+
+
+def _unknot_tiers() -> dict[str, tuple[dict[str, Any], int]]:
+    from rigorgym.envs.unknot.generator import ScrambleGenerator, SuiteGenerator
+
+    return {
+        # ScrambleGenerator(strands=3, length=20): the default curriculum step.
+        "UnKnot-v0": ({"generator": ScrambleGenerator(3, 20)}, 200),
+        # Short scrambles: ScrambleGenerator(strands=3, length=10).
+        "UnKnot-Easy-v0": ({"generator": ScrambleGenerator(3, 10)}, 100),
+        # ScrambleGenerator(strands=5, length=40).
+        "UnKnot-Medium-v0": ({"generator": ScrambleGenerator(5, 40)}, 400),
+        # ScrambleGenerator(strands=7, length=100).
+        "UnKnot-Hard-v0": ({"generator": ScrambleGenerator(7, 100)}, 1000),
+        # Uniform random words on 5 strands of length 40 that SnapPy unknots (suite unknot-words-n5-L40).
+        "UnKnot-Words-v0": ({"generator": SuiteGenerator("unknot-words-n5-L40")}, 500),
+        # The 385 hard unknot diagrams as braids (suite unknot-hard), sized to fit them.
+        "UnKnot-HardUnknots-v0": ({"generator": SuiteGenerator("unknot-hard"), **_suite_size("unknot-hard")}, 2000),
+    }
+
+
+def _shipped(kwargs: dict[str, Any]) -> bool:
+    from rigorgym.envs.suites import list_suites
+    from rigorgym.envs.unknot.generator import SuiteGenerator
+
+    gen = kwargs.get("generator")
+    return not isinstance(gen, SuiteGenerator) or gen.suite in list_suites()
+
+
+def register_all() -> None:
+    """Register every env id; safe to call twice. Suite tiers need their suite shipped."""
+    for env_id, (kwargs, steps) in _unknot_tiers().items():
+        if env_id in gym.registry or not _shipped(kwargs):
+            continue
+        gym.register(
+            id=env_id,
+            entry_point=UNKNOT_ENTRY,
+            vector_entry_point=UNKNOT_VECTOR_ENTRY,
+            max_episode_steps=steps,
+            kwargs=kwargs,
+        )

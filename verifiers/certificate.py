@@ -1,0 +1,119 @@
+"""Certificates (DESIGN.md §2.4): structure checks, replay through the kernel, verdicts.
+
+:func:`verify` never raises on data: whatever it is given, it returns a
+:class:`Verdict`. ``malformed`` marks input that is not a certificate at all
+(wrong envelope, wrong types, an instance that breaks the rules), as opposed
+to a well-formed certificate whose moves or claim fail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from . import braid
+
+FORMAT = "rigorgym-certificate/1"
+CLAIMS = ("unknot", "ribbon", "not_slice", "homeomorphic", "distinct")
+TOP_LEVEL = {"format", "env", "claim", "instance", "moves", "meta"}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits that keep a hostile certificate from hanging the verifier."""
+
+    max_moves: int = 1_000_000
+    max_word_length: int = 10_000
+    max_strands: int = 1_000
+
+
+DEFAULT_LIMITS = Limits()
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The kernel's answer: ``moves_checked`` counts the legal moves before the first illegal one."""
+
+    valid: bool
+    reason: str
+    moves_checked: int
+    malformed: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {"valid": self.valid, "reason": self.reason, "moves_checked": self.moves_checked,
+                "malformed": self.malformed}
+
+
+class Malformed(ValueError):
+    """Input that is not a certificate."""
+
+
+def _check_envelope(cert: Any) -> None:
+    if not isinstance(cert, dict):
+        raise Malformed("a certificate is a JSON object")
+    missing = {"format", "env", "claim", "instance", "moves"} - set(cert)
+    if missing:
+        raise Malformed(f"missing field(s): {', '.join(sorted(missing))}")
+    extra = set(cert) - TOP_LEVEL
+    if extra:
+        raise Malformed(f"unknown field(s): {', '.join(sorted(extra))}")
+    if cert["format"] != FORMAT:
+        raise Malformed(f"format must be {FORMAT!r}, got {cert['format']!r}")
+    if not isinstance(cert["env"], str):
+        raise Malformed("env must be a string")
+    if cert["claim"] not in CLAIMS:
+        raise Malformed(f"claim must be one of {', '.join(CLAIMS)}, got {cert['claim']!r}")
+    if not isinstance(cert["instance"], dict):
+        raise Malformed("instance must be an object")
+    if not isinstance(cert["moves"], list):
+        raise Malformed("moves must be a list")
+    if "meta" in cert and not isinstance(cert["meta"], dict):
+        raise Malformed("meta must be an object")
+
+
+def _verify_unknot(cert: dict[str, Any], limits: Limits) -> Verdict:
+    if cert["claim"] != "unknot":
+        raise Malformed(f"UnKnot-v0 certificates claim 'unknot', not {cert['claim']!r}")
+    instance = cert["instance"]
+    if set(instance) != {"braid"}:
+        raise Malformed("an UnKnot-v0 instance is exactly {'braid': {...}}")
+    try:
+        state = braid.Braid.from_json(instance["braid"])
+    except braid.InvalidBraid as exc:
+        raise Malformed(f"instance: {exc}") from None
+    moves = cert["moves"]
+    if len(moves) > limits.max_moves:
+        raise Malformed(f"{len(moves)} moves exceed the limit of {limits.max_moves}")
+    if state.strands > limits.max_strands or len(state.word) > limits.max_word_length:
+        raise Malformed("instance exceeds the size limits")
+    for done, move in enumerate(moves):
+        try:
+            state = braid.apply_move(state, move)
+        except braid.IllegalMove as exc:
+            return Verdict(False, f"move {done}: {exc}", done)
+        if state.strands > limits.max_strands or len(state.word) > limits.max_word_length:
+            return Verdict(False, f"move {done}: the braid exceeds the size limits", done)
+    if state.is_trivial_knot:
+        return Verdict(True, "the moves reach the trivial braid on one strand: the closure is the unknot", len(moves))
+    return Verdict(
+        False,
+        f"all {len(moves)} moves are legal but end on {state.strands} strands with a word of length {len(state.word)}",
+        len(moves),
+    )
+
+
+VERIFIERS = {"UnKnot-v0": _verify_unknot}
+
+
+def verify(cert: Any, limits: Limits = DEFAULT_LIMITS) -> Verdict:
+    """Check a certificate exactly; never raises on bad data."""
+    try:
+        _check_envelope(cert)
+        check = VERIFIERS.get(cert["env"])
+        if check is None:
+            raise Malformed(f"env {cert['env']!r} has no verifier in this kernel (known: {', '.join(VERIFIERS)})")
+        return check(cert, limits)
+    except Malformed as exc:
+        return Verdict(False, f"malformed certificate: {exc}", 0, malformed=True)
+    except RecursionError:
+        return Verdict(False, "malformed certificate: nested too deeply", 0, malformed=True)
