@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import gymnasium as gym
-
 from rigorgym.envs.unknot.types import BraidInstance
 from rigorgym.verifiers.braid import Braid, apply_move
 

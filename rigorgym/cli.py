@@ -12,7 +12,6 @@ import os
 import statistics
 import subprocess
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -148,67 +147,52 @@ def _instances(args: argparse.Namespace) -> list[Any]:
         raise BadInput(str(exc)) from None
 
 
-def _make_env(env_id: str, instances: Sequence[Any]) -> Any:
-    import gymnasium as gym
-
-    if env_id not in gym.registry:
-        raise BadInput(f"unknown env {env_id!r} (see `rigorgym list envs`)")
-    spec = gym.spec(env_id)
-    kwargs = dict(spec.kwargs)
-    length = max([kwargs.get("max_length", 128)] + [len(x.word) + 32 for x in instances])
-    strands = max([kwargs.get("max_strands", 8)] + [x.strands + 1 for x in instances])
-    return gym.make(env_id, max_length=length, max_strands=strands)
-
-
 def cmd_solve(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
+    from rigorgym.agents.registry import AGENTS, agent_supports
+    from rigorgym.agents.runner import run_agent
 
-    from rigorgym.agents.registry import UnknownAgent, agent_supports, make_agent
-    from rigorgym.verifiers import verify
-
-    try:
-        agent = make_agent(args.agent)
-    except UnknownAgent as exc:
-        raise BadInput(str(exc)) from None
+    if args.agent not in AGENTS:
+        raise BadInput(f"unknown agent {args.agent!r}; known: {', '.join(AGENTS)}")
+    if args.env not in _registered_envs():
+        raise BadInput(f"unknown env {args.env!r} (see `rigorgym list envs`)")
     if not agent_supports(args.agent, args.env):
         raise BadInput(f"agent {args.agent} does not play {args.env}")
     if args.budget_s <= 0:
         raise BadInput("--budget-s must be positive")
     instances = _instances(args)
-    env = _make_env(args.env, instances)
     out = Path(args.out)
-    if out.parent and not out.parent.exists():
+    if not out.parent.is_dir():
         raise BadInput(f"output folder {out.parent} does not exist")
+    # Certificates stream into a side file that replaces --out at the end (also on Ctrl-C).
     tmp = out.with_name(out.name + ".partial")
-    solved, moves, seconds = 0, [], []
+    moves: list[int] = []
+    seconds: list[float] = []
     interrupted = False
+
+    def dropped(message: str) -> None:
+        print(f"rigorgym: warning: {message}", file=sys.stderr)
+
     with tmp.open("w", encoding="utf-8") as handle:
-        bar = tqdm(instances, desc=f"{args.agent} on {args.env}", unit="inst", file=sys.stderr, disable=None)
         try:
-            for k, inst in enumerate(bar):
-                result = agent.solve(env, inst, args.budget_s, args.seed + k)
-                seconds.append(result.seconds)
-                cert = result.certificate
-                if cert is None:
-                    continue
-                cert["meta"].update({"agent": args.agent, "seed": args.seed + k})
-                if not verify(cert).valid:  # never write an unverified claim
-                    print(f"rigorgym: warning: {args.agent} produced an invalid certificate; dropped", file=sys.stderr)
-                    continue
-                handle.write(json.dumps(cert) + "\n")
-                handle.flush()
-                solved += 1
-                moves.append(len(cert["moves"]))
-                bar.set_postfix(solved=solved)
+            for outcome in run_agent(args.env, instances, args.agent, args.budget_s, args.seed, None, dropped):
+                seconds.append(outcome.result.seconds)
+                if outcome.certificate is not None:
+                    handle.write(json.dumps(outcome.certificate) + "\n")
+                    handle.flush()
+                    moves.append(len(outcome.certificate["moves"]))
         except KeyboardInterrupt:
             interrupted = True
     os.replace(tmp, out)
     median = statistics.median(moves) if moves else float("nan")
-    print(
-        f"solved {solved}/{len(instances)}  median moves {median:g}  "
-        f"mean time {statistics.fmean(seconds) if seconds else 0:.3f}s  -> {out}"
-    )
+    mean_time = statistics.fmean(seconds) if seconds else 0.0
+    print(f"solved {len(moves)}/{len(instances)}  median moves {median:g}  mean time {mean_time:.3f}s  -> {out}")
     return 130 if interrupted else EXIT_OK
+
+
+def _registered_envs() -> list[str]:
+    import gymnasium as gym
+
+    return [k for k, spec in gym.registry.items() if str(spec.entry_point).startswith("rigorgym.")]
 
 
 # -- bench ----------------------------------------------------------------------------

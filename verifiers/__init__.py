@@ -3,7 +3,7 @@
 Depends on nothing else in rigorgym. ``verify(certificate) -> Verdict``.
 """
 
-from .certificate import DEFAULT_LIMITS, FORMAT, Limits, Verdict, verify
+from .certificate import DEFAULT_LIMITS, FORMAT, Limits, Verdict, schema, verify
 from .io import UnreadableInput, read_certificates
 
 KERNEL_VERSION = "braid-1"
@@ -16,5 +16,6 @@ __all__ = [
     "UnreadableInput",
     "Verdict",
     "read_certificates",
+    "schema",
     "verify",
 ]

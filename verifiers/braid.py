@@ -11,7 +11,8 @@ A braid is ``Braid(strands, word)`` with ``word`` a tuple of non-zero ints,
 
 from __future__ import annotations
 
-from typing import Any, Mapping, NamedTuple
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 #: The op names and the fields each one reads (besides "op").
 MOVE_FIELDS: dict[str, frozenset[str]] = {
@@ -50,7 +51,7 @@ class Braid(NamedTuple):
     word: tuple[int, ...]
 
     @classmethod
-    def checked(cls, strands: Any, word: Any) -> "Braid":
+    def checked(cls, strands: Any, word: Any) -> Braid:
         """Validate ``strands`` and ``word`` and build the braid."""
         if not _is_int(strands) or strands < 1:
             raise InvalidBraid(f"strands must be an integer >= 1, got {strands!r}")
@@ -64,7 +65,7 @@ class Braid(NamedTuple):
         return cls(strands, tuple(word))
 
     @classmethod
-    def from_json(cls, data: Any) -> "Braid":
+    def from_json(cls, data: Any) -> Braid:
         """Build a braid from the ``{"strands": n, "word": [...]}`` object of §2.4."""
         if not isinstance(data, Mapping):
             raise InvalidBraid("braid must be an object with 'strands' and 'word'")

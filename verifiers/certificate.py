@@ -117,3 +117,11 @@ def verify(cert: Any, limits: Limits = DEFAULT_LIMITS) -> Verdict:
         return Verdict(False, f"malformed certificate: {exc}", 0, malformed=True)
     except RecursionError:
         return Verdict(False, "malformed certificate: nested too deeply", 0, malformed=True)
+
+
+def schema() -> dict[str, Any]:
+    """The JSON Schema of certificates (``certificate.schema.json``, shipped with the kernel)."""
+    import json
+    from importlib import resources
+
+    return json.loads((resources.files(__package__) / "certificate.schema.json").read_text())

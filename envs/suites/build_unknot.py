@@ -17,11 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from tqdm import tqdm
-
 from rigorgym.envs.suites import content_hash
 from rigorgym.envs.unknot.generator import RandomWordGenerator, ScrambleGenerator, grow_braid, knot_instance
 from rigorgym.envs.unknot.types import BraidInstance
+from tqdm import tqdm
 
 OUT = Path(__file__).parent / "data"
 HARD_CSV = OUT / "sources" / "very_hard_unknots.csv"

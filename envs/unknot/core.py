@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .actions import BRAID, CANCEL, COMMUTE, DESTABILIZE, INSERT, ROTATE, STABILIZE
+from .actions import BRAID, CANCEL, COMMUTE, INSERT, ROTATE, STABILIZE
 
 
 @njit(cache=True, inline="always")

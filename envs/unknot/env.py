@@ -7,9 +7,9 @@ from typing import Any, Literal
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
+from rigorgym.verifiers.certificate import FORMAT
 
 from rigorgym._version import __version__
-from rigorgym.verifiers.certificate import FORMAT
 
 from . import core
 from .actions import ActionLayout
@@ -114,9 +114,14 @@ class UnKnotEnv(gym.Env[Any, np.int64]):
         self.layout = ActionLayout(max_length, max_strands)
         self.observation_mode = observation
         self.observation_space = observation_space(max_length, max_strands, observation)
+        self._flat = observation == "flat"
         self.action_space = spaces.Discrete(self.layout.n_actions)
         self.reward_fn: RewardFn = reward_fn if reward_fn is not None else UnknotReward()
         self.render_mode = render_mode
+        # Hot-path constants, read once (step() runs ~10^5 times a second).
+        self._n_actions = self.layout.n_actions
+        self._kind, self._pos, self._gen = self.layout.tables
+        self._lmax, self._nmax = max_length, max_strands
         self._row = np.zeros(max_length + 1, np.int32)
         self._row[0] = 1
         self._length = 0
@@ -148,19 +153,17 @@ class UnKnotEnv(gym.Env[Any, np.int64]):
             a = int(action)
         except (TypeError, ValueError):
             a = -1  # not an action index: an illegal no-op
-        prev_length, prev_strands = self._length, int(self._row[0])
-        kind, pos, gen = self.layout.tables
-        self._mask = np.empty(self.layout.n_actions, bool)
-        self._length, legal = core.step_one(
-            self._row, self._length, a, kind, pos, gen, self.layout.max_length, self.layout.max_strands, self._mask
-        )
+        row = self._row
+        prev_length, prev_strands = self._length, int(row[0])
+        mask = self._mask = np.empty(self._n_actions, bool)
+        length, legal = core.step_one(row, prev_length, a, self._kind, self._pos, self._gen, self._lmax, self._nmax, mask)
+        self._length = length
         if legal:
             self._actions.append(a)
-        strands = int(self._row[0])
-        solved = strands == 1 and self._length == 0
-        reward = float(self.reward_fn(prev_length, prev_strands, self._length, strands, int(legal), int(solved)))
-        info = self._info()
-        info["illegal_action"] = not legal
+        strands = int(row[0])
+        solved = strands == 1 and length == 0
+        reward = float(self.reward_fn(prev_length, prev_strands, length, strands, int(legal), int(solved)))
+        info = {"action_mask": mask, "length": length, "strands": strands, "illegal_action": not legal}
         if solved:
             info["certificate"] = self.certificate()
         return self._observation(), reward, solved, False, info
@@ -214,7 +217,7 @@ class UnKnotEnv(gym.Env[Any, np.int64]):
         return make_certificate(self._instance, self.moves, self._seed)
 
     def _observation(self) -> Any:
-        if self.observation_mode == "flat":
+        if self._flat:
             return self._row.copy()
         return {
             "strands": self._row[:1].copy(),

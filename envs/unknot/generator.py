@@ -7,8 +7,9 @@ the env calls it on every reset with its own seeded ``np_random``.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -38,7 +39,7 @@ def invert_moves(start_length: int, moves: Sequence[dict[str, Any]]) -> list[dic
         grow = {"insert": 2, "stabilize": 1}.get(m["op"], 0)
         lengths.append(lengths[-1] + grow)
     inverse: list[dict[str, Any]] = []
-    for m, length in zip(reversed(moves), reversed(lengths[1:])):
+    for m, length in zip(reversed(moves), reversed(lengths[1:]), strict=True):
         op = m["op"]
         if op == "stabilize":
             inverse.append({"op": "destabilize"})

@@ -29,7 +29,7 @@ class BraidInstance:
         return {"braid": {"strands": self.strands, "word": list(self.word)}}
 
     @classmethod
-    def from_instance(cls, data: Any) -> "BraidInstance":
+    def from_instance(cls, data: Any) -> BraidInstance:
         """Read a §2.4 ``instance`` object (optionally with ``id``); raise ValueError if malformed."""
         if not isinstance(data, dict) or "braid" not in data:
             raise ValueError("an UnKnot-v0 instance is an object with a 'braid' key")
