@@ -93,12 +93,11 @@ class GreedySearch:
             return SolveResult(None, time.perf_counter() - start)
         # Replay on the unwrapped env: the path may be longer than a TimeLimit allows.
         game = env.unwrapped
-        _, info = game.reset(seed=seed, options={"instance": inst})
-        terminated = inst.braid.is_trivial_knot
+        game.reset(seed=seed, options={"instance": inst})
         for move in path:
-            _, _, terminated, _, info = game.step(game.layout.from_move(move))
-        if not terminated:
+            game.step(game.layout.from_move(move))
+        if not game.solved:
             return SolveResult(None, time.perf_counter() - start, len(path))
-        cert = info["certificate"]
+        cert = game.certificate()
         cert["meta"]["agent"] = self.name
         return SolveResult(cert, time.perf_counter() - start, len(path))

@@ -33,6 +33,8 @@ class RandomWalker:
         while time.perf_counter() - start < budget_s:
             _, info = env.reset(seed=seed if first else None, options={"instance": instance})
             first = False
+            if env.unwrapped.solved:  # the trivial braid: a certificate with no moves
+                return SolveResult(self._certificate(env.unwrapped.certificate()), time.perf_counter() - start, 0)
             done = False
             while not done:
                 legal = np.flatnonzero(info["action_mask"])
@@ -40,10 +42,12 @@ class RandomWalker:
                 _, _, terminated, truncated, info = env.step(action)
                 steps += 1
                 if terminated and "certificate" in info:
-                    cert = info["certificate"]
-                    cert["meta"]["agent"] = self.name
-                    return SolveResult(cert, time.perf_counter() - start, steps)
+                    return SolveResult(self._certificate(info["certificate"]), time.perf_counter() - start, steps)
                 done = terminated or truncated
                 if steps % 256 == 0 and time.perf_counter() - start >= budget_s:
                     break
         return SolveResult(None, time.perf_counter() - start, steps)
+
+    def _certificate(self, cert: dict[str, Any]) -> dict[str, Any]:
+        cert["meta"]["agent"] = self.name
+        return cert

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from rigorgym.verifiers import verify
 
 from .conftest import contract_cases

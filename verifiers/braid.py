@@ -34,6 +34,21 @@ class InvalidBraid(ValueError):
     """A braid instance that breaks the rules of §2.1."""
 
 
+def describe(value: Any) -> str:
+    """A short, safe rendering of an untrusted value for an error message.
+
+    ``repr`` is not safe: it fails on integers of more than 4300 digits and
+    recurses on deeply nested lists.
+    """
+    if isinstance(value, bool) or value is None or isinstance(value, float):
+        return repr(value)
+    if isinstance(value, int):
+        return repr(value) if value.bit_length() <= 64 else "a huge integer"
+    if isinstance(value, str):
+        return repr(value) if len(value) <= 40 else repr(value[:40]) + "..."
+    return f"a {type(value).__name__}"
+
+
 def _is_int(x: Any) -> bool:
     # JSON booleans are Python ints; they are not letters or positions.
     return isinstance(x, int) and not isinstance(x, bool)
@@ -54,13 +69,13 @@ class Braid(NamedTuple):
     def checked(cls, strands: Any, word: Any) -> Braid:
         """Validate ``strands`` and ``word`` and build the braid."""
         if not _is_int(strands) or strands < 1:
-            raise InvalidBraid(f"strands must be an integer >= 1, got {strands!r}")
+            raise InvalidBraid(f"strands must be an integer >= 1, got {describe(strands)}")
         if not isinstance(word, (list, tuple)):
             raise InvalidBraid("word must be a list of integers")
         for x in word:
             if not _is_int(x) or x == 0 or abs(x) > strands - 1:
                 raise InvalidBraid(
-                    f"letter {x!r} is not a generator of the braid group on {strands} strands"
+                    f"letter {describe(x)} is not a generator of the braid group on {strands} strands"
                 )
         return cls(strands, tuple(word))
 
@@ -71,7 +86,7 @@ class Braid(NamedTuple):
             raise InvalidBraid("braid must be an object with 'strands' and 'word'")
         extra = set(data) - {"strands", "word"}
         if extra:
-            raise InvalidBraid(f"unknown braid field(s): {sorted(extra)}")
+            raise InvalidBraid(f"unknown braid field(s): {sorted(map(describe, extra))}")
         if "strands" not in data or "word" not in data:
             raise InvalidBraid("braid needs both 'strands' and 'word'")
         if not isinstance(data["word"], list):
@@ -90,7 +105,7 @@ class Braid(NamedTuple):
 def _position(move: Mapping[str, Any], name: str) -> int:
     value = move[name]
     if not _is_int(value):
-        raise IllegalMove(f"field {name!r} must be an integer, got {value!r}")
+        raise IllegalMove(f"field {name!r} must be an integer, got {describe(value)}")
     return value
 
 
@@ -110,7 +125,7 @@ def apply_move(braid: Braid, move: Any) -> Braid:
         raise IllegalMove("a move must be an object with an 'op' field")
     op = move.get("op")
     if not isinstance(op, str) or op not in MOVE_FIELDS:
-        raise IllegalMove(f"unknown op {op!r}")
+        raise IllegalMove(f"unknown op {describe(op)}")
     # Fields beyond those the op reads are ignored (shared/contract pins this down).
     for name in MOVE_FIELDS[op]:
         if name not in move:
@@ -164,7 +179,7 @@ def apply_move(braid: Braid, move: Any) -> Braid:
     if op == "stabilize":
         sign = move["sign"]
         if not _is_int(sign) or sign not in (1, -1):
-            raise IllegalMove(f"stabilize sign must be 1 or -1, got {sign!r}")
+            raise IllegalMove(f"stabilize sign must be 1 or -1, got {describe(sign)}")
         return Braid(n + 1, w + (sign * n,))
 
     # op == "destabilize"

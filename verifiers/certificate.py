@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import braid
+from .braid import describe
 
 FORMAT = "rigorgym-certificate/1"
 CLAIMS = ("unknot", "ribbon", "not_slice", "homeomorphic", "distinct")
@@ -56,13 +57,13 @@ def _check_envelope(cert: Any) -> None:
         raise Malformed(f"missing field(s): {', '.join(sorted(missing))}")
     extra = set(cert) - TOP_LEVEL
     if extra:
-        raise Malformed(f"unknown field(s): {', '.join(sorted(extra))}")
+        raise Malformed(f"unknown field(s): {', '.join(sorted(map(describe, extra)))}")
     if cert["format"] != FORMAT:
-        raise Malformed(f"format must be {FORMAT!r}, got {cert['format']!r}")
+        raise Malformed(f"format must be {FORMAT!r}, got {describe(cert['format'])}")
     if not isinstance(cert["env"], str):
         raise Malformed("env must be a string")
     if cert["claim"] not in CLAIMS:
-        raise Malformed(f"claim must be one of {', '.join(CLAIMS)}, got {cert['claim']!r}")
+        raise Malformed(f"claim must be one of {', '.join(CLAIMS)}, got {describe(cert['claim'])}")
     if not isinstance(cert["instance"], dict):
         raise Malformed("instance must be an object")
     if not isinstance(cert["moves"], list):
@@ -73,7 +74,7 @@ def _check_envelope(cert: Any) -> None:
 
 def _verify_unknot(cert: dict[str, Any], limits: Limits) -> Verdict:
     if cert["claim"] != "unknot":
-        raise Malformed(f"UnKnot-v0 certificates claim 'unknot', not {cert['claim']!r}")
+        raise Malformed(f"UnKnot-v0 certificates claim 'unknot', not {describe(cert['claim'])}")
     instance = cert["instance"]
     if set(instance) != {"braid"}:
         raise Malformed("an UnKnot-v0 instance is exactly {'braid': {...}}")
@@ -111,12 +112,14 @@ def verify(cert: Any, limits: Limits = DEFAULT_LIMITS) -> Verdict:
         _check_envelope(cert)
         check = VERIFIERS.get(cert["env"])
         if check is None:
-            raise Malformed(f"env {cert['env']!r} has no verifier in this kernel (known: {', '.join(VERIFIERS)})")
+            raise Malformed(f"env {describe(cert['env'])} has no verifier in this kernel (known: {', '.join(VERIFIERS)})")
         return check(cert, limits)
     except Malformed as exc:
         return Verdict(False, f"malformed certificate: {exc}", 0, malformed=True)
     except RecursionError:
         return Verdict(False, "malformed certificate: nested too deeply", 0, malformed=True)
+    except Exception as exc:  # a kernel bug must never turn into acceptance or a crash
+        return Verdict(False, f"verifier error ({type(exc).__name__}); certificate rejected", 0, malformed=True)
 
 
 def schema() -> dict[str, Any]:

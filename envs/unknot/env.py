@@ -55,6 +55,18 @@ def make_certificate(instance: BraidInstance, moves: list[dict[str, Any]], seed:
     }
 
 
+def action_index(action: Any, n_actions: int) -> int:
+    """The action as an index in ``[0, n_actions)``, or -1 (an illegal no-op) for anything else.
+
+    Only integers count: a float, a string or a bool is not an action index.
+    """
+    if isinstance(action, np.ndarray) and action.size == 1:
+        action = action.reshape(()).item() if action.dtype.kind in "iu" else None
+    if isinstance(action, (int, np.integer)) and not isinstance(action, bool):
+        return int(action) if 0 <= action < n_actions else -1
+    return -1
+
+
 class UnKnotEnv(gym.Env[Any, np.int64]):
     """Prove that a braid closes to the unknot by Markov moves ("Learning to unknot", 2021).
 
@@ -149,10 +161,7 @@ class UnKnotEnv(gym.Env[Any, np.int64]):
     def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
         if self._instance is None:
             raise gym.error.ResetNeeded("call reset() before step()")
-        try:
-            a = int(action)
-        except (TypeError, ValueError):
-            a = -1  # not an action index: an illegal no-op
+        a = action_index(action, self._n_actions)
         row = self._row
         prev_length, prev_strands = self._length, int(row[0])
         mask = self._mask = np.empty(self._n_actions, bool)
@@ -201,6 +210,11 @@ class UnKnotEnv(gym.Env[Any, np.int64]):
     def braid(self) -> tuple[int, tuple[int, ...]]:
         """The current ``(strands, word)``."""
         return int(self._row[0]), tuple(int(x) for x in self._row[1 : 1 + self._length])
+
+    @property
+    def solved(self) -> bool:
+        """Whether the current braid is the trivial braid on one strand."""
+        return self._instance is not None and self._row[0] == 1 and self._length == 0
 
     @property
     def instance(self) -> BraidInstance | None:

@@ -18,7 +18,7 @@ from gymnasium.vector.utils import batch_space
 
 from . import core
 from .actions import ActionLayout
-from .env import ObservationMode, make_certificate, observation_space
+from .env import ObservationMode, action_index, make_certificate, observation_space
 from .generator import ScrambleGenerator
 from .render import braid_text
 from .reward import RewardFn, UnknotReward
@@ -91,7 +91,7 @@ class UnKnotVectorEnv(VectorEnv):
         return self._observation(), {"action_mask": self._masks.copy()}
 
     def step(self, actions: Any) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
-        actions = np.asarray(actions).astype(np.int64, copy=False).reshape(self.num_envs)
+        actions = self._action_indices(actions)
         skip = self._needs_reset.copy()
         for i in np.flatnonzero(skip):
             self._reset_one(int(i))
@@ -152,6 +152,18 @@ class UnKnotVectorEnv(VectorEnv):
         return make_certificate(instance, self.moves(i), self._seeds[i])
 
     # -- internals ---------------------------------------------------------------------
+
+    def _action_indices(self, actions: Any) -> np.ndarray:
+        """Integer actions as int64; anything that is not an in-range integer becomes -1 (an illegal no-op)."""
+        arr = np.asarray(actions) if not isinstance(actions, np.ndarray) else actions
+        if arr.shape != (self.num_envs,):
+            raise ValueError(f"expected {self.num_envs} actions, got an array of shape {arr.shape}")
+        n = self.layout.n_actions
+        if arr.dtype.kind in "iu":
+            out = arr.astype(np.int64)  # uint64 values past 2**63 wrap negative: still illegal
+            out[(out < 0) | (out >= n)] = -1
+            return out
+        return np.array([action_index(x, n) for x in arr.tolist()], np.int64)
 
     def _reset_one(self, i: int) -> None:
         instance = self.generator(self._rngs[i])
