@@ -15,14 +15,15 @@ UNKNOT_VECTOR_ENTRY = "rigorgym.envs.unknot.vector:UnKnotVectorEnv"
 
 
 def _suite_size(suite: str) -> dict[str, int]:
-    """``max_length``/``max_strands`` that fit every instance of a suite, rounded up."""
+    """``max_length``/``max_strands`` that fit every instance of a suite with room to grow."""
     from rigorgym.envs.suites import list_suites, suite_info
 
     if suite not in list_suites():
         return {}
     info = suite_info(suite)
-    length = max(128, -(-info["max_length"] // 64) * 64)
-    return {"max_length": length, "max_strands": max(8, info["max_strands"])}
+    # headroom for insertions and stabilizations, rounded up to a multiple of 64
+    length = max(128, -(-(info["max_length"] + 32) // 64) * 64)
+    return {"max_length": length, "max_strands": max(8, info["max_strands"] + 2)}
 
 
 def _unknot_tiers() -> dict[str, tuple[dict[str, Any], int]]:
