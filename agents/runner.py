@@ -56,7 +56,13 @@ def run_agent(
 
     agent = make_agent(agent_name)
     env = make_env_for(env_id, instances)
-    bar = tqdm(instances, desc=f"{agent_name} on {env_id}", unit="inst", file=sys.stderr, disable=progress is False or None)
+    bar = tqdm(
+        instances,
+        desc=f"{agent_name} on {env_id}",
+        unit="inst",
+        file=sys.stderr,
+        disable=None if progress is None else not progress,
+    )
     solved = 0
     try:
         for k, inst in enumerate(bar):

@@ -74,9 +74,7 @@ class Braid(NamedTuple):
             raise InvalidBraid("word must be a list of integers")
         for x in word:
             if not _is_int(x) or x == 0 or abs(x) > strands - 1:
-                raise InvalidBraid(
-                    f"letter {describe(x)} is not a generator of the braid group on {strands} strands"
-                )
+                raise InvalidBraid(f"letter {describe(x)} is not a generator of the braid group on {strands} strands")
         return cls(strands, tuple(word))
 
     @classmethod

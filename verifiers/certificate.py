@@ -26,6 +26,9 @@ class Limits:
     max_moves: int = 1_000_000
     max_word_length: int = 10_000
     max_strands: int = 1_000
+    #: total work: the sum over moves of the word length (each move copies the word),
+    #: so that moves x length cannot add up to minutes of replay
+    max_work: int = 200_000_000
 
 
 DEFAULT_LIMITS = Limits()
@@ -41,8 +44,12 @@ class Verdict:
     malformed: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return {"valid": self.valid, "reason": self.reason, "moves_checked": self.moves_checked,
-                "malformed": self.malformed}
+        return {
+            "valid": self.valid,
+            "reason": self.reason,
+            "moves_checked": self.moves_checked,
+            "malformed": self.malformed,
+        }
 
 
 class Malformed(ValueError):
@@ -87,7 +94,11 @@ def _verify_unknot(cert: dict[str, Any], limits: Limits) -> Verdict:
         raise Malformed(f"{len(moves)} moves exceed the limit of {limits.max_moves}")
     if state.strands > limits.max_strands or len(state.word) > limits.max_word_length:
         raise Malformed("instance exceeds the size limits")
+    work = 0
     for done, move in enumerate(moves):
+        work += len(state.word) + 1
+        if work > limits.max_work:
+            return Verdict(False, f"move {done}: replay exceeds the work limit of {limits.max_work}", done)
         try:
             state = braid.apply_move(state, move)
         except braid.IllegalMove as exc:
@@ -112,7 +123,9 @@ def verify(cert: Any, limits: Limits = DEFAULT_LIMITS) -> Verdict:
         _check_envelope(cert)
         check = VERIFIERS.get(cert["env"])
         if check is None:
-            raise Malformed(f"env {describe(cert['env'])} has no verifier in this kernel (known: {', '.join(VERIFIERS)})")
+            raise Malformed(
+                f"env {describe(cert['env'])} has no verifier in this kernel (known: {', '.join(VERIFIERS)})"
+            )
         return check(cert, limits)
     except Malformed as exc:
         return Verdict(False, f"malformed certificate: {exc}", 0, malformed=True)

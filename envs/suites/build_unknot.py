@@ -125,7 +125,9 @@ def suite_builders(workers: int) -> dict[str, Callable[[], None]]:
         name = f"unknot-words-n{strands}-L{length}"
 
         def words(name: str = name, strands: int = strands, length: int = length) -> None:
-            desc = f"uniform random words on {strands} strands of length {length} that SnapPy's simplify('global') unknots"
+            desc = (
+                f"uniform random words on {strands} strands of length {length} that SnapPy's simplify('global') unknots"
+            )
             write(name, desc, build_words(name, strands, length, workers))
 
         builders[name] = words

@@ -10,7 +10,7 @@ it. Written by hand because no library steps braid words in batches.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from .actions import BRAID, CANCEL, COMMUTE, INSERT, ROTATE, STABILIZE
 
@@ -54,6 +54,14 @@ def is_legal(row, length, lmax, nmax, kind, pos, gen) -> bool:  # type: ignore[n
     return _destabilizable(row, length)
 
 
+@njit(cache=True, inline="always")
+def _rotate_left(a, start, length, k) -> None:  # type: ignore[no-untyped-def]
+    """``a[start:start+length]`` rotated left by ``k``, via a copy (two block copies beat element swaps)."""
+    tmp = a[start : start + k].copy()
+    a[start : start + length - k] = a[start + k : start + length]
+    a[start + length - k : start + length] = tmp
+
+
 @njit(cache=True)
 def apply_legal(row, length, kind, pos, gen) -> int:  # type: ignore[no-untyped-def]
     """Apply a legal move in place; return the new length (the strand count is ``row[0]``)."""
@@ -82,9 +90,7 @@ def apply_legal(row, length, kind, pos, gen) -> int:  # type: ignore[no-untyped-
         w[r] = b
         return length
     if kind == ROTATE:
-        tmp = w[:length].copy()
-        for p in range(length):
-            w[p] = tmp[(p + pos) % length]
+        _rotate_left(w, 0, length, pos)
         return length
     if kind == INSERT:
         for p in range(length - 1, pos - 1, -1):
@@ -102,64 +108,135 @@ def apply_legal(row, length, kind, pos, gen) -> int:  # type: ignore[no-untyped-
     return length - 1
 
 
-@njit(cache=True)
-def fill_mask(row, length, lmax, nmax, mask) -> None:  # type: ignore[no-untyped-def]
-    """Write the legal-action mask of a state (layout of ``actions.ActionLayout``)."""
-    n = row[0]
+@njit(cache=True, inline="always")
+def _mask_window(mask, lmax, i, a, b, c, with_braid) -> None:  # type: ignore[no-untyped-def]
+    # branch-free on purpose: the letters are random, so `and` chains mispredict
+    da = abs(a)
+    db = abs(b)
+    mask[i] = a == -b
+    mask[lmax + i] = abs(da - db) >= 2
+    mask[2 * lmax + i] = with_braid & (a == c) & ((a > 0) == (b > 0)) & (abs(da - db) == 1)
+
+
+@njit(cache=True, inline="always")
+def _mask_positions(row, length, old_length, lmax, mask) -> None:  # type: ignore[no-untyped-def]
+    """Cancel, commute and braid entries: positions below ``length``, cleared up to ``old_length``."""
     w = row[1:]
-    mask[:] = False
-    if length >= 2:
+    if length >= 3:
+        for i in range(length - 2):
+            _mask_window(mask, lmax, i, w[i], w[i + 1], w[i + 2], True)
+        # the two windows that wrap around the end of the cyclic word
+        _mask_window(mask, lmax, length - 2, w[length - 2], w[length - 1], w[0], True)
+        _mask_window(mask, lmax, length - 1, w[length - 1], w[0], w[1], True)
+    elif length == 2:
+        _mask_window(mask, lmax, 0, w[0], w[1], 0, False)
+        _mask_window(mask, lmax, 1, w[1], w[0], 0, False)
+    else:
         for i in range(length):
-            j = i + 1 if i + 1 < length else 0  # cyclic, without a slow modulo
-            a = w[i]
-            b = w[j]
-            mask[i] = a == -b
-            mask[lmax + i] = abs(abs(a) - abs(b)) >= 2
-            if length >= 3:
-                k = j + 1 if j + 1 < length else 0
-                mask[2 * lmax + i] = a == w[k] and (a > 0) == (b > 0) and abs(abs(a) - abs(b)) == 1
-    if length >= 2:
-        mask[3 * lmax + 1 : 3 * lmax + length] = True
+            mask[i] = mask[lmax + i] = mask[2 * lmax + i] = False
+    for i in range(length, old_length):
+        mask[i] = mask[lmax + i] = mask[2 * lmax + i] = False
+
+
+@njit(cache=True, inline="always")
+def _fill(mask, start, stop, value) -> None:  # type: ignore[no-untyped-def]
+    # an explicit loop: numba's slice assignment costs more for these short runs
+    for q in range(start, stop):
+        mask[q] = value
+
+
+@njit(cache=True, inline="always")
+def _mask_growth(n, length, old_n, old_length, lmax, nmax, mask) -> None:  # type: ignore[no-untyped-def]
+    """Rotate and insert entries, which depend only on ``(n, length)``: rewritten from the old state's.
+
+    Only the rows between the old and the new length change when ``n`` stays.
+    """
+    for k in range(max(1, min(length, old_length)), max(length, old_length)):
+        mask[3 * lmax + k] = k < length
     n_gen = 2 * (nmax - 1)
-    if length + 2 <= lmax and n >= 2:
-        base = 4 * lmax
-        usable = 2 * (n - 1)
+    base = 4 * lmax
+    old_on = old_length + 2 <= lmax and old_n >= 2
+    on = length + 2 <= lmax and n >= 2
+    if old_on and on and n == old_n:
+        width = 2 * (n - 1)
+        for i in range(old_length + 1, length + 1):
+            _fill(mask, base + i * n_gen, base + i * n_gen + width, True)
+        for i in range(length + 1, old_length + 1):
+            _fill(mask, base + i * n_gen, base + i * n_gen + width, False)
+        return
+    if old_on:
+        for i in range(old_length + 1):
+            _fill(mask, base + i * n_gen, base + i * n_gen + 2 * (old_n - 1), False)
+    if on:
         for i in range(length + 1):
-            mask[base + i * n_gen : base + i * n_gen + usable] = True
-    stab = 4 * lmax + (lmax - 1) * n_gen
-    if n < nmax and length + 1 <= lmax:
-        mask[stab] = True
-        mask[stab + 1] = True
+            _fill(mask, base + i * n_gen, base + i * n_gen + 2 * (n - 1), True)
+
+
+@njit(cache=True, inline="always")
+def _mask_markov(row, length, lmax, nmax, mask) -> None:  # type: ignore[no-untyped-def]
+    n = row[0]
+    stab = 4 * lmax + (lmax - 1) * 2 * (nmax - 1)
+    mask[stab] = mask[stab + 1] = n < nmax and length + 1 <= lmax
     mask[stab + 2] = _destabilizable(row, length)
 
 
 @njit(cache=True)
+def fill_mask(row, length, lmax, nmax, mask) -> None:  # type: ignore[no-untyped-def]
+    """Write the legal-action mask of a state (layout of ``actions.ActionLayout``)."""
+    mask[:] = False
+    _mask_positions(row, length, 0, lmax, mask)
+    _mask_growth(row[0], length, 1, 0, lmax, nmax, mask)
+    _mask_markov(row, length, lmax, nmax, mask)
+
+
+@njit(cache=True)
+def update_mask(row, length, old_n, old_length, lmax, nmax, mask, kind, pos) -> None:  # type: ignore[no-untyped-def]
+    """Bring the mask of the state ``(old_n, old_length)`` up to date after the move ``(kind, pos)``.
+
+    Only what the move can change is rewritten: a rotation rotates the
+    positional entries with the word; a commutation or braid relation at
+    ``pos`` changes the windows that start within two places of it.
+    """
+    if kind == ROTATE:
+        for block in range(3):
+            _rotate_left(mask, block * lmax, length, pos)
+    elif (kind == COMMUTE or kind == BRAID) and length >= 5:
+        w = row[1:]
+        for d in range(-2, 3):
+            i = (pos + d) % length
+            j = (i + 1) % length
+            _mask_window(mask, lmax, i, w[i], w[j], w[(j + 1) % length], True)
+    else:
+        _mask_positions(row, length, old_length, lmax, mask)
+    if length != old_length or row[0] != old_n:
+        _mask_growth(row[0], length, old_n, old_length, lmax, nmax, mask)
+    _mask_markov(row, length, lmax, nmax, mask)
+
+
+@njit(cache=True)
 def step_one(row, length, action, kind_t, pos_t, gen_t, lmax, nmax, mask):  # type: ignore[no-untyped-def]
-    """One env step in one call: returns ``(new_length, legal)`` and refreshes ``mask``."""
+    """One env step in one call: returns ``(new_length, legal)`` and updates ``mask`` in place."""
     legal = False
     if 0 <= action < kind_t.shape[0]:
         k, p, g = kind_t[action], pos_t[action], gen_t[action]
         legal = is_legal(row, length, lmax, nmax, k, p, g)
         if legal:
-            length = apply_legal(row, length, k, p, g)
-    fill_mask(row, length, lmax, nmax, mask)
+            old_n = row[0]
+            new_length = apply_legal(row, length, k, p, g)
+            update_mask(row, new_length, old_n, length, lmax, nmax, mask, k, p)
+            length = new_length
     return length, legal
 
 
-@njit(cache=True)
-def step_batch(obs, lengths, actions, skip, kind_t, pos_t, gen_t, lmax, nmax, legal, masks) -> None:  # type: ignore[no-untyped-def]
-    """Step every row whose ``skip`` flag is off; refresh every mask."""
-    for b in range(obs.shape[0]):
-        a = actions[b]
-        if skip[b] or not 0 <= a < kind_t.shape[0]:
+@njit(cache=True, parallel=True)
+def step_batch(obs, lengths, actions, fresh, kind_t, pos_t, gen_t, lmax, nmax, legal, masks) -> None:  # type: ignore[no-untyped-def]
+    """Step every row, in parallel; a ``fresh`` row (just reset) is not stepped and gets its full mask."""
+    for b in prange(obs.shape[0]):
+        if fresh[b]:
             legal[b] = False
+            fill_mask(obs[b], lengths[b], lmax, nmax, masks[b])
         else:
-            k, p, g = kind_t[a], pos_t[a], gen_t[a]
-            ok = is_legal(obs[b], lengths[b], lmax, nmax, k, p, g)
-            legal[b] = ok
-            if ok:
-                lengths[b] = apply_legal(obs[b], lengths[b], k, p, g)
-        fill_mask(obs[b], lengths[b], lmax, nmax, masks[b])
+            lengths[b], legal[b] = step_one(obs[b], lengths[b], actions[b], kind_t, pos_t, gen_t, lmax, nmax, masks[b])
 
 
 @njit(cache=True)

@@ -164,15 +164,17 @@ class UnKnotEnv(gym.Env[Any, np.int64]):
         a = action_index(action, self._n_actions)
         row = self._row
         prev_length, prev_strands = self._length, int(row[0])
-        mask = self._mask = np.empty(self._n_actions, bool)
-        length, legal = core.step_one(row, prev_length, a, self._kind, self._pos, self._gen, self._lmax, self._nmax, mask)
+        mask = self._mask  # updated in place by the core; info gets a copy
+        length, legal = core.step_one(
+            row, prev_length, a, self._kind, self._pos, self._gen, self._lmax, self._nmax, mask
+        )
         self._length = length
         if legal:
             self._actions.append(a)
         strands = int(row[0])
         solved = strands == 1 and length == 0
         reward = float(self.reward_fn(prev_length, prev_strands, length, strands, int(legal), int(solved)))
-        info = {"action_mask": mask, "length": length, "strands": strands, "illegal_action": not legal}
+        info = {"action_mask": mask.copy(), "length": length, "strands": strands, "illegal_action": not legal}
         if solved:
             info["certificate"] = self.certificate()
         return self._observation(), reward, solved, False, info
@@ -199,12 +201,11 @@ class UnKnotEnv(gym.Env[Any, np.int64]):
         self._row[1 : 1 + len(instance.word)] = instance.word
         self._length = len(instance.word)
         self._actions = []
-        self._mask = np.empty(self.layout.n_actions, bool)
         core.fill_mask(self._row, self._length, self.layout.max_length, self.layout.max_strands, self._mask)
 
     def action_masks(self) -> np.ndarray:
         """Boolean mask of the legal actions (sb3-contrib's MaskablePPO calls this)."""
-        return self._mask
+        return self._mask.copy()
 
     @property
     def braid(self) -> tuple[int, tuple[int, ...]]:
@@ -240,4 +241,4 @@ class UnKnotEnv(gym.Env[Any, np.int64]):
         }
 
     def _info(self) -> dict[str, Any]:
-        return {"action_mask": self._mask, "length": self._length, "strands": int(self._row[0])}
+        return {"action_mask": self._mask.copy(), "length": self._length, "strands": int(self._row[0])}

@@ -13,7 +13,9 @@ from typing import Any, Protocol
 class RewardFn(Protocol):
     """Signature of an injectable reward: states before/after, legality, success."""
 
-    def __call__(self, prev_length: Any, prev_strands: Any, length: Any, strands: Any, legal: Any, solved: Any) -> Any: ...
+    def __call__(
+        self, prev_length: Any, prev_strands: Any, length: Any, strands: Any, legal: Any, solved: Any
+    ) -> Any: ...
 
 
 @dataclass(frozen=True)

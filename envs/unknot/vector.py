@@ -28,9 +28,12 @@ from .types import BraidInstance
 class UnKnotVectorEnv(VectorEnv):
     """``num_envs`` copies of UnKnot-v0 in shared arrays (the ``vector_entry_point`` of every UnKnot id).
 
-    ``info["action_mask"]`` is a fresh ``(num_envs, n_actions)`` array each
-    step; ``info["certificate"]`` holds the certificates of the envs won at
-    this step (an object array, with the ``"_certificate"`` mask).
+    ``info["action_mask"]`` is the ``(num_envs, n_actions)`` mask, and the
+    observation the ``(num_envs, max_length + 1)`` rows: copies by default,
+    the live buffers (overwritten by the next step) with ``copy=False``, as in
+    Gymnasium's vector envs. ``info["certificate"]`` holds the certificates
+    of the envs won at this step (an object array, with the
+    ``"_certificate"`` mask).
     """
 
     metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": ["ansi"]}
@@ -45,6 +48,7 @@ class UnKnotVectorEnv(VectorEnv):
         reward_fn: RewardFn | None = None,
         max_episode_steps: int | None = None,
         render_mode: str | None = None,
+        copy: bool = True,
     ) -> None:
         if num_envs < 1:
             raise ValueError(f"num_envs must be >= 1, got {num_envs}")
@@ -59,6 +63,7 @@ class UnKnotVectorEnv(VectorEnv):
         self.reward_fn: RewardFn = reward_fn if reward_fn is not None else UnknotReward()
         self.max_episode_steps = max_episode_steps
         self.render_mode = render_mode
+        self.copy = copy
         self._rows = np.zeros((num_envs, max_length + 1), np.int32)
         self._lengths = np.zeros(num_envs, np.int64)
         self._steps = np.zeros(num_envs, np.int64)
@@ -87,8 +92,10 @@ class UnKnotVectorEnv(VectorEnv):
             self._reset_one(i)
         self._needs_reset[:] = False
         for i in range(self.num_envs):
-            self._fill_mask(i)
-        return self._observation(), {"action_mask": self._masks.copy()}
+            core.fill_mask(
+                self._rows[i], int(self._lengths[i]), self.layout.max_length, self.layout.max_strands, self._masks[i]
+            )
+        return self._observation(), self._info({})
 
     def step(self, actions: Any) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         actions = self._action_indices(actions)
@@ -98,17 +105,17 @@ class UnKnotVectorEnv(VectorEnv):
         prev_lengths = self._lengths.copy()
         prev_strands = self._rows[:, 0].copy()
         legal = np.zeros(self.num_envs, bool)
-        masks = np.empty_like(self._masks)
         kind, pos, gen = self.layout.tables
         core.step_batch(
             self._rows, self._lengths, actions, skip, kind, pos, gen,
-            self.layout.max_length, self.layout.max_strands, legal, masks,
+            self.layout.max_length, self.layout.max_strands, legal, self._masks,
         )  # fmt: skip
-        self._masks = masks
         strands = self._rows[:, 0]
         solved = (strands == 1) & (self._lengths == 0) & ~skip
         rewards = np.asarray(
-            self.reward_fn(prev_lengths, prev_strands, self._lengths, strands, legal.astype(np.int64), solved.astype(np.int64)),
+            self.reward_fn(
+                prev_lengths, prev_strands, self._lengths, strands, legal.astype(np.int64), solved.astype(np.int64)
+            ),
             dtype=np.float64,
         )
         rewards[skip] = 0.0
@@ -120,7 +127,7 @@ class UnKnotVectorEnv(VectorEnv):
         if self.max_episode_steps is not None:
             truncated = stepped & (self._steps >= self.max_episode_steps)
         self._needs_reset = terminated | truncated
-        info: dict[str, Any] = {"action_mask": masks, "illegal_action": stepped & ~legal}
+        info = self._info({"illegal_action": stepped & ~legal})
         if solved.any():
             certificates = np.full(self.num_envs, None, dtype=object)
             for i in np.flatnonzero(solved):
@@ -177,8 +184,18 @@ class UnKnotVectorEnv(VectorEnv):
         self._lengths[i] = len(instance.word)
         self._steps[i] = 0
 
-    def _fill_mask(self, i: int) -> None:
-        core.fill_mask(self._rows[i], int(self._lengths[i]), self.layout.max_length, self.layout.max_strands, self._masks[i])
+    def _info(self, extra: dict[str, np.ndarray]) -> dict[str, Any]:
+        """Per-env info arrays with Gymnasium's ``_key`` masks, as ``SyncVectorEnv`` gives them."""
+        every = np.ones(self.num_envs, bool)
+        info: dict[str, Any] = {
+            "action_mask": self._masks.copy() if self.copy else self._masks,
+            "length": self._lengths.copy(),
+            "strands": self._rows[:, 0].astype(np.int64),
+            **extra,
+        }
+        for key in list(info):
+            info[f"_{key}"] = every
+        return info
 
     def _record(self, stepped: np.ndarray, actions: np.ndarray) -> None:
         if self._steps.max(initial=0) >= self._history.shape[1]:
@@ -190,7 +207,7 @@ class UnKnotVectorEnv(VectorEnv):
 
     def _observation(self) -> Any:
         if self.observation_mode == "flat":
-            return self._rows.copy()
+            return self._rows.copy() if self.copy else self._rows
         return {
             "strands": self._rows[:, :1].copy(),
             "length": self._lengths[:, None].astype(np.int32),
