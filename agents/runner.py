@@ -7,7 +7,6 @@ counted; an invalid one is dropped (never an unverified claim).
 from __future__ import annotations
 
 import sys
-import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -80,8 +79,3 @@ def run_agent(
     finally:
         bar.close()
         env.close()
-
-
-def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
-    start = time.perf_counter()
-    return fn(), time.perf_counter() - start

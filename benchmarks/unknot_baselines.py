@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import re
 import shlex
 import statistics
@@ -33,13 +31,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from _common import emit
+from _common import machine as common_machine
 from rigorgym.agents.runner import run_agent
 from rigorgym.envs.suites import list_suites, load_suite
 from rigorgym.envs.unknot.types import BraidInstance
 from rigorgym.verifiers import KERNEL_VERSION, verify
 from tqdm import tqdm
-
-import rigorgym
 
 ROOT = Path(__file__).resolve().parents[1]
 AGENTS = ("random", "greedy")
@@ -58,25 +56,8 @@ def sample(suite_name: str, n: int, seed: int) -> list[dict[str, Any]]:
     return [instances[i] for i in sorted(picked.tolist())]
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def machine() -> dict[str, Any]:
-    return {
-        "cpu": cpu_model(),
-        "cpu_count": os.cpu_count(),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "rigorgym": rigorgym.__version__,
-        "kernel": KERNEL_VERSION,
-    }
+    return {**common_machine(), "kernel": KERNEL_VERSION}
 
 
 def median(xs: list[float]) -> float | None:
@@ -254,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         suites, missing = sorted(shipped, key=natural_key), []
     for name in missing:
-        print(json.dumps({"suite": name, "skipped": "not shipped (rigorgym list suites)"}), flush=True)
+        emit({"suite": name, "skipped": "not shipped (rigorgym list suites)"})
     agents = [a.strip() for a in args.agents.split(",") if a.strip()]
     if not suites or not agents:
         parser.error("nothing to run")

@@ -26,17 +26,14 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import sys
 import time
-from collections.abc import Callable
 from typing import Any
 
 import gymnasium as gym
 import numba
 import numpy as np
+from _common import emit, machine, rounded, until
 from numba import njit
 from rigorgym.envs.unknot.generator import ScrambleGenerator, invert_moves
 from rigorgym.verifiers import FORMAT, verify
@@ -103,44 +100,6 @@ TRIES = 64
 
 
 # -- helpers ----------------------------------------------------------------------------
-
-
-def emit(record: dict[str, Any]) -> None:
-    print(json.dumps(record), flush=True)
-
-
-def rounded(x: float) -> float:
-    return float(f"{x:.4g}")
-
-
-def until(seconds: float, chunk: Callable[[], int]) -> tuple[int, float]:
-    """Call ``chunk`` (which returns a count) until ``seconds`` have passed; return (count, elapsed)."""
-    count = 0
-    start = time.perf_counter()
-    while True:
-        count += chunk()
-        elapsed = time.perf_counter() - start
-        if elapsed >= seconds:
-            return count, elapsed
-
-
-def machine() -> dict[str, Any]:
-    try:
-        load = [round(x, 2) for x in os.getloadavg()]
-    except OSError:
-        load = None
-    return {
-        "bench": "machine",
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "processor": platform.processor() or platform.machine(),
-        "cpu_count": os.cpu_count(),
-        "loadavg": load,
-        "numpy": np.__version__,
-        "numba": numba.__version__,
-        "gymnasium": gym.__version__,
-        "rigorgym": rigorgym.__version__,
-    }
 
 
 # -- (a) kernel -------------------------------------------------------------------------
@@ -380,7 +339,16 @@ def main(argv: list[str] | None = None) -> int:
     kernel_s, single_s, vector_s, repeats, certs = (0.5, 1.5, 2.0, 2, 100) if args.quick else (3.0, 8.0, 12.0, 4, 300)
 
     start = time.perf_counter()
-    emit({**machine(), "quick": args.quick})
+    emit(
+        {
+            "bench": "machine",
+            **machine(),
+            "numpy": np.__version__,
+            "numba": numba.__version__,
+            "gymnasium": gym.__version__,
+            "quick": args.quick,
+        }
+    )
     # Warm up numba (compilation or cache load) before anything is timed.
     warm = np.zeros((2, 8), bool)
     warm[:, 3] = True

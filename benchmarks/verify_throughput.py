@@ -22,49 +22,22 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from _common import emit, machine, rounded, timed, until
 from rigorgym.agents.runner import run_agent
 from rigorgym.envs.suites import list_suites, load_suite
 from rigorgym.envs.unknot.types import BraidInstance
 from rigorgym.verifiers import DEFAULT_LIMITS, FORMAT, UnreadableInput, read_certificates, verify
 
-import rigorgym
-
 TARGET_VERIFY_MOVES = 200_000  # kernel moves/s
 TARGET_REFUSAL_S = 1.0  # seconds to refuse the 1,000,000-stabilize certificate (verify on the parsed object)
 DEFAULT_SUITES = ("unknot-random-L40", "unknot-random-L100", "unknot-words-n3-L40")
-
-
-def emit(record: dict[str, Any]) -> None:
-    print(json.dumps(record), flush=True)
-
-
-def rounded(x: float) -> float:
-    return float(f"{x:.4g}")
-
-
-def until(seconds: float, chunk: Callable[[], int]) -> tuple[int, float]:
-    count = 0
-    start = time.perf_counter()
-    while True:
-        count += chunk()
-        elapsed = time.perf_counter() - start
-        if elapsed >= seconds:
-            return count, elapsed
-
-
-def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
-    start = time.perf_counter()
-    out = fn()
-    return out, time.perf_counter() - start
 
 
 def certificate(instance: dict[str, Any], moves: list[Any]) -> dict[str, Any]:
@@ -215,8 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     limit, seconds = (20, 1.0) if args.quick else (None, 4.0)
 
     start = time.perf_counter()
-    emit({"bench": "machine", "cpu_count": os.cpu_count(), "loadavg": [round(x, 2) for x in os.getloadavg()],
-          "python": sys.version.split()[0], "rigorgym": rigorgym.__version__, "quick": args.quick})  # fmt: skip
+    emit({"bench": "machine", **machine(), "quick": args.quick})
     with tempfile.TemporaryDirectory(prefix="rigorgym-verify-bench-") as tmp:
         workdir = Path(tmp)
         if args.certs:

@@ -1,0 +1,66 @@
+"""Helpers shared by the benchmark scripts: JSON-line output, timing loops, machine facts."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+from collections.abc import Callable
+from typing import Any
+
+import rigorgym
+
+
+def emit(record: dict[str, Any]) -> None:
+    """Print one measurement as a JSON line (flushed, so partial runs still report)."""
+    print(json.dumps(record), flush=True)
+
+
+def rounded(x: float) -> float:
+    """Four significant digits: more would be noise on a shared machine."""
+    return float(f"{x:.4g}")
+
+
+def until(seconds: float, chunk: Callable[[], int]) -> tuple[int, float]:
+    """Call ``chunk`` (which returns a count) until ``seconds`` have passed; return (count, elapsed)."""
+    count = 0
+    start = time.perf_counter()
+    while True:
+        count += chunk()
+        elapsed = time.perf_counter() - start
+        if elapsed >= seconds:
+            return count, elapsed
+
+
+def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
+    """``fn()`` and the seconds it took."""
+    start = time.perf_counter()
+    return fn(), time.perf_counter() - start
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine() -> dict[str, Any]:
+    """What the numbers were measured on."""
+    try:
+        load: list[float] | None = [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        load = None
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpu": cpu_model(),
+        "cpu_count": os.cpu_count(),
+        "loadavg": load,
+        "rigorgym": rigorgym.__version__,
+    }
