@@ -10,10 +10,14 @@ index range                                  move (DESIGN.md §2.1)
 ``[Lmax, 2 Lmax)``                           ``commute`` at ``i = a - Lmax``
 ``[2 Lmax, 3 Lmax)``                         ``braid`` at ``i = a - 2 Lmax``
 ``[3 Lmax, 4 Lmax)``                         ``rotate`` by ``k = a - 3 Lmax`` (k = 0 always masked)
-``[4 Lmax, 4 Lmax + (Lmax - 1) G)``          ``insert`` at ``i = r // G`` of ``g = ±(r % G // 2 + 1)`` (``r`` the offset, sign ``+`` when ``r`` is even)
+``[4 Lmax, 4 Lmax + G (Lmax - 1))``          ``insert`` of ``g = ±(c // 2 + 1)`` at ``i = r % (Lmax - 1)``, with ``r`` the offset and ``c = r // (Lmax - 1)`` (sign ``+`` when ``c`` is even)
 next two                                     ``stabilize`` with ``sign = +1``, then ``-1``
 last                                         ``destabilize``
 ==========================================  ===================================
+
+Inserts are generator-major, so that the legal inserts of a state are a few
+contiguous runs (one per usable generator), which the fast core fills at
+memset speed.
 """
 
 from __future__ import annotations
@@ -70,9 +74,9 @@ class ActionLayout:
             pos[block * lmax : (block + 1) * lmax] = np.arange(lmax)
         r = np.arange(self.stabilize_base - self.insert_base)
         kind[self.insert_base : self.stabilize_base] = INSERT
-        pos[self.insert_base : self.stabilize_base] = r // self.n_generators
-        g = r % self.n_generators
-        gen[self.insert_base : self.stabilize_base] = np.where(g % 2 == 0, 1, -1) * (g // 2 + 1)
+        pos[self.insert_base : self.stabilize_base] = r % (lmax - 1)
+        c = r // (lmax - 1)
+        gen[self.insert_base : self.stabilize_base] = np.where(c % 2 == 0, 1, -1) * (c // 2 + 1)
         kind[self.stabilize_base : self.stabilize_base + 2] = STABILIZE
         gen[self.stabilize_base : self.stabilize_base + 2] = (1, -1)
         kind[-1] = DESTABILIZE
@@ -101,7 +105,7 @@ class ActionLayout:
         if op == "insert":
             g = int(move["g"])
             offset = 2 * (abs(g) - 1) + (0 if g > 0 else 1)
-            return self.insert_base + int(move["i"]) * self.n_generators + offset
+            return self.insert_base + offset * (lmax - 1) + int(move["i"])
         if op == "stabilize":
             return self.stabilize_base + (0 if move["sign"] == 1 else 1)
         if op == "destabilize":

@@ -55,11 +55,15 @@ def is_legal(row, length, lmax, nmax, kind, pos, gen) -> bool:  # type: ignore[n
 
 
 @njit(cache=True, inline="always")
-def _rotate_left(a, start, length, k) -> None:  # type: ignore[no-untyped-def]
-    """``a[start:start+length]`` rotated left by ``k``, via a copy (two block copies beat element swaps)."""
-    tmp = a[start : start + k].copy()
-    a[start : start + length - k] = a[start + k : start + length]
-    a[start + length - k : start + length] = tmp
+def _rotate_left(a, length, k) -> None:  # type: ignore[no-untyped-def]
+    """``a[:length]`` rotated left by ``k`` in place (explicit loops: numba's overlapping slice copies allocate)."""
+    tmp = np.empty(k, a.dtype)
+    for q in range(k):
+        tmp[q] = a[q]
+    for q in range(length - k):
+        a[q] = a[q + k]
+    for q in range(k):
+        a[length - k + q] = tmp[q]
 
 
 @njit(cache=True)
@@ -90,7 +94,7 @@ def apply_legal(row, length, kind, pos, gen) -> int:  # type: ignore[no-untyped-
         w[r] = b
         return length
     if kind == ROTATE:
-        _rotate_left(w, 0, length, pos)
+        _rotate_left(w, length, pos)
         return length
     if kind == INSERT:
         for p in range(length - 1, pos - 1, -1):
@@ -149,27 +153,30 @@ def _fill(mask, start, stop, value) -> None:  # type: ignore[no-untyped-def]
 def _mask_growth(n, length, old_n, old_length, lmax, nmax, mask) -> None:  # type: ignore[no-untyped-def]
     """Rotate and insert entries, which depend only on ``(n, length)``: rewritten from the old state's.
 
-    Only the rows between the old and the new length change when ``n`` stays.
+    Inserts are generator-major (``actions.py``): generator ``c`` owns the run
+    ``[base + c (lmax - 1), ...)`` of positions, so each usable generator is
+    one contiguous run, and a length change only touches the run's tail.
     """
     for k in range(max(1, min(length, old_length)), max(length, old_length)):
         mask[3 * lmax + k] = k < length
-    n_gen = 2 * (nmax - 1)
+    run = lmax - 1
     base = 4 * lmax
     old_on = old_length + 2 <= lmax and old_n >= 2
     on = length + 2 <= lmax and n >= 2
     if old_on and on and n == old_n:
-        width = 2 * (n - 1)
-        for i in range(old_length + 1, length + 1):
-            _fill(mask, base + i * n_gen, base + i * n_gen + width, True)
-        for i in range(length + 1, old_length + 1):
-            _fill(mask, base + i * n_gen, base + i * n_gen + width, False)
+        for c in range(2 * (n - 1)):
+            start = base + c * run
+            if length > old_length:
+                _fill(mask, start + old_length + 1, start + length + 1, True)
+            else:
+                _fill(mask, start + length + 1, start + old_length + 1, False)
         return
     if old_on:
-        for i in range(old_length + 1):
-            _fill(mask, base + i * n_gen, base + i * n_gen + 2 * (old_n - 1), False)
+        for c in range(2 * (old_n - 1)):
+            _fill(mask, base + c * run, base + c * run + old_length + 1, False)
     if on:
-        for i in range(length + 1):
-            _fill(mask, base + i * n_gen, base + i * n_gen + 2 * (n - 1), True)
+        for c in range(2 * (n - 1)):
+            _fill(mask, base + c * run, base + c * run + length + 1, True)
 
 
 @njit(cache=True, inline="always")
@@ -193,14 +200,11 @@ def fill_mask(row, length, lmax, nmax, mask) -> None:  # type: ignore[no-untyped
 def update_mask(row, length, old_n, old_length, lmax, nmax, mask, kind, pos) -> None:  # type: ignore[no-untyped-def]
     """Bring the mask of the state ``(old_n, old_length)`` up to date after the move ``(kind, pos)``.
 
-    Only what the move can change is rewritten: a rotation rotates the
-    positional entries with the word; a commutation or braid relation at
-    ``pos`` changes the windows that start within two places of it.
+    Only what the move can change is rewritten: a commutation or braid
+    relation at ``pos`` changes the windows that start within two places of
+    it; other moves shift positions, so their windows are recomputed.
     """
-    if kind == ROTATE:
-        for block in range(3):
-            _rotate_left(mask, block * lmax, length, pos)
-    elif (kind == COMMUTE or kind == BRAID) and length >= 5:
+    if (kind == COMMUTE or kind == BRAID) and length >= 5:
         w = row[1:]
         for d in range(-2, 3):
             i = (pos + d) % length
