@@ -122,4 +122,15 @@ def test_suite_is_frozen() -> None:
     suite = load_suite("unknot-random-L20")
     with pytest.raises(AttributeError):
         suite.name = "other"  # type: ignore[misc]
-    assert isinstance(suite.instances, tuple)
+    assert isinstance(suite.instances, list)
+
+
+def test_mutating_a_loaded_suite_does_not_change_the_next_load() -> None:
+    first = load_suite("unknot-random-L20")
+    original = first.instances[0]["braid"]["word"][:]
+    first.instances[0]["braid"]["word"].append(99)
+    first.instances.clear()
+    second = load_suite("unknot-random-L20")
+    assert len(second) == 100
+    assert second.instances[0]["braid"]["word"] == original
+    assert content_hash(second.instances) == second.hash

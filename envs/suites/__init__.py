@@ -34,12 +34,12 @@ def content_hash(instances: list[dict[str, Any]]) -> str:
 
 @dataclass(frozen=True)
 class Suite:
-    """A frozen list of instances for one env."""
+    """A frozen list of instances for one env (each :func:`load_suite` call returns fresh copies)."""
 
     name: str
     env: str
     description: str
-    instances: tuple[dict[str, Any], ...]
+    instances: list[dict[str, Any]]
     hash: str
 
     def __len__(self) -> int:
@@ -71,12 +71,18 @@ def suite_info(name: str) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=64)
-def load_suite(name: str) -> Suite:
-    """Load a shipped suite and check its content hash against the index."""
+def _checked_lines(name: str) -> tuple[str, ...]:
+    """The suite's lines, read once and checked against the index hash."""
     entry = suite_info(name)
-    lines = (DATA / f"{name}.jsonl").read_text().splitlines()
-    instances = [json.loads(line) for line in lines if line.strip()]
-    digest = content_hash(instances)
+    lines = tuple(line for line in (DATA / f"{name}.jsonl").read_text().splitlines() if line.strip())
+    digest = content_hash([json.loads(line) for line in lines])
     if digest != entry["hash"]:
         raise RuntimeError(f"suite {name} is corrupted: hash {digest} != {entry['hash']}")
-    return Suite(name, entry["env"], entry["description"], tuple(instances), digest)
+    return lines
+
+
+def load_suite(name: str) -> Suite:
+    """Load a shipped suite (its content hash checked against the index); the instances are fresh dicts."""
+    entry = suite_info(name)
+    instances = [json.loads(line) for line in _checked_lines(name)]
+    return Suite(name, entry["env"], entry["description"], instances, entry["hash"])
