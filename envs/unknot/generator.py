@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from rigorgym.verifiers.braid import Braid
 
 from . import core
 from .actions import INSERT, OP_NAMES, ROTATE, STABILIZE
@@ -58,6 +59,8 @@ def _grow(
     rng: np.random.Generator, strands: int, word: Sequence[int], target_strands: int, length: int, mix: int
 ) -> tuple[BraidInstance, np.ndarray]:
     cur = len(word)
+    if cur:
+        Braid.checked(strands, list(word))  # the start must be valid: the result is trusted
     if target_strands < strands or length < cur + (target_strands - strands):
         raise ValueError("cannot shrink a braid by growing it")
     if (length - cur - (target_strands - strands)) % 2:
@@ -71,7 +74,8 @@ def _grow(
     uniforms = rng.random(events * (4 + mix))
     moves = np.zeros((events * (1 + mix), 3), np.int32)
     count = core.grow(uniforms, target_strands, length, mix, row, cur, moves)
-    return BraidInstance(int(row[0]), tuple(row[1 : 1 + length].tolist())), moves[:count]
+    # every step was a kernel move from a valid braid, so the result is valid by construction
+    return BraidInstance.trusted(int(row[0]), tuple(row[1 : 1 + length].tolist())), moves[:count]
 
 
 def grow_braid(

@@ -20,6 +20,15 @@ class BraidInstance:
         # Validate through the kernel's own rules, once, at construction.
         Braid.checked(self.strands, list(self.word))
 
+    @classmethod
+    def trusted(cls, strands: int, word: tuple[int, ...]) -> BraidInstance:
+        """Skip validation, for braids built by kernel moves from a valid braid (generators' hot path)."""
+        instance = object.__new__(cls)
+        object.__setattr__(instance, "strands", strands)
+        object.__setattr__(instance, "word", word)
+        object.__setattr__(instance, "id", None)
+        return instance
+
     @property
     def braid(self) -> Braid:
         return Braid(self.strands, tuple(self.word))
