@@ -58,6 +58,11 @@ def main(argv: list[str] | None = None) -> int:
             f"{time.perf_counter() - start:.1f}",
         )
     console.print(table)
+    console.print(
+        "random: uniform over legal moves, most of which are insertions, so its walks grow the word; "
+        "greedy: best-first search without insertions (fails where the word must grow). "
+        "Full results: docs/results/unknot-baselines.md"
+    )
     return 0
 
 

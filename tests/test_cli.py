@@ -451,3 +451,23 @@ def test_bench_with_a_benchmarks_folder(tmp_path: Path) -> None:
 def test_bench_without_a_benchmarks_folder(tmp_path: Path) -> None:
     line = one_line_error(run("bench", env={"RIGORGYM_BENCHMARKS": str(tmp_path / "missing")}))
     assert "benchmarks" in line
+
+
+def test_verify_reads_stdin(tmp_path: Path) -> None:
+    cert = {
+        "format": "rigorgym-certificate/1",
+        "env": "UnKnot-v0",
+        "claim": "unknot",
+        "instance": {"braid": {"strands": 2, "word": [1]}},
+        "moves": [{"op": "destabilize"}],
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "rigorgym", "verify", "-", "--json"],
+        input=json.dumps(cert) + "\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    verdict = json.loads(done.stdout.strip())
+    assert verdict["valid"] is True and verdict["where"] == "<stdin>"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,13 +31,17 @@ def _loads(text: str, where: str) -> Any:
 
 
 def read_certificates(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Entry]:
-    """Read one certificate (a JSON object) or many (one per line, JSONL) from ``path``."""
+    """Read one certificate (a JSON object) or many (one per line, JSONL) from ``path`` (``-``: stdin)."""
     try:
-        size = os.stat(path).st_size
-        if size > max_bytes:
-            raise UnreadableInput(f"{path}: {size} bytes exceed the limit of {max_bytes}")
-        with open(path, "rb") as handle:
-            data = handle.read(max_bytes + 1)
+        if path == "-":
+            data = sys.stdin.buffer.read(max_bytes + 1)
+            path = "<stdin>"
+        else:
+            size = os.stat(path).st_size
+            if size > max_bytes:
+                raise UnreadableInput(f"{path}: {size} bytes exceed the limit of {max_bytes}")
+            with open(path, "rb") as handle:
+                data = handle.read(max_bytes + 1)
     except OSError as exc:
         raise UnreadableInput(f"{path}: {exc.strerror or exc}") from None
     if len(data) > max_bytes:
