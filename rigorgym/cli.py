@@ -240,7 +240,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="check certificates with the kernel",
         epilog="example: rigorgym verify certs.jsonl --json   (exit 0 all valid, 1 any invalid, 2 malformed input)",
     )
-    p.add_argument("files", nargs="+", metavar="FILE", help="certificate files (one JSON object or JSON lines); - for stdin")
+    p.add_argument(
+        "files", nargs="+", metavar="FILE", help="certificate files (one JSON object or JSON lines); - for stdin"
+    )
     p.add_argument("--json", action="store_true", help="one JSON verdict per line")
     p.add_argument("--max-bytes", type=int, default=64 * 1024 * 1024, help="refuse larger files (default 64 MiB)")
     p.set_defaults(run=cmd_verify)
