@@ -67,6 +67,22 @@ def action_index(action: Any, n_actions: int) -> int:
     return -1
 
 
+def write_row(row: np.ndarray, instance: BraidInstance, layout: ActionLayout) -> int:
+    """Write ``instance`` into a state row ``[n, word..., 0...]``; return its length.
+
+    Raises ValueError if it does not fit ``layout`` (shared by the single and the vector env).
+    """
+    if instance.strands > layout.max_strands or len(instance.word) > layout.max_length:
+        raise ValueError(
+            f"instance with {instance.strands} strands and length {len(instance.word)} does not fit "
+            f"max_strands={layout.max_strands}, max_length={layout.max_length}"
+        )
+    row[:] = 0
+    row[0] = instance.strands
+    row[1 : 1 + len(instance.word)] = instance.word
+    return len(instance.word)
+
+
 class UnKnotEnv(gym.Env[Any, np.int64]):
     """Prove that a braid closes to the unknot by Markov moves ("Learning to unknot", 2021).
 
@@ -190,16 +206,8 @@ class UnKnotEnv(gym.Env[Any, np.int64]):
 
     def load(self, instance: BraidInstance) -> None:
         """Start an episode on ``instance`` (raises ValueError if it does not fit the env)."""
-        if instance.strands > self.layout.max_strands or len(instance.word) > self.layout.max_length:
-            raise ValueError(
-                f"instance with {instance.strands} strands and length {len(instance.word)} does not fit "
-                f"max_strands={self.layout.max_strands}, max_length={self.layout.max_length}"
-            )
+        self._length = write_row(self._row, instance, self.layout)
         self._instance = instance
-        self._row[:] = 0
-        self._row[0] = instance.strands
-        self._row[1 : 1 + len(instance.word)] = instance.word
-        self._length = len(instance.word)
         self._actions = []
         core.fill_mask(self._row, self._length, self.layout.max_length, self.layout.max_strands, self._mask)
 

@@ -18,7 +18,7 @@ from gymnasium.vector.utils import batch_space
 
 from . import core
 from .actions import ActionLayout
-from .env import ObservationMode, action_index, make_certificate, observation_space
+from .env import ObservationMode, action_index, make_certificate, observation_space, write_row
 from .generator import ScrambleGenerator
 from .render import braid_text
 from .reward import RewardFn, UnknotReward
@@ -174,14 +174,8 @@ class UnKnotVectorEnv(VectorEnv):
 
     def _reset_one(self, i: int) -> None:
         instance = self.generator(self._rngs[i])
-        if instance.strands > self.layout.max_strands or len(instance.word) > self.layout.max_length:
-            raise ValueError(f"instance {instance} does not fit max_strands/max_length")
+        self._lengths[i] = write_row(self._rows[i], instance, self.layout)
         self._instances[i] = instance
-        row = self._rows[i]
-        row[:] = 0
-        row[0] = instance.strands
-        row[1 : 1 + len(instance.word)] = instance.word
-        self._lengths[i] = len(instance.word)
         self._steps[i] = 0
 
     def _info(self, extra: dict[str, np.ndarray]) -> dict[str, Any]:
