@@ -42,8 +42,9 @@ class ActionLayout:
     def __post_init__(self) -> None:
         if self.max_length < 3:
             raise ValueError(f"max_length must be >= 3, got {self.max_length}")
-        if self.max_strands < 2:
-            raise ValueError(f"max_strands must be >= 2, got {self.max_strands}")
+        if not 2 <= self.max_strands <= 127:
+            # states are int8 rows (compact, so that batches stay in cache)
+            raise ValueError(f"max_strands must be in 2..127, got {self.max_strands}")
 
     @property
     def n_generators(self) -> int:

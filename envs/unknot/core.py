@@ -1,6 +1,6 @@
 """Fast braid state transitions for UnKnot-v0 (numba), shared by the single and the vector env.
 
-A state is one ``int32`` row ``[n, w_0, ..., w_{Lmax-1}]`` (the observation
+A state is one ``int8`` row ``[n, w_0, ..., w_{Lmax-1}]`` (the observation
 itself: strand count, then the word padded with zeros) plus its length ``L``.
 These functions mirror ``rigorgym.verifiers.braid`` move for move; the kernel
 stays the reference, and the property tests replay every trajectory through
@@ -233,14 +233,20 @@ def step_one(row, length, action, kind_t, pos_t, gen_t, lmax, nmax, mask):  # ty
 
 
 @njit(cache=True, parallel=True)
-def step_batch(obs, lengths, actions, fresh, kind_t, pos_t, gen_t, lmax, nmax, legal, masks) -> None:  # type: ignore[no-untyped-def]
-    """Step every row, in parallel; a ``fresh`` row (just reset) is not stepped and gets its full mask."""
+def step_batch(obs, lengths, actions, fresh, kind_t, pos_t, gen_t, lmax, nmax, legal, masks, out, copy_out) -> None:  # type: ignore[no-untyped-def]
+    """Step every row, in parallel; a ``fresh`` row (just reset) is not stepped and gets its full mask.
+
+    With ``copy_out``, each updated mask row is also copied into ``out`` while
+    it is still in cache (the vector env's ``copy=True``).
+    """
     for b in prange(obs.shape[0]):
         if fresh[b]:
             legal[b] = False
             fill_mask(obs[b], lengths[b], lmax, nmax, masks[b])
         else:
             lengths[b], legal[b] = step_one(obs[b], lengths[b], actions[b], kind_t, pos_t, gen_t, lmax, nmax, masks[b])
+        if copy_out:
+            out[b, :] = masks[b]
 
 
 @njit(cache=True)

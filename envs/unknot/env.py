@@ -25,16 +25,16 @@ def observation_space(max_length: int, max_strands: int, mode: ObservationMode) 
     """The observation space of one env (shared with the vector env)."""
     g = max_strands - 1
     if mode == "flat":
-        low = np.full(max_length + 1, -g, np.int32)
-        high = np.full(max_length + 1, g, np.int32)
+        low = np.full(max_length + 1, -g, np.int8)
+        high = np.full(max_length + 1, g, np.int8)
         low[0], high[0] = 1, max_strands
-        return spaces.Box(low, high, dtype=np.int32)
+        return spaces.Box(low, high, dtype=np.int8)
     if mode == "dict":
         return spaces.Dict(
             {
-                "strands": spaces.Box(1, max_strands, (1,), np.int32),
+                "strands": spaces.Box(1, max_strands, (1,), np.int8),
                 "length": spaces.Box(0, max_length, (1,), np.int32),
-                "word": spaces.Box(-g, g, (max_length,), np.int32),
+                "word": spaces.Box(-g, g, (max_length,), np.int8),
             }
         )
     raise ValueError(f"observation must be 'flat' or 'dict', got {mode!r}")
@@ -101,7 +101,7 @@ class UnKnotEnv(gym.Env[Any, np.int64]):
     no-op with a penalty.
 
     ## Observation Space
-    ``"flat"`` (default): ``Box(int32, (L + 1,))``, ``[n, w_0, ..., w_{L-1}]``
+    ``"flat"`` (default): ``Box(int8, (L + 1,))``, ``[n, w_0, ..., w_{L-1}]``
     with the word padded by zeros. ``"dict"``: ``{"strands": (1,), "length":
     (1,), "word": (L,)}`` for SB3's ``MultiInputPolicy``.
 
@@ -150,7 +150,7 @@ class UnKnotEnv(gym.Env[Any, np.int64]):
         self._n_actions = self.layout.n_actions
         self._kind, self._pos, self._gen = self.layout.tables
         self._lmax, self._nmax = max_length, max_strands
-        self._row = np.zeros(max_length + 1, np.int32)
+        self._row = np.zeros(max_length + 1, np.int8)
         self._row[0] = 1
         self._length = 0
         self._mask = np.zeros(self.layout.n_actions, bool)

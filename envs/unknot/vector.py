@@ -64,7 +64,7 @@ class UnKnotVectorEnv(VectorEnv):
         self.max_episode_steps = max_episode_steps
         self.render_mode = render_mode
         self.copy = copy
-        self._rows = np.zeros((num_envs, max_length + 1), np.int32)
+        self._rows = np.zeros((num_envs, max_length + 1), np.int8)
         self._lengths = np.zeros(num_envs, np.int64)
         self._steps = np.zeros(num_envs, np.int64)
         self._masks = np.zeros((num_envs, self.layout.n_actions), bool)
@@ -95,7 +95,7 @@ class UnKnotVectorEnv(VectorEnv):
             core.fill_mask(
                 self._rows[i], int(self._lengths[i]), self.layout.max_length, self.layout.max_strands, self._masks[i]
             )
-        return self._observation(), self._info({})
+        return self._observation(), self._info(self._masks.copy() if self.copy else self._masks, {})
 
     def step(self, actions: Any) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         actions = self._action_indices(actions)
@@ -106,9 +106,10 @@ class UnKnotVectorEnv(VectorEnv):
         prev_strands = self._rows[:, 0].copy()
         legal = np.zeros(self.num_envs, bool)
         kind, pos, gen = self.layout.tables
+        masks = np.empty_like(self._masks) if self.copy else self._masks
         core.step_batch(
             self._rows, self._lengths, actions, skip, kind, pos, gen,
-            self.layout.max_length, self.layout.max_strands, legal, self._masks,
+            self.layout.max_length, self.layout.max_strands, legal, self._masks, masks, self.copy,
         )  # fmt: skip
         strands = self._rows[:, 0]
         solved = (strands == 1) & (self._lengths == 0) & ~skip
@@ -127,7 +128,7 @@ class UnKnotVectorEnv(VectorEnv):
         if self.max_episode_steps is not None:
             truncated = stepped & (self._steps >= self.max_episode_steps)
         self._needs_reset = terminated | truncated
-        info = self._info({"illegal_action": stepped & ~legal})
+        info = self._info(masks, {"illegal_action": stepped & ~legal})
         if solved.any():
             certificates = np.full(self.num_envs, None, dtype=object)
             for i in np.flatnonzero(solved):
@@ -178,11 +179,11 @@ class UnKnotVectorEnv(VectorEnv):
         self._instances[i] = instance
         self._steps[i] = 0
 
-    def _info(self, extra: dict[str, np.ndarray]) -> dict[str, Any]:
+    def _info(self, masks: np.ndarray, extra: dict[str, np.ndarray]) -> dict[str, Any]:
         """Per-env info arrays with Gymnasium's ``_key`` masks, as ``SyncVectorEnv`` gives them."""
         every = np.ones(self.num_envs, bool)
         info: dict[str, Any] = {
-            "action_mask": self._masks.copy() if self.copy else self._masks,
+            "action_mask": masks,
             "length": self._lengths.copy(),
             "strands": self._rows[:, 0].astype(np.int64),
             **extra,
