@@ -281,3 +281,11 @@ def test_render_ansi() -> None:
     vec.reset(seed=0)
     frames = vec.render()
     assert len(frames) == 2 and all(isinstance(f, str) and f.startswith("n=") for f in frames)
+
+
+@pytest.mark.parametrize("gen", [ScrambleGenerator(), ScrambleGenerator(5, 40, 2), ScrambleGenerator(7, 100, 3)])
+def test_scramble_batch_equals_one_by_one(gen: ScrambleGenerator) -> None:
+    """The vector env's batched resets draw exactly the single env's instances."""
+    one_by_one = [gen(np.random.default_rng(s)) for s in range(40)]
+    batched = gen.batch([np.random.default_rng(s) for s in range(40)])
+    assert batched == one_by_one

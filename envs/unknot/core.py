@@ -306,3 +306,11 @@ def grow(uniforms, strands, length, mix, row, cur, moves) -> int:  # type: ignor
             moves[n_moves, 0], moves[n_moves, 1], moves[n_moves, 2] = kind, p, 0
             n_moves += 1
     return n_moves
+
+
+@njit(cache=True)
+def grow_batch(uniforms, strands, length, mix, rows, n_moves) -> None:  # type: ignore[no-untyped-def]
+    """:func:`grow` from each row's state (word length 0) with its row of ``uniforms``."""
+    moves = np.zeros((n_moves, 3), np.int32)
+    for b in range(rows.shape[0]):
+        grow(uniforms[b], strands, length, mix, rows[b], 0, moves)

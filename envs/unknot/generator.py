@@ -122,6 +122,18 @@ class ScrambleGenerator:
     def __call__(self, rng: np.random.Generator) -> BraidInstance:
         return _grow(rng, 1, (), self.strands, self.length, self.mix)[0]
 
+    def batch(self, rngs: Sequence[np.random.Generator]) -> list[BraidInstance]:
+        """``[self(rng) for rng in rngs]``, grown in one numba call (the vector env's resets).
+
+        Each ``rng`` draws exactly what ``self(rng)`` draws, so the results are identical.
+        """
+        events = (self.strands - 1) + (self.length - self.strands + 1) // 2
+        uniforms = np.stack([rng.random(events * (4 + self.mix)) for rng in rngs])
+        rows = np.zeros((len(rngs), self.length + 1), np.int32)
+        rows[:, 0] = 1
+        core.grow_batch(uniforms, self.strands, self.length, self.mix, rows, events * (1 + self.mix))
+        return [BraidInstance.trusted(self.strands, tuple(row)) for row in rows[:, 1:].tolist()]
+
 
 def closure_is_knot(strands: int, word: Sequence[int]) -> bool:
     """Whether the braid's permutation is a single cycle (so its closure has one component)."""

@@ -100,8 +100,7 @@ class UnKnotVectorEnv(VectorEnv):
     def step(self, actions: Any) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         actions = self._action_indices(actions)
         skip = self._needs_reset.copy()
-        for i in np.flatnonzero(skip):
-            self._reset_one(int(i))
+        self._reset_many(np.flatnonzero(skip).tolist())
         prev_lengths = self._lengths.copy()
         prev_strands = self._rows[:, 0].copy()
         legal = np.zeros(self.num_envs, bool)
@@ -174,7 +173,18 @@ class UnKnotVectorEnv(VectorEnv):
         return np.array([action_index(x, n) for x in arr.tolist()], np.int64)
 
     def _reset_one(self, i: int) -> None:
-        instance = self.generator(self._rngs[i])
+        self._start(i, self.generator(self._rngs[i]))
+
+    def _reset_many(self, envs: list[int]) -> None:
+        """Reset several envs; a generator with a ``batch`` method draws their instances in one call."""
+        if len(envs) > 1 and hasattr(self.generator, "batch"):
+            for i, instance in zip(envs, self.generator.batch([self._rngs[i] for i in envs]), strict=True):
+                self._start(i, instance)
+        else:
+            for i in envs:
+                self._reset_one(i)
+
+    def _start(self, i: int, instance: BraidInstance) -> None:
         self._lengths[i] = write_row(self._rows[i], instance, self.layout)
         self._instances[i] = instance
         self._steps[i] = 0
