@@ -233,11 +233,14 @@ def step_one(row, length, action, kind_t, pos_t, gen_t, lmax, nmax, mask):  # ty
 
 
 @njit(cache=True, parallel=True)
-def step_batch(obs, lengths, actions, fresh, kind_t, pos_t, gen_t, lmax, nmax, legal, masks, out, copy_out) -> None:  # type: ignore[no-untyped-def]
+def step_batch(
+    obs, lengths, actions, fresh, kind_t, pos_t, gen_t, lmax, nmax, legal, masks, out, copy_out, steps, history
+) -> None:  # type: ignore[no-untyped-def]
     """Step every row, in parallel; a ``fresh`` row (just reset) is not stepped and gets its full mask.
 
-    With ``copy_out``, each updated mask row is also copied into ``out`` while
-    it is still in cache (the vector env's ``copy=True``).
+    A stepped row records its action (or -1 when illegal) in ``history`` at
+    ``steps[b]`` and counts the step. With ``copy_out``, each updated mask row
+    is also copied into ``out`` while it is still in cache (``copy=True``).
     """
     for b in prange(obs.shape[0]):
         if fresh[b]:
@@ -245,6 +248,8 @@ def step_batch(obs, lengths, actions, fresh, kind_t, pos_t, gen_t, lmax, nmax, l
             fill_mask(obs[b], lengths[b], lmax, nmax, masks[b])
         else:
             lengths[b], legal[b] = step_one(obs[b], lengths[b], actions[b], kind_t, pos_t, gen_t, lmax, nmax, masks[b])
+            history[b, steps[b]] = actions[b] if legal[b] else -1
+            steps[b] += 1
         if copy_out:
             out[b, :] = masks[b]
 

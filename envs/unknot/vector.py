@@ -106,9 +106,11 @@ class UnKnotVectorEnv(VectorEnv):
         legal = np.zeros(self.num_envs, bool)
         kind, pos, gen = self.layout.tables
         masks = np.empty_like(self._masks) if self.copy else self._masks
+        self._grow_history()
         core.step_batch(
             self._rows, self._lengths, actions, skip, kind, pos, gen,
             self.layout.max_length, self.layout.max_strands, legal, self._masks, masks, self.copy,
+            self._steps, self._history,
         )  # fmt: skip
         strands = self._rows[:, 0]
         solved = (strands == 1) & (self._lengths == 0) & ~skip
@@ -120,8 +122,6 @@ class UnKnotVectorEnv(VectorEnv):
         )
         rewards[skip] = 0.0
         stepped = ~skip
-        self._record(stepped, np.where(legal, actions, -1))
-        self._steps[stepped] += 1
         terminated = solved
         truncated = np.zeros(self.num_envs, bool)
         if self.max_episode_steps is not None:
@@ -202,13 +202,12 @@ class UnKnotVectorEnv(VectorEnv):
             info[f"_{key}"] = every
         return info
 
-    def _record(self, stepped: np.ndarray, actions: np.ndarray) -> None:
+    def _grow_history(self) -> None:
+        """Double the per-env action history when a step could overflow it."""
         if self._steps.max(initial=0) >= self._history.shape[1]:
             grown = np.zeros((self.num_envs, 2 * self._history.shape[1]), np.int32)
             grown[:, : self._history.shape[1]] = self._history
             self._history = grown
-        idx = np.flatnonzero(stepped)
-        self._history[idx, self._steps[idx]] = actions[idx]
 
     def _observation(self) -> Any:
         if self.observation_mode == "flat":
