@@ -19,3 +19,17 @@ def test_braid_contract_case(case: dict) -> None:
 
 def test_braid_contract_is_not_empty() -> None:
     assert len(BRAID_CASES) >= 70
+
+
+PLUMBING_CASES = contract_cases("plumbing_cases.jsonl")
+
+
+@pytest.mark.parametrize("case", PLUMBING_CASES, ids=[f"{i}-{c['note'][:40]}" for i, c in enumerate(PLUMBING_CASES)])
+def test_plumbing_contract_case(case: dict) -> None:
+    verdict = verify(case["certificate"])
+    assert verdict.valid == case["valid"], verdict.reason
+    assert verdict.moves_checked == case["moves_checked"], verdict.reason
+
+
+def test_plumbing_contract_is_not_empty() -> None:
+    assert len(PLUMBING_CASES) >= 30

@@ -6,7 +6,7 @@ Depends on nothing else in rigorgym. ``verify(certificate) -> Verdict``.
 from .certificate import DEFAULT_LIMITS, FORMAT, Limits, Verdict, schema, verify
 from .io import UnreadableInput, read_certificates
 
-KERNEL_VERSION = "braid-1"
+KERNEL_VERSION = "braid-1+plumbing-1"
 
 __all__ = [
     "DEFAULT_LIMITS",

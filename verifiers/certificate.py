@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from . import braid
+from . import braid, plumbing
 from .braid import describe
 
 FORMAT = "rigorgym-certificate/1"
@@ -29,6 +29,8 @@ class Limits:
     #: total work: the sum over moves of the word length (each move copies the word),
     #: so that moves x length cannot add up to minutes of replay
     max_work: int = 200_000_000
+    #: plumbing graphs: the most nodes either graph may have at any point of the replay
+    max_nodes: int = 10_000
 
 
 DEFAULT_LIMITS = Limits()
@@ -114,7 +116,76 @@ def _verify_unknot(cert: dict[str, Any], limits: Limits) -> Verdict:
     )
 
 
-VERIFIERS = {"UnKnot-v0": _verify_unknot}
+def _plumbing_instance(instance: dict[str, Any], limits: Limits) -> list[plumbing.PlumbingGraph]:
+    if set(instance) != {"graphs"}:
+        raise Malformed("a Kirby-Plumbing-v0 instance is exactly {'graphs': [graph, graph]}")
+    graphs = instance["graphs"]
+    if not isinstance(graphs, list) or len(graphs) != 2:
+        raise Malformed("instance 'graphs' must be a list of two graphs")
+    try:
+        built = [plumbing.PlumbingGraph.from_json(g) for g in graphs]
+    except plumbing.InvalidGraph as exc:
+        raise Malformed(f"instance: {exc}") from None
+    if any(len(g) > limits.max_nodes for g in built):
+        raise Malformed(f"instance has a graph of more than {limits.max_nodes} nodes")
+    return built
+
+
+def _verify_plumbing(cert: dict[str, Any], limits: Limits) -> Verdict:
+    from . import plumbing_invariants as inv
+
+    claim = cert["claim"]
+    if claim not in ("homeomorphic", "distinct"):
+        raise Malformed(f"Kirby-Plumbing-v0 certificates claim 'homeomorphic' or 'distinct', not {describe(claim)}")
+    graphs = _plumbing_instance(cert["instance"], limits)
+    moves = cert["moves"]
+    if len(moves) > limits.max_moves:
+        raise Malformed(f"{len(moves)} moves exceed the limit of {limits.max_moves}")
+    for done, move in enumerate(moves):
+        try:
+            plumbing.check_move(move)
+            index = move.get("graph")
+            if not braid._is_int(index) or index not in (0, 1):
+                raise plumbing.IllegalMove(f"field 'graph' must be 0 or 1, got {describe(index)}")
+            plumbing.apply_move(graphs[index], move)
+        except plumbing.IllegalMove as exc:
+            return Verdict(False, f"move {done}: {exc}", done)
+        if len(graphs[index]) > limits.max_nodes:
+            return Verdict(False, f"move {done}: graph {index} exceeds {limits.max_nodes} nodes", done)
+    done = len(moves)
+    g, h = graphs
+    if claim == "homeomorphic":
+        if plumbing.isomorphic(g, h):
+            return Verdict(
+                True, f"after {done} moves the two graphs are isomorphic: the manifolds are homeomorphic", done
+            )
+        return Verdict(
+            False, f"all {done} moves are legal but the graphs end non-isomorphic ({len(g)} and {len(h)} nodes)", done
+        )
+    if max(len(g), len(h)) > inv.MAX_INVARIANT_NODES:
+        return Verdict(False, f"invariants are computed for graphs of at most {inv.MAX_INVARIANT_NODES} nodes", done)
+    h1 = [inv.first_homology(g), inv.first_homology(h)]
+    if h1[0] == h1[1]:
+        return Verdict(
+            False, f"both manifolds have H_1 = {inv.describe_group(h1[0])}: no invariant tells them apart", done
+        )
+    names = []
+    for graph, group in zip(graphs, h1, strict=True):
+        cross = inv.seifert_cross_check(graph, group)
+        if cross is False:
+            return Verdict(
+                False, "H_1 from the Smith form disagrees with regina's Seifert fibred space: rejected", done
+            )
+        names.append(f" = {cross}" if isinstance(cross, str) else "")
+    return Verdict(
+        True,
+        f"H_1 differs ({inv.describe_group(h1[0])}{names[0]} and {inv.describe_group(h1[1])}{names[1]}): "
+        "the manifolds are not homeomorphic",
+        done,
+    )
+
+
+VERIFIERS = {"UnKnot-v0": _verify_unknot, "Kirby-Plumbing-v0": _verify_plumbing}
 
 
 def verify(cert: Any, limits: Limits = DEFAULT_LIMITS) -> Verdict:
