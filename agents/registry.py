@@ -6,11 +6,21 @@ from collections.abc import Callable
 
 from .base import Agent
 from .greedy import GreedySearch
+from .normal_form import NormalFormSolver
 from .random_walk import RandomWalker
 
 AGENTS: dict[str, tuple[Callable[[], Agent], str, tuple[str, ...]]] = {
-    "random": (RandomWalker, "uniform random legal moves, restarted walks (the papers' random walker)", ("UnKnot",)),
+    "random": (
+        RandomWalker,
+        "uniform random legal moves, restarted walks (the papers' random walker)",
+        ("UnKnot", "Kirby-Plumbing"),
+    ),
     "greedy": (GreedySearch, "best-first search on word length and strands, no insertions", ("UnKnot",)),
+    "normal-form": (
+        NormalFormSolver,
+        "Neumann's reduction of both plumbing graphs to normal form, then isomorphism; H_1 for distinct pairs",
+        ("Kirby-Plumbing",),
+    ),
 }
 
 

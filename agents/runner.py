@@ -20,12 +20,10 @@ from .registry import make_agent
 
 def make_env_for(env_id: str, instances: Sequence[Any]) -> gym.Env:
     """``gym.make(env_id)`` sized so that every instance (and some growth) fits."""
-    if env_id not in gym.registry:
-        raise ValueError(f"unknown env {env_id!r} (see `rigorgym list envs`)")
-    kwargs = dict(gym.spec(env_id).kwargs)
-    length = max([kwargs.get("max_length", 128)] + [len(x.word) + 32 for x in instances])
-    strands = max([kwargs.get("max_strands", 8)] + [x.strands + 1 for x in instances])
-    return gym.make(env_id, max_length=length, max_strands=strands)
+    from rigorgym.envs.games import game_of
+
+    game = game_of(env_id)
+    return gym.make(env_id, **game.fit(dict(gym.spec(env_id).kwargs), instances))
 
 
 @dataclass

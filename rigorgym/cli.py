@@ -120,31 +120,40 @@ def _read_instance_file(path: str) -> list[dict[str, Any]]:
 
 
 def _instances(args: argparse.Namespace) -> list[Any]:
+    from rigorgym.envs.games import game_of
     from rigorgym.envs.suites import UnknownSuite, load_suite
-    from rigorgym.envs.unknot.generator import knot_instance
-    from rigorgym.envs.unknot.types import BraidInstance
 
+    game = game_of(args.env)
     try:
         if args.suite:
             suite = load_suite(args.suite)
-            if not args.env.startswith(suite.env.split("-")[0]):
+            if suite.env != game.env:
                 raise BadInput(f"suite {args.suite} is for {suite.env}, not {args.env}")
             raw = list(suite.instances)
         elif args.instances:
             raw = _read_instance_file(args.instances)
-        elif args.knot:
-            return [knot_instance(name=args.knot)]
         else:
-            try:
-                pd = json.loads(args.pd)
-            except ValueError:
-                raise BadInput("--pd must be a JSON list of 4-tuples, e.g. [[1,5,2,4],[3,1,4,6],[5,3,6,2]]") from None
-            return [knot_instance(pd=pd)]
-        return [BraidInstance.from_instance(x) for x in raw[: args.limit]]
+            return [_knot(args, game.env)]
+        return [game.read_instance(x) for x in raw[: args.limit]]
     except UnknownSuite as exc:
         raise BadInput(str(exc)) from None
     except ValueError as exc:
         raise BadInput(str(exc)) from None
+
+
+def _knot(args: argparse.Namespace, env: str) -> Any:
+    """The one instance of --knot or --pd (games played on knots only)."""
+    from rigorgym.envs.unknot.generator import knot_instance
+
+    if env != "UnKnot-v0":
+        raise BadInput(f"--knot and --pd give knots; {env} takes --suite or --instances")
+    if args.knot:
+        return knot_instance(name=args.knot)
+    try:
+        pd = json.loads(args.pd)
+    except ValueError:
+        raise BadInput("--pd must be a JSON list of 4-tuples, e.g. [[1,5,2,4],[3,1,4,6],[5,3,6,2]]") from None
+    return knot_instance(pd=pd)
 
 
 def cmd_solve(args: argparse.Namespace) -> int:

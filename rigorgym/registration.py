@@ -12,6 +12,7 @@ import gymnasium as gym
 
 UNKNOT_ENTRY = "rigorgym.envs.unknot.env:UnKnotEnv"
 UNKNOT_VECTOR_ENTRY = "rigorgym.envs.unknot.vector:UnKnotVectorEnv"
+PLUMBING_ENTRY = "rigorgym.envs.kirby_plumbing.env:KirbyPlumbingEnv"
 
 
 def _suite_size(suite: str) -> dict[str, int]:
@@ -45,12 +46,42 @@ def _unknot_tiers() -> dict[str, tuple[dict[str, Any], int]]:
     }
 
 
+def _plumbing_suite_size(suite: str) -> dict[str, int]:
+    """``max_nodes`` that fits every graph of a suite with room for the normal-form reduction to grow."""
+    from rigorgym.envs.suites import list_suites, suite_info
+
+    if suite not in list_suites():
+        return {}
+    return {"max_nodes": -(-(suite_info(suite)["max_nodes"] + 16) // 16) * 16}
+
+
+def _plumbing_tiers() -> dict[str, tuple[dict[str, Any], int]]:
+    from rigorgym.envs.kirby_plumbing.generator import RiPutrovGenerator, SuiteGenerator
+
+    def suite(name: str) -> dict[str, Any]:
+        return {"generator": SuiteGenerator(name), **_plumbing_suite_size(name)}
+
+    return {
+        # RiPutrovGenerator(nodes=6, scramble_moves=10): random 6-node trees, each copy scrambled by 10 moves.
+        "Kirby-Plumbing-v0": ({"generator": RiPutrovGenerator(6, 10, max_nodes=32), "max_nodes": 32}, 200),
+        # RiPutrovGenerator(nodes=4, scramble_moves=4) on 16 slots per graph.
+        "Kirby-Plumbing-Easy-v0": ({"generator": RiPutrovGenerator(4, 4, max_nodes=16), "max_nodes": 16}, 100),
+        # RiPutrovGenerator(nodes=10, scramble_moves=30) on 48 slots per graph.
+        "Kirby-Plumbing-Medium-v0": ({"generator": RiPutrovGenerator(10, 30, max_nodes=48), "max_nodes": 48}, 400),
+        # Suite plumbing-small-6: n=6, k=20.
+        "Kirby-Plumbing-Small-v0": (suite("plumbing-small-6"), 400),
+        # Suite plumbing-ri-putrov-10: the paper's test protocol, n=10, k=100.
+        "Kirby-Plumbing-RiPutrov-v0": (suite("plumbing-ri-putrov-10"), 1000),
+        # Suite plumbing-large-25: n=25, k=200.
+        "Kirby-Plumbing-Large-v0": (suite("plumbing-large-25"), 2000),
+    }
+
+
 def _shipped(kwargs: dict[str, Any]) -> bool:
     from rigorgym.envs.suites import list_suites
-    from rigorgym.envs.unknot.generator import SuiteGenerator
 
-    gen = kwargs.get("generator")
-    return not isinstance(gen, SuiteGenerator) or gen.suite in list_suites()
+    suite = getattr(kwargs.get("generator"), "suite", None)
+    return suite is None or suite in list_suites()
 
 
 def register_all() -> None:
@@ -65,3 +96,7 @@ def register_all() -> None:
             max_episode_steps=steps,
             kwargs=kwargs,
         )
+    for env_id, (kwargs, steps) in _plumbing_tiers().items():
+        if env_id in gym.registry or not _shipped(kwargs):
+            continue
+        gym.register(id=env_id, entry_point=PLUMBING_ENTRY, max_episode_steps=steps, kwargs=kwargs)

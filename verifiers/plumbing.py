@@ -285,21 +285,27 @@ def apply_move(graph: PlumbingGraph, move: Mapping[str, Any]) -> None:
 
 
 def canonical_form(graph: PlumbingGraph) -> tuple[str, ...]:
-    """An exact isomorphism invariant of a weighted forest (AHU codes rooted at tree centres).
+    """An isomorphism invariant of a weighted forest: the sorted AHU codes of its trees, rooted at centres.
 
-    Two weighted forests are isomorphic exactly when their canonical forms are
-    equal (Aho-Hopcroft-Ullman); the kernel still confirms equality with
-    networkx before it accepts, so one bug cannot turn into acceptance.
+    Equal forms mean isomorphic forests (Aho-Hopcroft-Ullman); the kernel
+    does not rely on that theorem alone: :func:`isomorphic` builds the
+    isomorphism from the codes and checks it edge by edge.
     """
+    return tuple(sorted(code for code, _, _ in _trees(graph)))
+
+
+def _trees(graph: PlumbingGraph) -> list[tuple[str, int, dict[int, str]]]:
+    """``(code, root, subtree codes)`` of each tree, rooted at the centre with the smaller code."""
     seen: set[int] = set()
-    codes = []
+    out = []
     for start in sorted(graph.weights):
         if start in seen:
             continue
         tree = _component(graph, start)
         seen.update(tree)
-        codes.append(min(_rooted_code(graph, c) for c in _centres(graph, tree)))
-    return tuple(sorted(codes))
+        rooted = [(codes[c], c, codes) for c in _centres(graph, tree) for codes in [_rooted_codes(graph, c)]]
+        out.append(min(rooted, key=lambda t: (t[0], t[1])))
+    return out
 
 
 def _component(graph: PlumbingGraph, start: int) -> list[int]:
@@ -331,8 +337,8 @@ def _centres(graph: PlumbingGraph, tree: list[int]) -> list[int]:
     return layer
 
 
-def _rooted_code(graph: PlumbingGraph, root: int) -> str:
-    """AHU code of the tree rooted at ``root``, iteratively (trees may be long paths)."""
+def _rooted_codes(graph: PlumbingGraph, root: int) -> dict[int, str]:
+    """AHU code of every subtree of the tree rooted at ``root``, iteratively (trees may be long paths)."""
     parent = {root: root}
     order = [root]
     for v in order:
@@ -341,29 +347,55 @@ def _rooted_code(graph: PlumbingGraph, root: int) -> str:
                 parent[u] = v
                 order.append(u)
     children: dict[int, list[str]] = {v: [] for v in order}
-    code = ""
+    codes: dict[int, str] = {}
     for v in reversed(order):
-        code = "(" + str(graph.weights[v]) + "".join(sorted(children[v])) + ")"
+        codes[v] = "(" + str(graph.weights[v]) + "".join(sorted(children[v])) + ")"
         if v != root:
-            children[parent[v]].append(code)
-    return code
+            children[parent[v]].append(codes[v])
+    return codes
+
+
+def find_isomorphism(g: PlumbingGraph, h: PlumbingGraph) -> dict[int, int] | None:
+    """A candidate weighted isomorphism ``g -> h`` built from the AHU codes, or None if the forms differ."""
+    if len(g) != len(h):
+        return None
+    trees_g = sorted(_trees(g), key=lambda t: t[0])
+    trees_h = sorted(_trees(h), key=lambda t: t[0])
+    if [t[0] for t in trees_g] != [t[0] for t in trees_h]:
+        return None
+    mapping: dict[int, int] = {}
+    used: set[int] = set()
+    for (_, root_g, codes_g), (_, root_h, codes_h) in zip(trees_g, trees_h, strict=True):
+        stack = [(root_g, root_h)]
+        mapping[root_g] = root_h
+        used.add(root_h)
+        while stack:
+            v, w = stack.pop()
+            # children: the neighbours not mapped yet (the parent is); equal codes pair up in sorted order
+            kids_v = sorted((codes_g[u], u) for u in g.adj[v] if u not in mapping)
+            kids_w = sorted((codes_h[u], u) for u in h.adj[w] if u not in used)
+            for (_, a), (_, b) in zip(kids_v, kids_w, strict=False):
+                mapping[a] = b
+                used.add(b)
+                stack.append((a, b))
+    return mapping
+
+
+def is_isomorphism(g: PlumbingGraph, h: PlumbingGraph, mapping: dict[int, int]) -> bool:
+    """Whether ``mapping`` is a bijection ``g -> h`` that keeps every weight and maps edges onto edges."""
+    if len(mapping) != len(g) or len(g) != len(h) or set(mapping) != set(g.weights):
+        return False
+    if set(mapping.values()) != set(h.weights):
+        return False
+    for v, w in mapping.items():
+        if g.weights[v] != h.weights[w] or {mapping[u] for u in g.adj[v]} != h.adj[w]:
+            return False
+    return True
 
 
 def isomorphic(g: PlumbingGraph, h: PlumbingGraph) -> bool:
-    """Weighted isomorphism: equal canonical forms, confirmed by networkx's VF2++ with weight matching."""
+    """Weighted isomorphism of two forests: an isomorphism is built from the canonical codes, then checked."""
     if len(g) != len(h) or sorted(g.weights.values()) != sorted(h.weights.values()):
         return False
-    if canonical_form(g) != canonical_form(h):
-        return False
-    import networkx as nx
-
-    return bool(nx.vf2pp_is_isomorphic(_to_networkx(g), _to_networkx(h), node_label="weight"))
-
-
-def _to_networkx(graph: PlumbingGraph) -> Any:
-    import networkx as nx
-
-    out = nx.Graph()
-    out.add_nodes_from((v, {"weight": w}) for v, w in graph.weights.items())
-    out.add_edges_from((u, v) for u in graph.adj for v in graph.adj[u] if u < v)
-    return out
+    mapping = find_isomorphism(g, h)
+    return mapping is not None and is_isomorphism(g, h, mapping)

@@ -13,16 +13,14 @@ import json
 import multiprocessing
 import zlib
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-from rigorgym.envs.suites import content_hash
+from rigorgym.envs.suites.writer import OUT, write_suite
 from rigorgym.envs.unknot.generator import RandomWordGenerator, ScrambleGenerator, grow_braid, knot_instance
 from rigorgym.envs.unknot.types import BraidInstance
 from tqdm import tqdm
 
-OUT = Path(__file__).parent / "data"
 HARD_CSV = OUT / "sources" / "very_hard_unknots.csv"
 SIZE = 100
 
@@ -94,21 +92,16 @@ def build_hard(name: str) -> tuple[list[dict[str, Any]], list[str]]:
 
 
 def write(name: str, description: str, instances: list[dict[str, Any]], **extra: Any) -> None:
-    OUT.mkdir(exist_ok=True)
-    (OUT / f"{name}.jsonl").write_text("".join(json.dumps(x) + "\n" for x in instances))
-    index_path = OUT / "index.json"
-    index = json.loads(index_path.read_text()) if index_path.is_file() else {}
     words = [x["braid"]["word"] for x in instances]
-    index[name] = {
-        "env": "UnKnot-v0",
-        "description": description,
-        "size": len(instances),
-        "max_length": max(map(len, words)),
-        "max_strands": max(x["braid"]["strands"] for x in instances),
-        "hash": content_hash(instances),
+    write_suite(
+        name,
+        "UnKnot-v0",
+        description,
+        instances,
+        max_length=max(map(len, words)),
+        max_strands=max(x["braid"]["strands"] for x in instances),
         **extra,
-    }
-    index_path.write_text(json.dumps(dict(sorted(index.items())), indent=1) + "\n")
+    )
 
 
 def suite_builders(workers: int) -> dict[str, Callable[[], None]]:

@@ -1,0 +1,64 @@
+"""What the CLI, the runner and the leaderboard need to know about each game, in one table.
+
+A *game* is a family of env ids over one env class (``UnKnot-v0`` and its
+tiers, ``Kirby-Plumbing-v0`` and its tiers). Each game says how to read a
+§2.4 ``instance`` object and how to size an env so that given instances fit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import gymnasium as gym
+
+
+@dataclass(frozen=True)
+class Game:
+    """One game: the env id its certificates name, its env class, instance reader and env sizing."""
+
+    env: str
+    entry_point: str
+    read_instance: Callable[[Any], Any]
+    fit: Callable[[dict[str, Any], Sequence[Any]], dict[str, Any]]
+
+
+def _read_braid(data: Any) -> Any:
+    from rigorgym.envs.unknot.types import BraidInstance
+
+    return BraidInstance.from_instance(data)
+
+
+def _fit_braids(kwargs: dict[str, Any], instances: Sequence[Any]) -> dict[str, Any]:
+    length = max([kwargs.get("max_length", 128)] + [len(x.word) + 32 for x in instances])
+    strands = max([kwargs.get("max_strands", 8)] + [x.strands + 1 for x in instances])
+    return {"max_length": length, "max_strands": strands}
+
+
+def _read_plumbing(data: Any) -> Any:
+    from rigorgym.envs.kirby_plumbing.types import PlumbingInstance
+
+    return PlumbingInstance.from_instance(data)
+
+
+def _fit_plumbing(kwargs: dict[str, Any], instances: Sequence[Any]) -> dict[str, Any]:
+    largest = max((len(g["nodes"]) for x in instances for g in x.graphs), default=0)
+    return {"max_nodes": max(kwargs.get("max_nodes", 32), largest + 16)}
+
+
+GAMES = (
+    Game("UnKnot-v0", "rigorgym.envs.unknot.env:UnKnotEnv", _read_braid, _fit_braids),
+    Game("Kirby-Plumbing-v0", "rigorgym.envs.kirby_plumbing.env:KirbyPlumbingEnv", _read_plumbing, _fit_plumbing),
+)
+
+
+def game_of(env_id: str) -> Game:
+    """The game of a registered env id (raises ValueError for an unknown id)."""
+    if env_id not in gym.registry:
+        raise ValueError(f"unknown env {env_id!r} (see `rigorgym list envs`)")
+    entry = str(gym.spec(env_id).entry_point)
+    for game in GAMES:
+        if game.entry_point == entry:
+            return game
+    raise ValueError(f"{env_id} is not a rigorgym game")

@@ -1,0 +1,32 @@
+"""Kirby-Plumbing-v0: the game of "Graph neural networks and 3-dimensional topology" (Ri & Putrov 2023)."""
+
+from .actions import ActionLayout
+from .env import KirbyPlumbingEnv, make_certificate
+from .generator import (
+    DistinctPairGenerator,
+    InstanceListGenerator,
+    RiPutrovGenerator,
+    SuiteGenerator,
+    graphs_generator,
+    random_tree,
+    scramble,
+)
+from .graph_view import to_pyg
+from .reward import PlumbingReward
+from .types import PlumbingInstance
+
+__all__ = [
+    "ActionLayout",
+    "DistinctPairGenerator",
+    "InstanceListGenerator",
+    "KirbyPlumbingEnv",
+    "PlumbingInstance",
+    "PlumbingReward",
+    "RiPutrovGenerator",
+    "SuiteGenerator",
+    "graphs_generator",
+    "make_certificate",
+    "random_tree",
+    "scramble",
+    "to_pyg",
+]

@@ -1,0 +1,201 @@
+"""Instance generators for Kirby-Plumbing-v0, injected into the env (Jumanji style).
+
+A generator is any callable ``gen(rng: numpy.random.Generator) -> PlumbingInstance``;
+the env calls it on every reset with its own seeded ``np_random``.
+
+The Ri-Putrov protocol ("Graph neural networks and 3-dimensional topology",
+2023): a random tree on ``n`` nodes (node ``i`` attached to a uniform
+``j < i``), weights uniform in ``[-20, 20]``; two copies, each scrambled by
+``k`` random moves in both directions (:func:`scramble`). The two graphs are
+homeomorphic by construction, and the scramble moves are kernel moves, so the
+pair carries its own proof (which agents never see).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from rigorgym.verifiers.plumbing import PlumbingGraph, apply_move
+from rigorgym.verifiers.plumbing_invariants import first_homology
+
+from .types import PlumbingInstance
+
+UP_OPS = ("blowup_vertex", "blowup_edge", "blowup_disjoint", "extrude_zero")
+
+
+def random_tree(rng: np.random.Generator, nodes: int, weight_range: int = 20) -> PlumbingGraph:
+    """Ri-Putrov's random tree: node ``i >= 1`` joins a uniform ``j < i``; weights uniform in ``[-R, R]``."""
+    if nodes < 1:
+        raise ValueError("a tree needs at least one node")
+    weights = {i: int(w) for i, w in enumerate(rng.integers(-weight_range, weight_range + 1, size=nodes))}
+    adj: dict[int, set[int]] = {i: set() for i in range(nodes)}
+    for i in range(1, nodes):
+        j = int(rng.integers(0, i))
+        adj[i].add(j)
+        adj[j].add(i)
+    return PlumbingGraph(weights, adj)
+
+
+def down_moves(graph: PlumbingGraph) -> list[dict[str, Any]]:
+    """Every legal move that removes nodes: blowdowns, 0-chain absorptions and 0-leaf splits."""
+    moves: list[dict[str, Any]] = []
+    for v in sorted(graph.weights):
+        w, degree = graph.weights[v], len(graph.adj[v])
+        if w in (1, -1) and degree <= 2:
+            moves.append({"op": "blowdown", "v": v})
+        elif w == 0 and degree == 2:
+            moves.append({"op": "absorb_zero", "v": v})
+        elif w == 0 and degree == 1:
+            moves.append({"op": "split_zero_leaf", "v": v})
+    return moves
+
+
+def random_up_move(graph: PlumbingGraph, rng: np.random.Generator, extrude_d: int = 2) -> dict[str, Any]:
+    """A random move that adds nodes: an op uniform among those that apply, then a uniform place."""
+    nodes = sorted(graph.weights)
+    edges = [(u, v) for u in nodes for v in sorted(graph.adj[u]) if u < v]
+    ops = [op for op in UP_OPS if (op != "blowup_edge" or edges) and (op == "blowup_disjoint" or nodes)]
+    op = ops[int(rng.integers(len(ops)))]
+    sign = 1 if rng.random() < 0.5 else -1
+    if op == "blowup_disjoint":
+        return {"op": op, "sign": sign}
+    if op == "blowup_edge":
+        u, v = edges[int(rng.integers(len(edges)))]
+        return {"op": op, "u": u, "v": v, "sign": sign}
+    v = nodes[int(rng.integers(len(nodes)))]
+    if op == "blowup_vertex":
+        return {"op": op, "v": v, "sign": sign}
+    moved = [u for u in sorted(graph.adj[v]) if rng.random() < 0.5]
+    return {"op": op, "v": v, "d": int(rng.integers(-extrude_d, extrude_d + 1)), "moved": moved}
+
+
+def scramble(
+    graph: PlumbingGraph, rng: np.random.Generator, moves: int, max_nodes: int = 64, extrude_d: int = 2
+) -> list[dict[str, Any]]:
+    """Apply ``moves`` random kernel moves in place and return them.
+
+    Each step goes up (a blow-up or an extrusion, :func:`random_up_move`) or
+    down (uniform among :func:`down_moves`) with probability 1/2; it goes up
+    when no down move is legal and down when the graph has ``max_nodes - 2``
+    nodes or more, so the graph never outgrows an env of ``max_nodes`` slots.
+    """
+    done: list[dict[str, Any]] = []
+    for _ in range(moves):
+        down = down_moves(graph)
+        full = len(graph) + 2 > max_nodes
+        if down and (full or rng.random() < 0.5):
+            move = down[int(rng.integers(len(down)))]
+        elif not full:
+            move = random_up_move(graph, rng, extrude_d)
+        else:
+            break
+        apply_move(graph, move)
+        done.append(move)
+    return done
+
+
+@dataclass
+class RiPutrovGenerator:
+    """Homeomorphic pairs by the Ri-Putrov protocol: a random tree and two independently scrambled copies.
+
+    ``nodes`` (n) and ``scramble_moves`` (k) as in the paper; ``max_nodes``
+    caps each graph so that it fits the env.
+    """
+
+    nodes: int = 10
+    scramble_moves: int = 100
+    weight_range: int = 20
+    max_nodes: int = 64
+    extrude_d: int = 2
+
+    def pair(self, rng: np.random.Generator) -> tuple[PlumbingGraph, PlumbingGraph]:
+        tree = random_tree(rng, self.nodes, self.weight_range)
+        copies = tree.copy(), tree.copy()
+        for graph in copies:
+            scramble(graph, rng, self.scramble_moves, self.max_nodes, self.extrude_d)
+        return copies
+
+    def __call__(self, rng: np.random.Generator) -> PlumbingInstance:
+        return PlumbingInstance.from_graphs(*self.pair(rng))
+
+
+@dataclass
+class DistinctPairGenerator:
+    """Pairs that are *not* homeomorphic: a random tree and a copy with one weight perturbed so that H_1 differs.
+
+    Both are then scrambled as in :class:`RiPutrovGenerator`. The
+    perturbation is redrawn until the first homology groups differ, so every
+    pair has a ``distinct`` certificate.
+    """
+
+    nodes: int = 10
+    scramble_moves: int = 100
+    weight_range: int = 20
+    max_nodes: int = 64
+    extrude_d: int = 2
+
+    def pair(self, rng: np.random.Generator) -> tuple[PlumbingGraph, PlumbingGraph]:
+        tree = random_tree(rng, self.nodes, self.weight_range)
+        base = first_homology(tree)
+        while True:
+            other = tree.copy()
+            v = int(rng.integers(self.nodes))
+            delta = int(rng.choice([-2, -1, 1, 2]))
+            other.weights[v] += delta
+            if first_homology(other) != base:
+                break
+        copies = tree, other
+        for graph in copies:
+            scramble(graph, rng, self.scramble_moves, self.max_nodes, self.extrude_d)
+        return copies
+
+    def __call__(self, rng: np.random.Generator) -> PlumbingInstance:
+        return PlumbingInstance.from_graphs(*self.pair(rng))
+
+
+@dataclass
+class InstanceListGenerator:
+    """User-given pairs (or a suite): uniform draws, or in order when ``shuffle`` is False."""
+
+    instances: Sequence[PlumbingInstance]
+    shuffle: bool = True
+    _next: int = field(default=0, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.instances:
+            raise ValueError("InstanceListGenerator needs at least one instance")
+
+    def __call__(self, rng: np.random.Generator) -> PlumbingInstance:
+        if self.shuffle:
+            return self.instances[int(rng.integers(len(self.instances)))]
+        instance = self.instances[self._next % len(self.instances)]
+        self._next += 1
+        return instance
+
+
+@dataclass
+class SuiteGenerator:
+    """Instances of a frozen benchmark suite (``rigorgym list suites``), loaded on first use."""
+
+    suite: str
+    shuffle: bool = True
+    _loaded: list[InstanceListGenerator] = field(default_factory=list, compare=False, repr=False)
+
+    def __call__(self, rng: np.random.Generator) -> PlumbingInstance:
+        if not self._loaded:
+            from rigorgym.envs.suites import load_suite
+
+            suite = load_suite(self.suite)
+            if suite.env != "Kirby-Plumbing-v0":
+                raise ValueError(f"suite {self.suite} is not a Kirby-Plumbing-v0 suite")
+            instances = tuple(PlumbingInstance.from_instance(x) for x in suite.instances)
+            self._loaded.append(InstanceListGenerator(instances, self.shuffle))
+        return self._loaded[0](rng)
+
+
+def graphs_generator(graphs: Sequence[Any]) -> InstanceListGenerator:
+    """A generator that always returns one user-given pair (two §2.4 graph objects)."""
+    return InstanceListGenerator((PlumbingInstance.from_instance({"graphs": list(graphs)}),), shuffle=False)
