@@ -47,18 +47,22 @@ def cmd_list(args: argparse.Namespace) -> int:
     what = args.what
     if what in (None, "envs"):
         print("envs:")
-        for env_id, spec in sorted(gym.registry.items()):
-            if spec.entry_point and str(spec.entry_point).startswith("rigorgym."):
-                print(f"  {env_id:<24} max_episode_steps={spec.max_episode_steps}")
+        ids = sorted(k for k, spec in gym.registry.items() if str(spec.entry_point).startswith("rigorgym."))
+        width = max(map(len, ids), default=0)
+        for env_id in ids:
+            print(f"  {env_id:<{width}}  max_episode_steps={gym.spec(env_id).max_episode_steps}")
     if what in (None, "agents"):
         print("agents:")
+        width = max(map(len, AGENTS))
         for name, (_, description, games) in AGENTS.items():
-            print(f"  {name:<10} {description} [{', '.join(games)}]")
+            print(f"  {name:<{width}}  {description} [{', '.join(games)}]")
     if what in (None, "suites"):
         print("suites:")
-        for name in list_suites():
+        names = list_suites()
+        width = max(map(len, names), default=0)
+        for name in names:
             info = suite_info(name)
-            print(f"  {name:<22} {info['env']:<10} {info['size']:>4} instances  {info['hash'][:19]}")
+            print(f"  {name:<{width}}  {info['env']:<17} {info['size']:>5} instances  {info['hash'][:19]}")
     return EXIT_OK
 
 
