@@ -27,6 +27,8 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/unknot_throughput.py
 	$(PY) benchmarks/verify_throughput.py
+	$(PY) benchmarks/plumbing_throughput.py
+	$(PY) benchmarks/plumbing_normal_form.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

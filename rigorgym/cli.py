@@ -102,7 +102,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
 # -- solve ----------------------------------------------------------------------------
 
 
-def _read_instance_file(path: str) -> list[dict[str, Any]]:
+def _read_instance_file(path: str) -> list[tuple[int, dict[str, Any]]]:
+    """The instance objects of a JSON-lines file, each with its line number (for error messages)."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -117,7 +118,7 @@ def _read_instance_file(path: str) -> list[dict[str, Any]]:
             raise BadInput(f"{path}:{n}: not valid JSON ({exc})") from None
         if not isinstance(item, dict):
             raise BadInput(f"{path}:{n}: each line must be one instance object")
-        out.append(item)
+        out.append((n, item))
     if not out:
         raise BadInput(f"{path}: no instances")
     return out
@@ -135,7 +136,13 @@ def _instances(args: argparse.Namespace) -> list[Any]:
                 raise BadInput(f"suite {args.suite} is for {suite.env}, not {args.env}")
             raw = list(suite.instances)
         elif args.instances:
-            raw = _read_instance_file(args.instances)
+            instances = []
+            for line, x in _read_instance_file(args.instances)[: args.limit]:
+                try:
+                    instances.append(game.read_instance(x))
+                except ValueError as exc:
+                    raise BadInput(f"{args.instances}:{line}: {exc}") from None
+            return instances
         else:
             return [_knot(args, game.env)]
         return [game.read_instance(x) for x in raw[: args.limit]]
@@ -263,7 +270,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "solve",
         help="run an agent on instances and write verified certificates",
-        epilog="example: rigorgym solve UnKnot-v0 --knot 4_1 --agent greedy --budget-s 2 --out certs.jsonl",
+        epilog="examples: rigorgym solve UnKnot-v0 --knot 4_1 --agent greedy --budget-s 2 --out certs.jsonl\n"
+        "          rigorgym solve Kirby-Plumbing-v0 --suite plumbing-small-6 --agent normal-form --out certs.jsonl",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("env", metavar="ENV")
     source = p.add_mutually_exclusive_group(required=True)

@@ -265,7 +265,7 @@ def fill_mask(ids, weights, degree, adj, count, n, d_max, k_bits, w_max, mask):
             if room2:
                 subsets = 1 << min(deg, k_bits)
                 for d in range(-d_max, d_max + 1):
-                    if abs(w - d) <= w_max:
+                    if abs(w - d) <= w_max and abs(d) <= w_max:
                         start = base + 7 * n + ((s * (2 * d_max + 1) + d + d_max) << k_bits)
                         for sub in range(subsets):
                             mask[start + sub] = True

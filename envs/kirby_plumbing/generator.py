@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from rigorgym.verifiers.plumbing import PlumbingGraph, apply_move
+from rigorgym.verifiers.plumbing import PlumbingGraph, apply_move, isomorphic
 from rigorgym.verifiers.plumbing_invariants import first_homology
 
 from .types import PlumbingInstance
@@ -97,6 +97,10 @@ def scramble(
     return done
 
 
+#: Scrambles drawn before accepting an isomorphic pair (tiny trees may admit no other).
+_MAX_REDRAWS = 100
+
+
 @dataclass
 class RiPutrovGenerator:
     """Homeomorphic pairs by the Ri-Putrov protocol: a random tree and two independently scrambled copies.
@@ -113,9 +117,13 @@ class RiPutrovGenerator:
 
     def pair(self, rng: np.random.Generator) -> tuple[PlumbingGraph, PlumbingGraph]:
         tree = random_tree(rng, self.nodes, self.weight_range)
-        copies = tree.copy(), tree.copy()
-        for graph in copies:
-            scramble(graph, rng, self.scramble_moves, self.max_nodes, self.extrude_d)
+        for _ in range(_MAX_REDRAWS):
+            copies = tree.copy(), tree.copy()
+            for graph in copies:
+                scramble(graph, rng, self.scramble_moves, self.max_nodes, self.extrude_d)
+            # A pair that is already isomorphic is won before the first move: scramble again.
+            if self.scramble_moves == 0 or not isomorphic(*copies):
+                break
         return copies
 
     def __call__(self, rng: np.random.Generator) -> PlumbingInstance:

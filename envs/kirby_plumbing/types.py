@@ -53,12 +53,12 @@ class PlumbingInstance:
         ident = data.get("id")
         if ident is not None and not isinstance(ident, str):
             raise ValueError("instance 'id' must be a string")
-        try:
-            return cls((_copy(graphs[0]), _copy(graphs[1])), ident)
-        except InvalidGraph as exc:
-            raise ValueError(f"invalid graph: {exc}") from None
-        except (TypeError, AttributeError):
-            raise ValueError("a graph is {'nodes': [[id, weight], ...], 'edges': [[u, v], ...]}") from None
+        for side, graph in enumerate(graphs):
+            try:  # validate the raw input first: the copy below must not hide extra or missing fields
+                PlumbingGraph.from_json(graph)
+            except InvalidGraph as exc:
+                raise ValueError(f"invalid graph {side}: {exc}") from None
+        return cls((_copy(graphs[0]), _copy(graphs[1])), ident)
 
     @property
     def size(self) -> int:
