@@ -4,9 +4,11 @@ Depends on nothing else in rigorgym. ``verify(certificate) -> Verdict``.
 """
 
 from .certificate import DEFAULT_LIMITS, FORMAT, Limits, Verdict, schema, verify
+from .diagram import SPHEROGRAM_VERSION
 from .io import UnreadableInput, read_certificates
 
-KERNEL_VERSION = "braid-1+plumbing-1"
+#: Replay of Ribbon-v0 certificates depends on spherogram's band and simplification code: its version is pinned here.
+KERNEL_VERSION = f"braid-1+plumbing-1+ribbon-1(spherogram-{SPHEROGRAM_VERSION})"
 
 __all__ = [
     "DEFAULT_LIMITS",

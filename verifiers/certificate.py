@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from . import braid, plumbing
+from . import braid, diagram, plumbing
 from .braid import describe
 
 FORMAT = "rigorgym-certificate/1"
@@ -31,6 +31,10 @@ class Limits:
     max_work: int = 200_000_000
     #: plumbing graphs: the most nodes either graph may have at any point of the replay
     max_nodes: int = 10_000
+    #: knot diagrams: the most crossings at any point, and the most band/simplify moves
+    #: (each replays spherogram code, milliseconds to a second)
+    max_crossings: int = 400
+    max_diagram_moves: int = 2_000
 
 
 DEFAULT_LIMITS = Limits()
@@ -186,7 +190,71 @@ def _verify_plumbing(cert: dict[str, Any], limits: Limits) -> Verdict:
     )
 
 
-VERIFIERS = {"UnKnot-v0": _verify_unknot, "Kirby-Plumbing-v0": _verify_plumbing}
+def _ribbon_instance(instance: dict[str, Any], limits: Limits) -> diagram.Diagram:
+    extra = set(instance) - {"pd", "name"}
+    if "pd" not in instance or extra:
+        raise Malformed("a Ribbon-v0 instance is {'pd': [[a, b, c, d], ...]} with an optional 'name'")
+    if "name" in instance and not isinstance(instance["name"], str):
+        raise Malformed("instance 'name' must be a string")
+    pd = instance["pd"]
+    if isinstance(pd, list) and len(pd) > limits.max_crossings:
+        raise Malformed(f"instance has more than {limits.max_crossings} crossings")
+    try:
+        knot = diagram.Diagram.from_pd(pd)
+    except diagram.InvalidDiagram as exc:
+        raise Malformed(f"instance: {exc}") from None
+    if knot.components != 1:
+        raise Malformed(f"instance is a diagram of {knot.components} components, not a knot")
+    return knot
+
+
+def _verify_ribbon(cert: dict[str, Any], limits: Limits) -> Verdict:
+    from . import slice_obstructions
+
+    claim = cert["claim"]
+    if claim not in ("ribbon", "not_slice"):
+        raise Malformed(f"Ribbon-v0 certificates claim 'ribbon' or 'not_slice', not {describe(claim)}")
+    state = _ribbon_instance(cert["instance"], limits)
+    moves = cert["moves"]
+    if claim == "not_slice":
+        if len(moves) != 1:
+            raise Malformed("a not_slice certificate has exactly one move {'op': 'invariant', 'name': ...}")
+        try:
+            why = slice_obstructions.check_obstruction(state, moves[0])
+        except slice_obstructions.Undecided as exc:
+            return Verdict(False, f"undecided: {exc}", 0)
+        except ValueError as exc:
+            return Verdict(False, str(exc), 0)
+        return Verdict(True, f"{why}: the knot is not slice", 1)
+    if len(moves) > limits.max_diagram_moves:
+        raise Malformed(f"{len(moves)} moves exceed the limit of {limits.max_diagram_moves}")
+    bands = 0
+    for done, move in enumerate(moves):
+        try:
+            state = diagram.apply_move(state, move)
+        except diagram.IllegalMove as exc:
+            return Verdict(False, f"move {done}: {exc}", done)
+        bands += move["op"] == "band"
+        if state.crossings > limits.max_crossings:
+            return Verdict(False, f"move {done}: the diagram exceeds {limits.max_crossings} crossings", done)
+    done = len(moves)
+    components = state.components
+    if state.crossings == 0 and components == bands + 1:
+        return Verdict(
+            True,
+            f"{bands} band move(s) and simplification give a crossingless diagram of {components} unknots: "
+            "the knot bounds a ribbon disk",
+            done,
+        )
+    return Verdict(
+        False,
+        f"all {done} moves are legal but end with {state.crossings} crossings and {components} components "
+        f"after {bands} band(s) (a ribbon proof needs 0 crossings and {bands + 1} components)",
+        done,
+    )
+
+
+VERIFIERS = {"UnKnot-v0": _verify_unknot, "Kirby-Plumbing-v0": _verify_plumbing, "Ribbon-v0": _verify_ribbon}
 
 
 def verify(cert: Any, limits: Limits = DEFAULT_LIMITS) -> Verdict:
