@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -79,7 +80,9 @@ def _install_hashes() -> None:
         self._rigorgym_serial = next(_serials)
 
     def hash_(self: Any) -> int:
-        return self._rigorgym_serial
+        # Crossings built before this module was imported keep the default hash.
+        serial = self.__dict__.get("_rigorgym_serial")
+        return object.__hash__(self) if serial is None else serial
 
     links_base.Crossing.__init__ = init
     links_base.Crossing.__hash__ = hash_
@@ -89,12 +92,20 @@ def _install_hashes() -> None:
 _install_hashes()
 
 
+_LOCK = threading.RLock()
+
+
 @contextmanager
 def _deterministic_hashes() -> Iterator[None]:
-    """Restart the crossing counter so that links built inside hash the same way on every run."""
+    """Restart the crossing counter so that links built inside hash the same way on every run.
+
+    Holds a lock, so kernel operations in several threads run one at a time
+    and never share a counter.
+    """
     global _serials
-    _serials = itertools.count()
-    yield
+    with _LOCK:
+        _serials = itertools.count()
+        yield
 
 
 @contextmanager

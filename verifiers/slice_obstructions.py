@@ -9,8 +9,10 @@ factorisation from sympy, tau from ``knot_floer_homology``.
 Names (the ``invariant`` field of the certificate's one move):
 
 ``signature``
-    sigma(K) = -sign(V + V^T), exact (rational congruence). The minus sign is
-    KnotInfo's convention: positive knots have negative signature.
+    sigma(K) = -sign(V + V^T) (V + V^T is nonsingular for a knot): from
+    eigenvalues when all are farther from 0 than a rounding bound, else
+    exactly by rational congruence. The minus sign is KnotInfo's convention:
+    positive knots have negative signature.
 ``levine_tristram``
     sigma_omega(K) = -sign((1 - omega) V + (1 - conj omega) V^T) at
     omega = exp(2 pi i j / q), q a prime power, 0 < j < q: zero for slice
@@ -18,7 +20,8 @@ Names (the ``invariant`` field of the certificate's one move):
     when every eigenvalue is farther from 0 than a bound on the rounding
     error, so a near-singular case is "undecided", never a wrong verdict.
 ``determinant``
-    det(K) = |det(V + V^T)| = |Delta(-1)| is a square for a slice knot.
+    det(K) = |Delta(-1)| (from the Alexander polynomial) is a square for a
+    slice knot.
 ``fox_milnor``
     A slice knot has Delta(t) = f(t) f(1/t) up to units, so every irreducible
     factor equal to its own reciprocal occurs to an even power.
@@ -41,6 +44,16 @@ INVARIANTS = ("signature", "levine_tristram", "determinant", "fox_milnor", "tau"
 
 #: Largest prime power q accepted for Levine-Tristram signatures.
 MAX_ROOT_ORDER = 10_000
+
+#: Invariants are computed for diagrams of at most this many crossings (a Seifert
+#: matrix or knot Floer homology of a larger hostile diagram could take minutes).
+MAX_INVARIANT_CROSSINGS = 40
+
+#: tau (knot Floer homology) grows fastest: about 2.5 s at 30 crossings, minutes at 60.
+MAX_TAU_CROSSINGS = 30
+
+#: The exact (rational) signature runs on matrices of at most this size.
+MAX_EXACT_SIZE = 80
 
 
 class Undecided(ValueError):
@@ -87,29 +100,34 @@ def _symmetrised(v: list[list[int]]) -> list[list[int]]:
 
 
 def signature(diagram: Diagram) -> int:
-    return -symmetric_signature(_symmetrised(seifert_matrix(diagram)))
+    """-sign(V + V^T): by eigenvalues when they are clearly away from 0, else exactly (small matrices)."""
+    sym = _symmetrised(seifert_matrix(diagram))
+    try:
+        return -_float_signature(np.array(sym, dtype=float))
+    except Undecided:
+        if len(sym) > MAX_EXACT_SIZE:
+            raise
+    return -symmetric_signature(sym)
+
+
+def _float_signature(h: np.ndarray) -> int:
+    """sign(h) of a Hermitian matrix from eigenvalues, Undecided if one is within a rounding bound of 0.
+
+    Weyl: rounding moves each eigenvalue by at most about n * eps * ||h||; the
+    bound takes a margin of 10^3 on that.
+    """
+    if h.size == 0:
+        return 0
+    eig = np.linalg.eigvalsh(h)
+    bound = 1e3 * len(h) * np.finfo(float).eps * max(1.0, float(np.linalg.norm(h)))
+    if np.min(np.abs(eig)) <= bound:
+        raise Undecided(f"an eigenvalue is within {bound:.1e} of 0")
+    return int(np.sum(eig > 0) - np.sum(eig < 0))
 
 
 def determinant(diagram: Diagram) -> int:
-    return abs(_exact_det(_symmetrised(seifert_matrix(diagram))))
-
-
-def _exact_det(matrix: list[list[int]]) -> int:
-    a = [[Fraction(x) for x in row] for row in matrix]
-    n, det = len(a), Fraction(1)
-    for t in range(n):
-        pivot = next((i for i in range(t, n) if a[i][t] != 0), None)
-        if pivot is None:
-            return 0
-        if pivot != t:
-            a[t], a[pivot] = a[pivot], a[t]
-            det = -det
-        det *= a[t][t]
-        for i in range(t + 1, n):
-            f = a[i][t] / a[t][t]
-            if f:
-                a[i] = [x - f * y for x, y in zip(a[i], a[t], strict=True)]
-    return int(det)
+    """det(K) = |Delta(-1)|, from the Alexander polynomial (exact integers)."""
+    return abs(sum(c * (-1) ** i for i, c in enumerate(alexander(diagram))))
 
 
 def is_prime_power(q: int) -> bool:
@@ -128,13 +146,10 @@ def levine_tristram(diagram: Diagram, q: int, j: int) -> int:
         return 0
     omega = np.exp(2j * np.pi * j / q)
     h = (1 - omega) * v + (1 - np.conj(omega)) * v.T
-    h = (h + h.conj().T) / 2
-    eig = np.linalg.eigvalsh(h)
-    # Weyl: rounding moves each eigenvalue by at most ~ n * eps * ||h||; take a wide margin.
-    bound = 1e3 * len(v) * np.finfo(float).eps * max(1.0, float(np.linalg.norm(h)))
-    if np.min(np.abs(eig)) <= bound:
-        raise Undecided(f"an eigenvalue at omega = e^(2 pi i {j}/{q}) is within {bound:.1e} of 0")
-    return -int(np.sum(eig > 0) - np.sum(eig < 0))
+    try:
+        return -_float_signature((h + h.conj().T) / 2)
+    except Undecided as exc:
+        raise Undecided(f"at omega = exp(2 pi i {j}/{q}): {exc}") from None
 
 
 def alexander(diagram: Diagram) -> list[int]:
@@ -182,6 +197,8 @@ def tau(diagram: Diagram) -> int:
 
 def check_obstruction(diagram: Diagram, move: Any) -> str:
     """Recompute the named invariant; return a sentence if it obstructs sliceness, raise ValueError otherwise."""
+    if diagram.crossings > MAX_INVARIANT_CROSSINGS:
+        raise Undecided(f"invariants are computed for diagrams of at most {MAX_INVARIANT_CROSSINGS} crossings")
     if not isinstance(move, dict) or move.get("op") != "invariant":
         raise ValueError(f"a not_slice certificate has one move {{'op': 'invariant', ...}}, got {describe(move)}")
     name = move.get("name")
@@ -210,6 +227,8 @@ def check_obstruction(diagram: Diagram, move: Any) -> str:
             return f"the Alexander polynomial {coeffs} fails Fox-Milnor: {why}"
         raise ValueError(f"the Alexander polynomial passes Fox-Milnor: {why}")
     if name == "tau":
+        if diagram.crossings > MAX_TAU_CROSSINGS:
+            raise Undecided(f"tau is computed for diagrams of at most {MAX_TAU_CROSSINGS} crossings")
         value = tau(diagram)
         if value:
             return f"tau {value} != 0"
