@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .base import Agent
+from .best_first import BestFirst
+from .bo_walker import BoWalker
 from .greedy import GreedySearch
 from .normal_form import NormalFormSolver
 from .random_walk import RandomWalker
@@ -20,6 +22,16 @@ AGENTS: dict[str, tuple[Callable[[], Agent], str, tuple[str, ...]]] = {
         NormalFormSolver,
         "Neumann's reduction of both plumbing graphs to normal form, then isomorphism; H_1 for distinct pairs",
         ("Kirby-Plumbing",),
+    ),
+    "best-first": (
+        BestFirst,
+        "slice obstructions, then best-first search over band sequences ranked by crossings (Ribbon)",
+        ("Ribbon",),
+    ),
+    "bo-walker": (
+        BoWalker,
+        "slice obstructions, then a random walker over bands with Bayesian-optimised weights (Ribbon)",
+        ("Ribbon",),
     ),
 }
 

@@ -1,8 +1,10 @@
 """What the CLI, the runner and the leaderboard need to know about each game, in one table.
 
 A *game* is a family of env ids over one env class (``UnKnot-v0`` and its
-tiers, ``Kirby-Plumbing-v0`` and its tiers). Each game says how to read a
-§2.4 ``instance`` object and how to size an env so that given instances fit.
+tiers, ``Kirby-Plumbing-v0`` and its tiers, ``Ribbon-v0`` and its tiers).
+Each game says how to read a §2.4 ``instance`` object, how to size an env so
+that given instances fit, and (for games on one knot) how to read
+``--knot NAME`` or ``--pd CODE``.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ class Game:
     entry_point: str
     read_instance: Callable[[Any], Any]
     fit: Callable[[dict[str, Any], Sequence[Any]], dict[str, Any]]
+    #: ``(name, pd) -> instance`` for games played on one knot (``--knot``/``--pd``), None otherwise
+    read_knot: Callable[[str | None, Any], Any] | None = None
 
 
 def _read_braid(data: Any) -> Any:
@@ -47,9 +51,35 @@ def _fit_plumbing(kwargs: dict[str, Any], instances: Sequence[Any]) -> dict[str,
     return {"max_nodes": max(kwargs.get("max_nodes", 32), largest + 16)}
 
 
+def _read_knot(data: Any) -> Any:
+    from rigorgym.envs.ribbon.types import KnotInstance
+
+    return KnotInstance.from_instance(data)
+
+
+def _braid_of_knot(name: str | None, pd: Any) -> Any:
+    from rigorgym.envs.unknot.generator import knot_instance
+
+    return knot_instance(name=name, pd=pd)
+
+
+def _diagram_of_knot(name: str | None, pd: Any) -> Any:
+    from rigorgym.envs.ribbon.types import KnotInstance
+
+    if name is not None:
+        return KnotInstance.from_name(name)
+    return KnotInstance.from_instance({"pd": pd})
+
+
+def _fit_knots(kwargs: dict[str, Any], instances: Sequence[Any]) -> dict[str, Any]:
+    largest = max((x.crossings for x in instances), default=0)
+    return {"max_crossings": max(kwargs.get("max_crossings", 64), largest + 32)}
+
+
 GAMES = (
-    Game("UnKnot-v0", "rigorgym.envs.unknot.env:UnKnotEnv", _read_braid, _fit_braids),
+    Game("UnKnot-v0", "rigorgym.envs.unknot.env:UnKnotEnv", _read_braid, _fit_braids, _braid_of_knot),
     Game("Kirby-Plumbing-v0", "rigorgym.envs.kirby_plumbing.env:KirbyPlumbingEnv", _read_plumbing, _fit_plumbing),
+    Game("Ribbon-v0", "rigorgym.envs.ribbon.env:RibbonEnv", _read_knot, _fit_knots, _diagram_of_knot),
 )
 
 

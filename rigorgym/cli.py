@@ -153,18 +153,19 @@ def _instances(args: argparse.Namespace) -> list[Any]:
 
 
 def _knot(args: argparse.Namespace, env: str) -> Any:
-    """The one instance of --knot or --pd (games played on knots only)."""
-    from rigorgym.envs.unknot.generator import knot_instance
+    """The one instance of --knot or --pd (games played on one knot only)."""
+    from rigorgym.envs.games import game_of
 
-    if env != "UnKnot-v0":
+    read_knot = game_of(env).read_knot
+    if read_knot is None:
         raise BadInput(f"--knot and --pd give knots; {env} takes --suite or --instances")
     if args.knot:
-        return knot_instance(name=args.knot)
+        return read_knot(args.knot, None)
     try:
         pd = json.loads(args.pd)
     except ValueError:
         raise BadInput("--pd must be a JSON list of 4-tuples, e.g. [[1,5,2,4],[3,1,4,6],[5,3,6,2]]") from None
-    return knot_instance(pd=pd)
+    return read_knot(None, pd)
 
 
 def cmd_solve(args: argparse.Namespace) -> int:

@@ -13,6 +13,7 @@ import gymnasium as gym
 UNKNOT_ENTRY = "rigorgym.envs.unknot.env:UnKnotEnv"
 UNKNOT_VECTOR_ENTRY = "rigorgym.envs.unknot.vector:UnKnotVectorEnv"
 PLUMBING_ENTRY = "rigorgym.envs.kirby_plumbing.env:KirbyPlumbingEnv"
+RIBBON_ENTRY = "rigorgym.envs.ribbon.env:RibbonEnv"
 
 
 def _suite_size(suite: str) -> dict[str, int]:
@@ -77,6 +78,41 @@ def _plumbing_tiers() -> dict[str, tuple[dict[str, Any], int]]:
     }
 
 
+def _ribbon_suite_size(suite: str) -> dict[str, int]:
+    """``max_crossings`` that fits every knot of a suite with room for bands to add crossings."""
+    from rigorgym.envs.suites import list_suites, load_suite, suite_info
+
+    if suite not in list_suites():
+        return {}
+    largest = suite_info(suite).get("max_crossings")
+    if largest is None:
+        largest = max((len(x["pd"]) for x in load_suite(suite).instances), default=0)
+    # headroom for bands, rounded up to a multiple of 16
+    return {"max_crossings": max(64, -(-(int(largest) + 32) // 16) * 16)}
+
+
+def _ribbon_tiers() -> dict[str, tuple[dict[str, Any], int]]:
+    from rigorgym.envs.ribbon.generator import RandomRibbonGenerator, SuiteGenerator
+
+    def suite(name: str) -> dict[str, Any]:
+        return {"generator": SuiteGenerator(name), **_ribbon_suite_size(name)}
+
+    return {
+        # RandomRibbonGenerator(max_crossings=8, scramble_steps=2): K # -K for the 35 prime knots K of
+        # 3..8 crossings (Rolfsen), scrambled by 2 backtrack steps; at most 3 bands.
+        "Ribbon-v0": ({"generator": RandomRibbonGenerator(8, 2)}, 20),
+        # RandomRibbonGenerator(max_crossings=6, scramble_steps=0): K # -K for the 7 prime knots of
+        # 3..6 crossings, spherogram's connected-sum diagram; each has a one-band solution among the actions.
+        "Ribbon-Easy-v0": ({"generator": RandomRibbonGenerator(6, 0)}, 20),
+        # Suite ribbon-knotinfo-12: the 158 slice knots (smooth 4-genus 0) of KnotInfo with <= 12 crossings.
+        "Ribbon-KnotInfo12-v0": (suite("ribbon-knotinfo-12"), 20),
+        # Suite ribbon-knotinfo-13: the 511 slice knots (smooth 4-genus 0) of KnotInfo with <= 13 crossings.
+        "Ribbon-KnotInfo13-v0": (suite("ribbon-knotinfo-13"), 20),
+        # Suite ribbon-doubles-30: 100 ribbon knots K # -K, K prime of 10-14 crossings, scrambled to 22-30 crossings.
+        "Ribbon-Doubles-v0": (suite("ribbon-doubles-30"), 20),
+    }
+
+
 def _shipped(kwargs: dict[str, Any]) -> bool:
     from rigorgym.envs.suites import list_suites
 
@@ -100,3 +136,7 @@ def register_all() -> None:
         if env_id in gym.registry or not _shipped(kwargs):
             continue
         gym.register(id=env_id, entry_point=PLUMBING_ENTRY, max_episode_steps=steps, kwargs=kwargs)
+    for env_id, (kwargs, steps) in _ribbon_tiers().items():
+        if env_id in gym.registry or not _shipped(kwargs):
+            continue
+        gym.register(id=env_id, entry_point=RIBBON_ENTRY, max_episode_steps=steps, kwargs=kwargs)

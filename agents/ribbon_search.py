@@ -1,0 +1,325 @@
+"""What the Ribbon-v0 solvers share: band features, a cheap screen of each band, kernel replay, the solve loop.
+
+A Ribbon-v0 solver (``best-first``, ``bo-walker``) first asks
+:func:`~rigorgym.agents.slice_obstruction.find_obstruction` for an invariant
+that proves the knot not slice; otherwise it searches for bands after which
+the diagram simplifies to an unlink, and writes the kernel moves
+(``band``, ``simplify`` with a seed) into a ``ribbon`` certificate. Every
+certificate is verified by the kernel before it is returned; a solver that
+finds nothing returns ``SolveResult(None, ...)``.
+
+The screen
+    The kernel's ``simplify`` is ``Link.simplify('global')`` (random type III
+    moves until 100 fail in a row), about 50-100 ms on a 15-crossing diagram.
+    The search cannot afford it for each of the ~500-900 candidate bands of a
+    12-13 crossing knot, so it screens each band on a private copy of the
+    link instead (:func:`screen_band`, a few ms): attach the band with
+    spherogram's ``add_one_band``, check that every pairwise linking number
+    is 0 (necessary for any further bands to reach an unlink: linking numbers
+    add up under fission), then ``simplify('pickup')`` (strand pick-up, no
+    type III moves). A band that the screen takes to zero crossings is then
+    replayed through the kernel (``apply_band``, ``simplify`` with seeds 0,
+    1, ...) and accepted only if the kernel reaches zero crossings. The screen
+    only orders and filters the search; soundness rests on the kernel replay
+    and the final ``verify``.
+
+Determinism
+    Every screen runs inside the kernel's ``_deterministic_hashes`` and with
+    Python's ``random`` seeded (spherogram's pick-up shuffles strands), so a
+    solver's result depends only on the instance, its seed and (through the
+    time budget) on where it stops.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from rigorgym.envs.ribbon import BandSpec, KnotInstance, make_certificate
+from rigorgym.verifiers import verify
+from rigorgym.verifiers.diagram import Diagram, IllegalMove, _deterministic_hashes, _link, _pd_of, apply_band, simplify
+from spherogram.links.bands.core import Band, add_one_band
+
+from .base import SolveResult
+from .slice_obstruction import find_obstruction
+
+Move = dict[str, Any]
+
+#: Seeds of the kernel's ``simplify`` tried on a band that the screen takes to an unlink.
+CONFIRM_SEEDS = (0, 1, 2, 3)
+
+
+def as_instance(instance: Any) -> KnotInstance:
+    """A :class:`KnotInstance` from an instance, a §2.4 instance dict, or a knot name."""
+    if isinstance(instance, KnotInstance):
+        return instance
+    if isinstance(instance, str):
+        return KnotInstance.from_name(instance)
+    return KnotInstance.from_instance(instance)
+
+
+@contextmanager
+def _quiet_random(seed: int) -> Iterator[None]:
+    state = random.getstate()
+    random.seed(seed)
+    try:
+        yield
+    finally:
+        random.setstate(state)
+
+
+# ----------------------------------------------------------------------------- features
+
+
+#: Names of the band features (one vector per candidate band), in order.
+FEATURES = (
+    "crossed",  # arcs the band passes over or under (length - 2)
+    "twist0",  # no half twist
+    "twist1",  # one half twist (either sign)
+    "twist2",  # two or more half twists
+    "twist_sign",  # sign of the twists times the sign of the knot's writhe (0 without twists)
+    "over_fraction",  # fraction of the crossed arcs that the band passes over
+    "separation",  # distance along the component between the two feet / component length (0..1/2]
+    "same_crossing",  # both feet on edges of one crossing
+)
+
+
+@dataclass(frozen=True)
+class DiagramInfo:
+    """Facts about a kernel diagram that the features need, computed once per diagram."""
+
+    strand_position: dict[tuple[int, int], tuple[int, int]]  # (crossing, strand) -> (component, index of its edge)
+    component_edges: tuple[int, ...]
+    writhe_sign: int
+
+
+def diagram_info(diagram: Diagram) -> DiagramInfo:
+    with _deterministic_hashes():
+        link = _link(diagram.pd)
+        position: dict[tuple[int, int], tuple[int, int]] = {}
+        sizes = []
+        for k, component in enumerate(link.link_components):
+            sizes.append(len(component))
+            for i, ce in enumerate(component):
+                # a crossing strand names the edge leaving it; both ends of an edge get the same position
+                position[(ce.crossing.label, ce.strand_index)] = (k, i)
+                other = ce.opposite()
+                position[(other.crossing.label, other.strand_index)] = (k, i)
+        writhe = sum(c.sign for c in link.crossings)
+    return DiagramInfo(position, tuple(sizes), (writhe > 0) - (writhe < 0))
+
+
+def band_features(band: BandSpec, info: DiagramInfo) -> tuple[float, ...]:
+    b = Band(band.spec)
+    twists = band.twists
+    crossed = band.crossed
+    over = sum(b.arc_is_under) / crossed if crossed else 0.0
+    first, last = b.cs_along_top[0], b.cs_along_top[-1]
+    separation = 0.0
+    pa, pb = info.strand_position.get(tuple(first)), info.strand_position.get(tuple(last))
+    if pa is not None and pb is not None and pa[0] == pb[0]:
+        n = info.component_edges[pa[0]]
+        d = abs(pa[1] - pb[1]) % n
+        separation = min(d, n - d) / n
+    sign = (twists > 0) - (twists < 0)
+    return (
+        float(crossed),
+        float(twists == 0),
+        float(abs(twists) == 1),
+        float(abs(twists) >= 2),
+        float(sign * info.writhe_sign),
+        over,
+        separation,
+        float(first[0] == last[0]),
+    )
+
+
+def score(features: tuple[float, ...], weights: tuple[float, ...]) -> float:
+    return math.fsum(f * w for f, w in zip(features, weights, strict=True))
+
+
+# ----------------------------------------------------------------------------- screen
+
+
+@dataclass(frozen=True)
+class Screened:
+    """A band's effect estimated on a private copy of the link (see the module docstring)."""
+
+    spec: str
+    unlinked: bool  # every pairwise linking number is 0
+    crossings: int  # after simplify('pickup'); 0 means the kernel is asked to confirm
+    components: int  # link components, the split-off unknots included
+
+    @property
+    def promising(self) -> bool:
+        return self.unlinked
+
+
+class Screen:
+    """Screens bands on one kernel diagram; builds the spherogram link once."""
+
+    def __init__(self, diagram: Diagram) -> None:
+        self.diagram = diagram
+        with _deterministic_hashes():
+            self._link = _link(diagram.pd)
+        self.cache: dict[str, Screened] = {}
+        self.links: dict[str, Any] = {}  # PD codes of the simplified links of unlinked, unsolved bands
+        self.calls = 0
+
+    def __call__(self, spec: str) -> Screened:
+        hit = self.cache.get(spec)
+        if hit is not None:
+            return hit
+        self.calls += 1
+        with _deterministic_hashes(), _quiet_random(0):
+            try:
+                banded = add_one_band(self._link, Band(spec))
+            except Exception:  # a band spherogram cannot attach: never a candidate
+                out = Screened(spec, False, -1, 0)
+                self.cache[spec] = out
+                return out
+            components = len(banded.link_components)
+            unlinked = _all_unlinked(banded)
+            crossings = -1
+            if unlinked:
+                banded.simplify("pickup")
+                crossings = len(banded.crossings)
+                components = len(banded.link_components) + banded.unlinked_unknot_components
+                if crossings:
+                    self.links[spec] = _pd_of(banded)
+        out = Screened(spec, unlinked, crossings, components)
+        self.cache[spec] = out
+        return out
+
+
+def _all_unlinked(link: Any) -> bool:
+    """Whether every pairwise linking number of ``link`` is 0 (computed from crossing signs)."""
+    if len(link.link_components) < 2:
+        return True
+    totals: dict[tuple[int, int], int] = {}
+    for c in link.crossings:
+        a, b = c.strand_components[0], c.strand_components[1]
+        if a != b:
+            key = (min(a, b), max(a, b))
+            totals[key] = totals.get(key, 0) + c.sign
+    return all(v == 0 for v in totals.values())
+
+
+def _signature(link: Any) -> int | None:
+    """The link's signature from spherogram's Seifert matrix (float eigenvalues), None if not computable."""
+    try:
+        v = np.array(link.seifert_matrix(), dtype=float)
+    except Exception:  # spherogram's Seifert matrix needs a non-split diagram
+        return None
+    if not v.size:
+        return 0
+    eig = np.linalg.eigvalsh(v + v.T)
+    return int(np.sum(eig > 1e-9) - np.sum(eig < -1e-9))
+
+
+def child_penalty(pd: Any, bands_left: int) -> int:
+    """How far a screened link (PD code) is from a ribbon continuation: 0 when nothing speaks against one.
+
+    A link that ``bands_left`` more bands take to an unlink is strongly slice (its signature is 0)
+    and at most ``bands_left`` of its components are knotted (an untouched component must already be
+    an unknot). Knotted means that spherogram's pick-up does not untangle the component alone, which
+    may overcount: hence a penalty that orders the search, not a cut.
+    """
+    penalty = 0
+    with _deterministic_hashes(), _quiet_random(0):
+        link = _link(pd)
+        if _signature(link):
+            penalty += 2
+        knotted = 0
+        for k in range(len(link.link_components)):
+            part = link.sublink([k])
+            part.simplify("pickup")
+            knotted += len(part.crossings) > 0
+    return penalty + max(0, knotted - bands_left)
+
+
+# ----------------------------------------------------------------------------- kernel replay
+
+
+def kernel_child(diagram: Diagram, spec: str, seed: int = 0) -> Diagram | None:
+    """``simplify(apply_band(diagram, spec), seed)`` in the kernel, or None if the kernel rejects the band."""
+    try:
+        return simplify(apply_band(diagram, spec), seed)
+    except IllegalMove:
+        return None
+
+
+def confirm_unlink(diagram: Diagram, spec: str, seeds: tuple[int, ...] = CONFIRM_SEEDS) -> list[Move] | None:
+    """Kernel moves (the band, then one seeded simplify) that take ``diagram`` to zero crossings, or None."""
+    try:
+        banded = apply_band(diagram, spec)
+    except IllegalMove:
+        return None
+    for s in seeds:
+        if not simplify(banded, s).pd:
+            return [{"op": "band", "band": spec}, {"op": "simplify", "seed": s}]
+    return None
+
+
+def trivial_moves(diagram: Diagram) -> list[Move] | None:
+    """Moves for a diagram of the unknot that simplification alone untangles (no band), or None."""
+    if not diagram.pd:
+        return []
+    with _deterministic_hashes(), _quiet_random(0):
+        link = _link(diagram.pd)
+        link.simplify("pickup")
+        if link.crossings:
+            return None  # the screen cannot untangle it: do not spend the kernel's simplify on it
+    for s in CONFIRM_SEEDS:
+        if not simplify(diagram, s).pd:
+            return [{"op": "simplify", "seed": s}]
+    return None
+
+
+# ----------------------------------------------------------------------------- solve loop
+
+
+@dataclass
+class SearchOutcome:
+    moves: list[Move] | None
+    steps: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class RibbonSolver:
+    """Obstruction first, then ``search``; verified certificates only. Subclasses define ``search``."""
+
+    name = "ribbon"
+
+    def search(self, diagram: Diagram, deadline: float, seed: int) -> SearchOutcome:  # pragma: no cover
+        raise NotImplementedError
+
+    def solve(self, env: Any, instance: Any, budget_s: float, seed: int) -> SolveResult:
+        start = time.perf_counter()
+        inst = as_instance(instance)
+        diagram = inst.diagram()
+        move = find_obstruction(diagram)
+        if move is not None:
+            cert = self._certificate(inst, [move], "not_slice", seed)
+            if cert is not None:
+                return SolveResult(cert, time.perf_counter() - start, 1, {"claim": "not_slice"})
+        outcome = self.search(diagram, start + budget_s, seed)
+        seconds = time.perf_counter() - start
+        if outcome.moves is None:
+            return SolveResult(None, seconds, outcome.steps, outcome.extra)
+        cert = self._certificate(inst, outcome.moves, "ribbon", seed)
+        extra = {"claim": "ribbon", **outcome.extra}
+        if cert is None:
+            extra["rejected"] = True
+        return SolveResult(cert, time.perf_counter() - start, outcome.steps, extra)
+
+    def _certificate(self, inst: KnotInstance, moves: list[Move], claim: str, seed: int) -> dict[str, Any] | None:
+        cert = make_certificate(inst, moves, claim, seed)
+        cert["meta"]["agent"] = self.name
+        return cert if verify(cert).valid else None
