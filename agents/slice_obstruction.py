@@ -8,7 +8,9 @@ point and shortcuts (one Seifert matrix, one Alexander polynomial for every
 test); a candidate counts only once the kernel has recomputed it from the
 knot, so a screening error can cost an obstruction, never give a wrong one.
 
-Order (measured on 12-crossing knots, see docs): the signature (float
+Order, cheap to expensive (docs/results/ribbon-solvers.md: on KnotInfo's 12-crossing knots the
+whole search takes 0.02 s median, 0.06 s at the 90th percentile for a non-slice knot, 0.04 s median
+for a slice knot, which pays for every test): the signature (float
 eigenvalues of V + V^T, exact in the kernel), the determinant (|Delta(-1)|
 from the Alexander polynomial), Levine-Tristram signatures at prime-power
 roots of unity, Fox-Milnor (sympy's factorisation), tau (knot Floer

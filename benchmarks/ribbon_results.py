@@ -202,6 +202,12 @@ def markdown(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def write(results: dict[str, Any], out_dir: Path) -> None:
+    (out_dir / "ribbon.json").write_text(json.dumps(results, indent=1) + "\n")
+    plot(results, out_dir / "ribbon.png")
+    (out_dir / "ribbon.md").write_text(markdown(results))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--agent", default="best-first")
@@ -242,10 +248,8 @@ def main(argv: list[str] | None = None) -> int:
             summary["suite_hash"] = suite.hash
             emit(summary)
             results["suites"][suite_name] = {"summary": summary, "rows": rows}
-    results["wall_s"] = time.perf_counter() - start
-    (out_dir / "ribbon.json").write_text(json.dumps(results, indent=1) + "\n")
-    plot(results, out_dir / "ribbon.png")
-    (out_dir / "ribbon.md").write_text(markdown(results))
+            results["wall_s"] = time.perf_counter() - start
+            write(results, out_dir)  # after every suite, so a long run keeps what it has
     emit({"bench": "wrote", "files": [str(out_dir / f) for f in ("ribbon.json", "ribbon.png", "ribbon.md")]})
     return 0
 

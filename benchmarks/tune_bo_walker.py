@@ -7,9 +7,10 @@ evaluated on):
   taken from the suite ``ribbon-knotinfo-12`` (they all untie with one band);
 - four composite ribbon knots that need two bands,
   (K # -K) # (K' # -K') for (K, K') in (3_1, 3_1), (3_1, 4_1), (4_1, 4_1),
-  (3_1, 5_1): -K is the reverse of the mirror image; the Alexander module of
-  such a sum needs four generators, so one band (two generators at most) cannot
-  do (Nakanishi's bound).
+  (3_1, 5_1): -K is the reverse of the mirror image. Their Alexander module
+  needs four generators (Nakanishi index 4), while that of a knot that one
+  band takes to a two-component unlink needs at most two; and indeed no band
+  of the candidate set unties them in one move.
 
 Objective (minimised): the mean over knots and ``--seeds`` walker seeds of
 log(cost), where cost counts one unit per band screened and

@@ -47,6 +47,7 @@ from typing import Any
 import spherogram
 from spherogram.links import links_base
 from spherogram.links.bands.core import Band, add_one_band, normalize_crossing_labels
+from spherogram.links.links_base import CrossingStrand
 
 from .braid import _is_int, describe
 
@@ -192,19 +193,37 @@ def parse_band(spec: Any, diagram: Diagram) -> Band:
         band = Band(spec)
     except Exception:  # the spec's own parser: bad hex, wrong lengths
         raise IllegalMove(f"band spec {spec!r} does not parse") from None
+    if band.compressed_spec() != spec:  # one spelling per band, so certificates compare exactly
+        raise IllegalMove(f"band spec {spec!r} is not in spherogram's canonical form {band.compressed_spec()!r}")
     if abs(twists) > MAX_TWISTS:
         raise IllegalMove(f"band twists {twists} exceed the limit of {MAX_TWISTS}")
     if int(parts[1], 16) >> max(len(band.cs_along_top) - 2, 0):
         raise IllegalMove(f"band spec {spec!r} has more over/under bits than crossed arcs")
+    if len(band.cs_along_top) < 2:  # checked here too: spherogram only asserts it, and asserts vanish under -O
+        raise IllegalMove(f"band spec {spec!r} names fewer than two crossing strands")
     for c, s in band.cs_along_top:
         if not 0 <= c < diagram.crossings or s not in (0, 1, 2, 3):
             raise IllegalMove(f"band spec {spec!r} names crossing strand ({c}, {s}), not in the diagram")
     return band
 
 
+def _meets_an_edge_twice(diagram: Diagram, band: Band) -> bool:
+    # Each crossing strand names one edge of the diagram (with its other end); a band meets every edge at
+    # most once. spherogram's add_one_band loops forever on some specs that name an edge twice.
+    with _deterministic_hashes():
+        link = _link(diagram.pd)
+        edges = []
+        for c, s in band.cs_along_top:
+            end = CrossingStrand(link.crossings[c], s).opposite()
+            edges.append(frozenset({(c, s), (end.crossing.label, end.strand_index)}))
+    return len(set(edges)) != len(edges)
+
+
 def apply_band(diagram: Diagram, spec: Any) -> Diagram:
     """Attach the band ``spec``; legal only if the result is planar with one component more."""
     band = parse_band(spec, diagram)
+    if _meets_an_edge_twice(diagram, band):
+        raise IllegalMove(f"band spec {spec!r} meets one edge of the diagram twice")
     with _deterministic_hashes():
         link = _link(diagram.pd)
         before = len(link.link_components)

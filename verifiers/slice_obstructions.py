@@ -188,11 +188,16 @@ def fox_milnor_obstructs(coeffs: list[int]) -> tuple[bool, str]:
 
 
 def tau(diagram: Diagram) -> int:
+    """tau from knot Floer homology, on the diagram after Reidemeister I/II reduction (the program needs no kinks)."""
     import knot_floer_homology
 
-    if not diagram.pd:
+    with _deterministic_hashes():
+        link = _link(diagram.pd)
+        link.simplify("basic")
+        pd = [[int(v) for v in x] for x in link.PD_code()]
+    if not pd:
         return 0
-    return int(knot_floer_homology.pd_to_hfk([list(x) for x in diagram.pd])["tau"])
+    return int(knot_floer_homology.pd_to_hfk(pd)["tau"])
 
 
 def check_obstruction(diagram: Diagram, move: Any) -> str:
