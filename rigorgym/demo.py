@@ -30,6 +30,8 @@ PLAN = (
     ("plumbing-ri-putrov-10", 1000, "normal-form", 5.0),
     ("plumbing-distinct-10", 500, "normal-form", 5.0),
     ("plumbing-small-6", 10, "random", 1.0),
+    ("ribbon-knotinfo-12", 12, "best-first", 20.0),
+    ("notslice-knotinfo-12", 12, "best-first", 5.0),
 )
 
 
@@ -68,8 +70,9 @@ def main(argv: list[str] | None = None) -> int:
     console.print(
         "random: uniform over legal moves, most of which are insertions, so its walks grow the word; "
         "greedy: best-first search without insertions (fails where the word must grow); "
-        "normal-form: Neumann's reduction of both plumbing graphs, or H_1 for distinct pairs. "
-        "Full results: docs/results/unknot-baselines.md, docs/results/plumbing-normal-form.md"
+        "normal-form: Neumann's reduction of both plumbing graphs, or H_1 for distinct pairs; "
+        "best-first: slice obstructions, then a search over bands (Ribbon-v0). "
+        "Full results: docs/results/unknot-baselines.md, docs/results/plumbing-normal-form.md, docs/results/ribbon.md"
     )
     return 0
 
