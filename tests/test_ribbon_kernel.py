@@ -918,28 +918,6 @@ MOVEISH = st.one_of(
 )
 
 
-def reaches_band_naming_an_edge_twice(data: Any) -> bool:
-    """Whether replaying ``data`` as verify would reaches a band whose strands name one edge twice."""
-    try:
-        d = Diagram.from_pd(data["instance"]["pd"])
-        moves = list(data["moves"])
-    except Exception:
-        return False
-    for move in moves[:50]:
-        if isinstance(move, dict) and move.get("op") == "band":
-            try:
-                parse_band(move.get("band"), d)
-            except IllegalMove:
-                return False
-            if names_an_edge_twice(d, move["band"]):
-                return True
-        try:
-            d = apply_move(d, move)
-        except IllegalMove:
-            return False
-    return False
-
-
 @settings(max_examples=80)
 @given(
     st.one_of(
@@ -957,8 +935,6 @@ def reaches_band_naming_an_edge_twice(data: Any) -> bool:
 )  # fmt: skip
 def test_verify_never_raises_on_garbage(data: Any) -> None:
     snapshot = repr(data)
-    if reaches_band_naming_an_edge_twice(data):
-        return  # spherogram may loop forever there: test_band_naming_one_edge_twice_is_illegal_not_a_hang
     with deadline(30, "verify"):
         v = verify(data)
     assert isinstance(v.valid, bool) and isinstance(v.reason, str) and v.reason
