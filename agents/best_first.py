@@ -40,7 +40,10 @@ from .ribbon_search import (
     SearchOutcome,
     child_penalty,
     confirm_unlink,
+    joins_summands,
     kernel_child,
+    root_simplification,
+    summand_sides,
     trivial_moves,
 )
 
@@ -49,13 +52,17 @@ from .ribbon_search import (
 _SHAPE_RANK = {(1, 0): 0, (0, 0): 1, (0, 1): 2, (2, 0): 3, (2, 1): 4, (1, 1): 5}
 
 
-def prior_order(bands: tuple[BandSpec, ...]) -> list[BandSpec]:
-    """Candidate bands in the order the search screens them (stable within a shape)."""
+def prior_order(bands: tuple[BandSpec, ...], sides: dict[int, int] | None = None) -> list[BandSpec]:
+    """Candidate bands in the order the search screens them (stable within a shape).
 
-    def key(b: BandSpec) -> tuple[int, int, int]:
+    On a visible connected sum (``sides``, from :func:`summand_sides`) the bands joining the two
+    summands come first: for K # -K they include the bands of the standard ribbon disk.
+    """
+
+    def key(b: BandSpec) -> tuple[int, int, int, int]:
         shape = (b.crossed, abs(b.twists))
         rank = _SHAPE_RANK.get(shape, 6 + b.crossed + 2 * abs(b.twists))
-        return (rank, b.crossed, abs(b.twists))
+        return (0 if sides is None or joins_summands(b, sides) else 1, rank, b.crossed, abs(b.twists))
 
     return sorted(bands, key=key)
 
@@ -83,16 +90,30 @@ class BestFirst(RibbonSolver):
             return SearchOutcome(trivial)
         tie = itertools.count()
         # (key, tie, parent, band, screened link or None once ranked); the key's first entry is the
-        # penalty, 0 (a lower bound) until the entry is popped once and ranked
-        heap: list[tuple[tuple[int, int, int], int, _Node, str, Any]] = []
+        # penalty, 0 (a lower bound) until the entry is popped once and ranked. An entry without a
+        # band holds the deferred rest of a node's candidate bands (see ``prior_order``).
+        heap: list[tuple[tuple[int, int, int], int, _Node, str | None, Any]] = []
         seen = {diagram.pd}
         stats = {"screened": 0, "expanded": 0, "ranked": 0, "kernel_calls": 0}
         limit = diagram.crossings + self.max_growth
 
         def expand(node: _Node) -> list[Move] | None:
             stats["expanded"] += 1
+            bands = candidate_bands(node.diagram, self.max_twists)
+            sides = summand_sides(node.diagram)
+            ordered = prior_order(bands, sides)
+            if sides is not None:
+                # bands joining the summands now; the others only once the children of these are tried
+                first = [b for b in ordered if joins_summands(b, sides)]
+                rest = ordered[len(first) :]
+                if rest:
+                    heapq.heappush(heap, ((1, node.bands, 1 << 30), next(tie), node, None, rest))
+                ordered = first
+            return screen_bands(node, ordered)
+
+        def screen_bands(node: _Node, bands: list[BandSpec]) -> list[Move] | None:
             screen = Screen(node.diagram)
-            for k, band in enumerate(prior_order(candidate_bands(node.diagram, self.max_twists))):
+            for k, band in enumerate(bands):
                 if k % 16 == 0 and time.perf_counter() > deadline:
                     return None
                 result = screen(band.spec)
@@ -109,9 +130,16 @@ class BestFirst(RibbonSolver):
                     heapq.heappush(heap, (key, next(tie), node, band.spec, screen.links.pop(band.spec)))
             return None
 
-        found = expand(_Node(diagram, [], 0))
+        root, root_moves = root_simplification(diagram)
+        if not root.pd:
+            return SearchOutcome(root_moves)
+        seen.add(root.pd)
+        found = expand(_Node(root, root_moves, 0))
         while found is None and heap and time.perf_counter() < deadline:
             key, _, parent, spec, link = heapq.heappop(heap)
+            if spec is None:  # the deferred rest of a node's bands
+                found = screen_bands(parent, link)
+                continue
             if link is not None:
                 # ranked as if one more band had to finish: children that could be one band from an unlink first
                 stats["ranked"] += 1

@@ -40,11 +40,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import networkx as nx
 import numpy as np
 from rigorgym.envs.ribbon import BandSpec, KnotInstance, make_certificate
 from rigorgym.verifiers import verify
 from rigorgym.verifiers.diagram import Diagram, IllegalMove, _deterministic_hashes, _link, _pd_of, apply_band, simplify
 from spherogram.links.bands.core import Band, add_one_band
+from spherogram.links.simplify import dual_graph_as_nx
 
 from .base import SolveResult
 from .slice_obstruction import find_obstruction
@@ -138,6 +140,49 @@ def band_features(band: BandSpec, info: DiagramInfo) -> tuple[float, ...]:
         separation,
         float(first[0] == last[0]),
     )
+
+
+def summand_sides(diagram: Diagram, min_side: int = 3) -> dict[int, int] | None:
+    """Which side of a visible connected-sum circle each crossing lies on (0 or 1), or None.
+
+    A connected sum shows in a diagram as two faces that share two edges; cutting those two
+    edges splits the crossings in two. For K # -K the bands of the standard ribbon disk join
+    the two summands, so the search tries such bands first. Only sides of at least ``min_side``
+    crossings count (smaller ones are kinks or clasps, not summands).
+    """
+    if not diagram.pd:
+        return None
+    with _deterministic_hashes():
+        link = _link(diagram.pd)
+        dual = dual_graph_as_nx(link, nx.MultiGraph)
+        for f0, f1 in sorted({(min(a, b), max(a, b)) for a, b, _ in dual.edges if a != b}):
+            shared = dual[f0][f1]
+            if len(shared) != 2:
+                continue
+            cut = set()
+            for k in shared:
+                cs = shared[k]["interface"][f0]
+                o = cs.opposite()
+                cut.add(frozenset({(cs.crossing.label, cs.strand_index), (o.crossing.label, o.strand_index)}))
+            graph = nx.Graph()
+            graph.add_nodes_from(c.label for c in link.crossings)
+            for c in link.crossings:
+                for i in range(4):
+                    other, j = c.adjacent[i]
+                    if frozenset({(c.label, i), (other.label, j)}) not in cut:
+                        graph.add_edge(c.label, other.label)
+            parts = sorted(nx.connected_components(graph), key=min)
+            if len(parts) == 2 and min(len(p) for p in parts) >= min_side:
+                return {c: k for k, part in enumerate(parts) for c in part}
+    return None
+
+
+def joins_summands(band: BandSpec, sides: dict[int, int] | None) -> bool:
+    """Whether ``band``'s two feet lie on different sides of the connected-sum circle ``sides``."""
+    if sides is None:
+        return False
+    top = Band(band.spec).cs_along_top
+    return sides.get(top[0][0]) != sides.get(top[-1][0])
 
 
 def score(features: tuple[float, ...], weights: tuple[float, ...]) -> float:
@@ -280,6 +325,28 @@ def trivial_moves(diagram: Diagram) -> list[Move] | None:
         if not simplify(diagram, s).pd:
             return [{"op": "simplify", "seed": s}]
     return None
+
+
+def root_simplification(diagram: Diagram, seeds: tuple[int, ...] = CONFIRM_SEEDS) -> tuple[Diagram, list[Move]]:
+    """The smallest of the kernel's seeded simplifications of ``diagram`` and its move (none if none helps).
+
+    A scrambled diagram (``ribbon-doubles-30``) has many more candidate bands than a reduced one,
+    and a connected sum only shows as such once reduced. A diagram that spherogram's (fast)
+    pick-up does not reduce, such as a minimal diagram from KnotInfo, is kept as it is.
+    """
+    best, moves = diagram, []
+    if not diagram.pd:
+        return best, moves
+    with _deterministic_hashes(), _quiet_random(0):
+        probe = _link(diagram.pd)
+        probe.simplify("pickup")
+        if len(probe.crossings) >= diagram.crossings:
+            return best, moves
+    for s in seeds:
+        reduced = simplify(diagram, s)
+        if reduced.crossings < best.crossings:
+            best, moves = reduced, [{"op": "simplify", "seed": s}]
+    return best, moves
 
 
 # ----------------------------------------------------------------------------- solve loop

@@ -44,7 +44,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rigorgym.envs.ribbon import candidate_bands
 from rigorgym.verifiers import verify
-from rigorgym.verifiers.certificate import FORMAT, Limits
+from rigorgym.verifiers.certificate import DEFAULT_LIMITS, FORMAT, Limits
 from rigorgym.verifiers.diagram import (
     MAX_CROSSINGS,
     MAX_TWISTS,
@@ -1232,3 +1232,21 @@ def test_verify_does_not_mutate_or_depend_on_meta() -> None:
     c2["meta"] = {"agent": "x", "seed": 99, "claim": "not_slice"}
     assert verify(c) == verify(c2)
     assert c == cert(pd_of("6_1"), [band(SIX_ONE_BAND), simp(0)])
+
+
+def test_replay_work_is_bounded_on_a_large_reduced_diagram() -> None:
+    """2,000 simplify moves on a reduced 400-crossing diagram would replay for minutes (each ~0.1 s):
+    the work limit (sum of crossings acted on) cuts it within a few seconds, as an invalid verdict."""
+    link = spherogram.ClosedBraid([1, -2] * 200)  # alternating closure: reduced, simplify keeps 400 crossings
+    pd = [list(x) for x in link.PD_code()]
+    assert len(pd) == MAX_CROSSINGS
+    start = time.perf_counter()
+    with deadline(60, "work limit"):
+        v = check_verdict(cert(pd, [simp(i) for i in range(2000)]))
+    elapsed = time.perf_counter() - start
+    assert not v.valid and not v.malformed and "work limit" in v.reason
+    assert v.moves_checked == DEFAULT_LIMITS.max_diagram_work // (MAX_CROSSINGS + 1)
+    assert elapsed < 15, f"cut after {elapsed:.1f} s"
+    small = Limits(max_diagram_work=7)  # 6_1: the band acts on 6 crossings (work 7), the simplify needs more
+    assert not verify(cert(pd_of("6_1"), [band(SIX_ONE_BAND), simp(0)]), small).valid
+    assert verify(cert(pd_of("6_1"), [band(SIX_ONE_BAND), simp(0)]), Limits(max_diagram_work=40)).valid

@@ -35,6 +35,10 @@ class Limits:
     #: (each replays spherogram code, milliseconds to a second)
     max_crossings: int = 400
     max_diagram_moves: int = 2_000
+    #: knot diagrams: total work, the sum over moves of the crossings of the diagram each move acts on
+    #: (spherogram's simplify is about linear in the crossings: 2,000 moves on 400 crossings took 250 s;
+    #: this bound keeps a replay to a few seconds, while found certificates use a few hundred)
+    max_diagram_work: int = 10_000
 
 
 DEFAULT_LIMITS = Limits()
@@ -229,7 +233,16 @@ def _verify_ribbon(cert: dict[str, Any], limits: Limits) -> Verdict:
     if len(moves) > limits.max_diagram_moves:
         raise Malformed(f"{len(moves)} moves exceed the limit of {limits.max_diagram_moves}")
     bands = 0
+    work = 0
     for done, move in enumerate(moves):
+        work += state.crossings + 1
+        if work > limits.max_diagram_work:
+            return Verdict(
+                False,
+                f"move {done}: the replay exceeds the work limit of {limits.max_diagram_work} "
+                "(the sum over moves of the crossings each acts on)",
+                done,
+            )
         try:
             state = diagram.apply_move(state, move)
         except diagram.IllegalMove as exc:
