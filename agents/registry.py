@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from .base import Agent
 from .best_first import BestFirst
@@ -42,10 +43,14 @@ class UnknownAgent(KeyError):
 
 
 def make_agent(name: str) -> Agent:
-    """An agent by registered name."""
+    """An agent by registered name, or a trained agent's folder (``rigorgym train --out DIR``)."""
     try:
         factory = AGENTS[name][0]
     except KeyError:
+        if Path(name).is_dir():
+            from .learned import LearnedAgent  # imported here: torch and SB3 are slow to import
+
+            return LearnedAgent(Path(name))
         raise UnknownAgent(name) from None
     return factory()
 

@@ -56,6 +56,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         width = max(map(len, AGENTS))
         for name, (_, description, games) in AGENTS.items():
             print(f"  {name:<{width}}  {description} [{', '.join(games)}]")
+        _list_pretrained(width)
     if what in (None, "suites"):
         print("suites:")
         names = list_suites()
@@ -64,6 +65,21 @@ def cmd_list(args: argparse.Namespace) -> int:
             info = suite_info(name)
             print(f"  {name:<{width}}  {info['env']:<17} {info['size']:>5} instances  {info['hash'][:19]}")
     return EXIT_OK
+
+
+def _list_pretrained(width: int) -> None:
+    """The shipped pretrained agents (``--agent NAME``; ``--agent pretrained`` picks the best per game)."""
+    from rigorgym.agents.algos.saved import AgentCard, BadAgentDir
+    from rigorgym.agents.learned import shipped_agents
+
+    for name, folder in shipped_agents().items():
+        try:
+            card = AgentCard.read(folder)
+        except BadAgentDir:
+            continue
+        solved = card.metrics.get("solved_rate")
+        rate = f", solved_rate {solved:.2f}" if solved is not None else ""
+        print(f"  {name:<{width}}  pretrained {card.algo}/{card.policy}, {card.steps} steps{rate} [{card.env_id}]")
 
 
 # -- verify ---------------------------------------------------------------------------
@@ -168,16 +184,44 @@ def _knot(args: argparse.Namespace, env: str) -> Any:
     return read_knot(None, pd)
 
 
-def cmd_solve(args: argparse.Namespace) -> int:
+def _resolve_agent(spec: str, env_id: str) -> str:
+    """What ``--agent`` names, as ``run_agent`` takes it: a registered name or a trained agent's folder.
+
+    ``spec`` is a registered agent, ``pretrained`` (the best shipped agent for
+    the env's game), the name of a shipped agent, or a folder of ``rigorgym train``.
+    """
+    from rigorgym.agents.algos.saved import AgentCard, BadAgentDir
+    from rigorgym.agents.learned import NoPretrainedAgent, check_game, pretrained_for, shipped_agents
     from rigorgym.agents.registry import AGENTS, agent_supports
+
+    if spec in AGENTS:
+        if not agent_supports(spec, env_id):
+            raise BadInput(f"agent {spec} does not play {env_id}")
+        return spec
+    try:
+        if spec == "pretrained":
+            folder = pretrained_for(env_id)
+        elif spec in shipped_agents():
+            folder = shipped_agents()[spec]
+        elif Path(spec).is_dir():
+            folder = Path(spec)
+        elif Path(spec).exists():
+            raise BadInput(f"--agent {spec}: not a folder written by `rigorgym train`")
+        else:
+            known = ", ".join([*AGENTS, "pretrained", *shipped_agents()])
+            raise BadInput(f"unknown agent {spec!r}; known: {known}, or a folder written by `rigorgym train`")
+        check_game(AgentCard.read(folder), env_id, folder)
+    except (BadAgentDir, NoPretrainedAgent) as exc:
+        raise BadInput(str(exc)) from None
+    return str(folder)
+
+
+def cmd_solve(args: argparse.Namespace) -> int:
     from rigorgym.agents.runner import run_agent
 
-    if args.agent not in AGENTS:
-        raise BadInput(f"unknown agent {args.agent!r}; known: {', '.join(AGENTS)}")
     if args.env not in _registered_envs():
         raise BadInput(f"unknown env {args.env!r} (see `rigorgym list envs`)")
-    if not agent_supports(args.agent, args.env):
-        raise BadInput(f"agent {args.agent} does not play {args.env}")
+    args.agent = _resolve_agent(args.agent, args.env)
     if args.budget_s <= 0:
         raise BadInput("--budget-s must be positive")
     instances = _instances(args)
@@ -214,6 +258,133 @@ def _registered_envs() -> list[str]:
     import gymnasium as gym
 
     return [k for k, spec in gym.registry.items() if str(spec.entry_point).startswith("rigorgym.")]
+
+
+# -- evaluate -------------------------------------------------------------------------
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from rigorgym.agents.runner import run_agent
+
+    if args.env not in _registered_envs():
+        raise BadInput(f"unknown env {args.env!r} (see `rigorgym list envs`)")
+    agent = _resolve_agent(args.agent, args.env)
+    if args.budget_s <= 0:
+        raise BadInput("--budget-s must be positive")
+    if args.limit is not None and args.limit < 1:
+        raise BadInput("--limit must be >= 1")
+    instances = _instances(args)
+    moves: list[int] = []
+    seconds: list[float] = []
+
+    def dropped(message: str) -> None:
+        print(f"rigorgym: warning: {message}", file=sys.stderr)
+
+    for outcome in run_agent(args.env, instances, agent, args.budget_s, args.seed, None, dropped):
+        seconds.append(outcome.result.seconds)
+        if outcome.certificate is not None:
+            moves.append(len(outcome.certificate["moves"]))
+    summary = {
+        "env": args.env,
+        "agent": args.agent if args.agent == agent else f"{args.agent} ({agent})",
+        "suite": args.suite,
+        "instances": len(instances),
+        "solved": len(moves),
+        "solved_fraction": len(moves) / len(instances),
+        "mean_moves": statistics.fmean(moves) if moves else None,
+        "median_seconds": statistics.median(seconds) if seconds else None,
+        "budget_s": args.budget_s,
+        "seed": args.seed,
+    }
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        mean_moves = f"{summary['mean_moves']:.1f}" if moves else "-"
+        print(
+            f"{args.env} {args.suite}: solved {len(moves)}/{len(instances)} ({100 * summary['solved_fraction']:.1f}%)"
+            f"  mean moves {mean_moves}  median time {summary['median_seconds']:.3f}s  agent {summary['agent']}"
+        )
+    return EXIT_OK
+
+
+# -- train ----------------------------------------------------------------------------
+
+
+def _key_values(items: list[str]) -> dict[str, Any]:
+    """``--set KEY=VALUE`` pairs; VALUE is read as JSON when it parses (numbers, lists, null), else a string."""
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise BadInput(f"--set takes KEY=VALUE, got {item!r}")
+        try:
+            out[key.replace("-", "_")] = json.loads(value)
+        except ValueError:
+            out[key.replace("-", "_")] = value
+    return out
+
+
+def _train_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The algorithm options the user gave (unset flags are left to the algorithm's defaults)."""
+    options: dict[str, Any] = {}
+    for flag in ("conv", "depth", "width", "n_envs", "workers", "checkpoint_every", "wandb_project", "threads"):
+        value = getattr(args, flag)
+        if value is not None:
+            options[flag] = value
+    if args.hidden is not None:
+        try:
+            options["hidden"] = tuple(int(h) for h in args.hidden.split(","))
+        except ValueError:
+            raise BadInput(f"--hidden takes sizes like 256,256, got {args.hidden!r}") from None
+    if args.env_kwargs is not None:
+        try:
+            env_kwargs = json.loads(args.env_kwargs)
+        except ValueError as exc:
+            raise BadInput(f"--env-kwargs must be a JSON object ({exc})") from None
+        if not isinstance(env_kwargs, dict):
+            raise BadInput("--env-kwargs must be a JSON object, e.g. '{\"max_episode_steps\": 50}'")
+        options["env_kwargs"] = env_kwargs
+    if args.no_progress:
+        options["progress"] = False
+    options.update(_key_values(args.set))
+    return options
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    import importlib.util
+
+    options = _train_options(args)
+    if args.backend == "rllib":
+        if importlib.util.find_spec("rigorgym.agents.rllib") is None:
+            raise BadInput("--backend rllib is not available yet (no rigorgym.agents.rllib); use --backend sb3")
+        from rigorgym.agents import rllib  # type: ignore[attr-defined]
+
+        out = rllib.train(
+            args.env, args.algo, args.policy, args.steps, args.seed, args.out, address=args.address, **options
+        )
+        print(out)
+        return EXIT_OK
+    if args.address is not None:
+        raise BadInput("--address is for --backend rllib (a Ray cluster)")
+    if args.steps < 1:
+        raise BadInput(f"--steps must be >= 1, got {args.steps}")
+    from rigorgym.agents.algos.saved import AgentCard
+    from rigorgym.agents.train import make_args, run
+
+    try:
+        checked = make_args(args.env, args.algo, args.policy, args.steps, args.seed, args.out, args.resume, **options)
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
+    try:
+        out = run(args.algo, checked, options.get("wandb_project"))
+    except KeyboardInterrupt:
+        print(f"rigorgym: interrupted; continue with --resume {args.out}/checkpoints/<latest>", file=sys.stderr)
+        return 130
+    card = AgentCard.read(out)
+    metrics = ", ".join(f"{k} {v:.3g}" for k, v in sorted(card.metrics.items()))
+    print(f"trained {card.algo}/{card.policy} on {card.env_id}: {card.steps} steps in {card.wall_s:.1f}s ({metrics})")
+    print(out)
+    return EXIT_OK
 
 
 # -- bench ----------------------------------------------------------------------------
@@ -272,7 +443,8 @@ def build_parser() -> argparse.ArgumentParser:
         "solve",
         help="run an agent on instances and write verified certificates",
         epilog="examples: rigorgym solve UnKnot-v0 --knot 4_1 --agent greedy --budget-s 2 --out certs.jsonl\n"
-        "          rigorgym solve Kirby-Plumbing-v0 --suite plumbing-small-6 --agent normal-form --out certs.jsonl",
+        "          rigorgym solve Kirby-Plumbing-v0 --suite plumbing-small-6 --agent normal-form --out certs.jsonl\n"
+        "          rigorgym solve UnKnot-v0 --suite unknot-random-L20 --agent runs/ppo --out certs.jsonl",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("env", metavar="ENV")
@@ -281,12 +453,72 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--instances", metavar="FILE", help="JSON lines, one instance object each")
     source.add_argument("--knot", metavar="NAME", help="a knot name SnapPy knows, e.g. 4_1")
     source.add_argument("--pd", metavar="PD", help="a PD code as JSON")
-    p.add_argument("--agent", required=True, help="a registered agent (rigorgym list agents)")
+    p.add_argument(
+        "--agent",
+        required=True,
+        help="a registered agent (rigorgym list agents), pretrained (the best shipped one), or a folder of rigorgym train",
+    )
     p.add_argument("--budget-s", type=float, default=5.0, help="wall-clock seconds per instance (default 5)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--limit", type=int, default=None, help="only the first N instances")
     p.add_argument("--out", required=True, metavar="CERTS.jsonl")
     p.set_defaults(run=cmd_solve)
+
+    p = sub.add_parser(
+        "train",
+        help="train an agent (PPO, DQN, TRPO, MaskablePPO, A3C; MLP or GNN policy) into a new folder",
+        epilog="examples: rigorgym train UnKnot-v0 --algo ppo --policy mlp --steps 100000 --seed 1 --out runs/ppo\n"
+        "          rigorgym train Kirby-Plumbing-v0 --algo maskable_ppo --policy gnn --conv gin --depth 3 --width 64 \\\n"
+        "              --steps 200000 --checkpoint-every 20000 --out runs/plumbing\n"
+        "          rigorgym train UnKnot-v0 --algo ppo --policy mlp --steps 200000 --out runs/ppo \\\n"
+        "              --resume runs/ppo/checkpoints/model_100000_steps.zip\n"
+        "The last line printed is the agent folder; TensorBoard: tensorboard --logdir runs/ppo/tb",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("env", metavar="ENV")
+    p.add_argument("--algo", required=True, choices=["ppo", "dqn", "trpo", "maskable_ppo", "a3c"])
+    p.add_argument("--policy", required=True, choices=["mlp", "gnn"])
+    p.add_argument("--steps", required=True, type=int, help="env steps in all (with --resume: the total to reach)")
+    p.add_argument("--seed", type=int, default=1, help="default 1")
+    p.add_argument("--out", required=True, metavar="DIR", help="a new (or empty) folder for the agent")
+    p.add_argument("--conv", choices=["gcn", "gin", "gat", "sage"], help="GNN layer (default gcn)")
+    p.add_argument("--depth", type=int, help="GNN layers (default 3)")
+    p.add_argument("--width", type=int, help="GNN width (default 64)")
+    p.add_argument("--hidden", metavar="SIZES", help="MLP layer sizes, e.g. 256,256 (the default)")
+    p.add_argument("--n-envs", type=int, help="envs stepped together (SB3 algorithms; default 1)")
+    p.add_argument("--workers", type=int, help="A3C worker processes (default 2; 0: one in-process worker)")
+    p.add_argument("--checkpoint-every", type=int, metavar="N", help="save a checkpoint every N env steps")
+    p.add_argument("--resume", metavar="CKPT", help="continue from a checkpoint (or an agent folder)")
+    p.add_argument("--wandb-project", metavar="P", help="also log to W&B (offline unless logged in)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--env-kwargs", metavar="JSON", help="extra gym.make kwargs, e.g. '{\"max_episode_steps\": 50}'")
+    p.add_argument("--threads", type=int, help="torch threads while training (default: torch's; 1 on a busy CPU)")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="any hyper-parameter of the algorithm's Args, e.g. --set learning_rate=1e-3 (repeatable)",
+    )
+    p.add_argument("--backend", choices=["sb3", "rllib"], default="sb3", help="training engine (default sb3)")
+    p.add_argument("--address", metavar="ADDR", help="Ray cluster address (--backend rllib)")
+    p.set_defaults(run=cmd_train)
+
+    p = sub.add_parser(
+        "evaluate",
+        help="solved fraction, moves and time of an agent on a suite (certificates verified)",
+        epilog="examples: rigorgym evaluate UnKnot-v0 --agent runs/ppo --suite unknot-random-L20 --limit 20\n"
+        "          rigorgym evaluate Kirby-Plumbing-v0 --agent pretrained --suite plumbing-small-6 --json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("env", metavar="ENV")
+    p.add_argument("--agent", required=True, help="a registered agent, pretrained, or a folder of rigorgym train")
+    p.add_argument("--suite", required=True, help="a shipped suite (rigorgym list suites)")
+    p.add_argument("--limit", type=int, default=None, help="only the first K instances")
+    p.add_argument("--budget-s", type=float, default=5.0, help="wall-clock seconds per instance (default 5)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", action="store_true", help="one JSON object")
+    p.set_defaults(run=cmd_evaluate, instances=None, knot=None, pd=None)
 
     p = sub.add_parser(
         "bench",
@@ -305,6 +537,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args))
     except BadInput as exc:
         _fail(str(exc))
+    except ValueError as exc:
+        from rigorgym.agents.algos.saved import BadAgentDir
+
+        if isinstance(exc, BadAgentDir):  # e.g. a model file that does not load, found once the run starts
+            _fail(str(exc))
+        raise
     except BrokenPipeError:  # e.g. `rigorgym verify ... | head`
         return EXIT_OK
 

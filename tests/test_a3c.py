@@ -85,7 +85,7 @@ def test_agent_folder(run: str, request: pytest.FixtureRequest) -> None:
     assert card.steps == (300 if run == "mlp_run" else 100)
     assert {"solved_rate", "episode_moves", "SPS"} <= set(card.metrics)
     assert card.metrics["SPS"] > 0 and 0.0 <= card.metrics["solved_rate"] <= 1.0
-    assert card.metrics["episodes"] >= 1 and card.metrics["episode_moves"] > 0
+    assert card.metrics["episodes"] >= 1 and card.metrics["episode_moves"] >= 0
     assert "out" not in card.algo_args and "resume" not in card.algo_args
     assert card.algo_args["workers"] == 2
     weights = _weights(out / "model.pt")

@@ -471,3 +471,45 @@ def test_verify_reads_stdin(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     verdict = json.loads(done.stdout.strip())
     assert verdict["valid"] is True and verdict["where"] == "<stdin>"
+
+
+# -- train, evaluate, solve --agent DIR (the training runs themselves: tests/test_training.py) ------------
+
+
+@pytest.mark.parametrize("sub", ["train", "evaluate"])
+def test_training_commands_have_an_example(sub: str) -> None:
+    proc = run(sub, "--help")
+    assert proc.returncode == 0
+    assert "example" in proc.stdout.lower() and f"rigorgym {sub} " in proc.stdout
+
+
+def test_solve_agent_folder_that_is_not_an_agent(tmp_path: Path) -> None:
+    line = one_line_error(
+        run("solve", "UnKnot-v0", "--knot", "3_1", "--agent", str(tmp_path), "--out", str(tmp_path / "o.jsonl"))
+    )
+    assert "agent.json" in line
+
+
+def test_evaluate_bad_input(tmp_path: Path) -> None:
+    line = one_line_error(run("evaluate", "UnKnot-v0", "--agent", "nobody", "--suite", "unknot-random-L10"))
+    assert "nobody" in line
+    line = one_line_error(run("evaluate", "UnKnot-v0", "--agent", "greedy", "--suite", "ribbon-knotinfo-12"))
+    assert "ribbon-knotinfo-12" in line
+
+
+def test_evaluate_baseline_json() -> None:
+    proc = run(
+        "evaluate", "UnKnot-v0", "--agent", "greedy", "--suite", "unknot-random-L10", "--limit", "2",
+        "--budget-s", "1", "--json",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert summary["instances"] == 2 and summary["solved"] == round(2 * summary["solved_fraction"])
+
+
+def test_train_rllib_backend_not_yet(tmp_path: Path) -> None:
+    proc = run(
+        "train", "UnKnot-v0", "--algo", "ppo", "--policy", "mlp", "--steps", "8", "--backend", "rllib",
+        "--out", str(tmp_path / "out"),
+    )  # fmt: skip
+    assert "rllib" in one_line_error(proc)

@@ -323,7 +323,7 @@ class _Recorder:
         self.last = 0.0
         self.steps = 0
         self.solved: deque[bool] = deque(maxlen=STATS_WINDOW)
-        self.moves: deque[int] = deque(maxlen=STATS_WINDOW)
+        self.moves: deque[int] = deque(maxlen=STATS_WINDOW)  # lengths of solved episodes (as the SB3 path)
         self.episodes = 0
         self.losses: list[tuple[float, float, float]] = []
         self.next_log = LOG_EVERY
@@ -338,9 +338,10 @@ class _Recorder:
             _, _, solved, moves = msg
             self.episodes += 1
             self.solved.append(solved)
-            self.moves.append(moves)
             self.writer.add_scalar("charts/solved_rate", self.solved_rate, self.steps)
-            self.writer.add_scalar("charts/episode_moves", moves, self.steps)
+            if solved:
+                self.moves.append(moves)
+                self.writer.add_scalar("charts/episode_moves", float(np.mean(self.moves)), self.steps)
         elif kind == "update":
             _, _, take, pl, vl, ent = msg
             self.steps += take
@@ -375,6 +376,8 @@ class _Recorder:
             self.losses.clear()
         if not self.episodes:
             self.writer.add_scalar("charts/solved_rate", 0.0, self.steps)
+        if not self.moves:  # as the SB3 path: 0 until an episode is solved
+            self.writer.add_scalar("charts/episode_moves", 0.0, self.steps)
         self.writer.add_scalar("charts/SPS", self.sps, self.steps)
         self.bar.set_postfix(solved=f"{self.solved_rate:.2f}", episodes=self.episodes)
 

@@ -1,0 +1,282 @@
+"""Trained agents at inference: any agent folder of ``rigorgym train`` as a policy and as a solving agent.
+
+:func:`load_policy` turns a folder into an :class:`~.algos.saved.ActingPolicy`
+whatever the algorithm: for stable-baselines3 / sb3-contrib models it reads
+the policy's logits (PPO, TRPO, MaskablePPO) or Q-values (DQN) for one
+observation and picks the best (or samples among the) *legal* actions with
+:func:`~.algos.saved.masked_choice`, so masks are honoured at inference even
+for the algorithms that cannot mask in training; A3C folders are delegated to
+:mod:`.algos.a3c`.
+
+:class:`LearnedAgent` is the :class:`~.base.Agent` of ``rigorgym solve
+--agent DIR`` and ``rigorgym evaluate``: one greedy episode, then sampled
+restarts, until the env hands out a certificate that the kernel accepts or the
+wall-clock budget is spent (then nothing: never an unverified claim).
+"""
+
+from __future__ import annotations
+
+import time
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+from .algos.saved import ALGOS, ActingPolicy, AgentCard, BadAgentDir, masked_choice
+from .base import SolveResult
+
+PRETRAINED_DIR = Path(__file__).resolve().parent / "data" / "pretrained"
+SB3_ALGOS = ("ppo", "dqn", "trpo", "maskable_ppo")
+
+
+class NoPretrainedAgent(LookupError):
+    """No shipped agent plays the game asked for."""
+
+
+def sb3_class(algo: str) -> Any:
+    """The SB3 / sb3-contrib class that saved a model of ``algo`` (imported lazily: torch is slow to import)."""
+    if algo == "ppo":
+        from stable_baselines3 import PPO
+
+        return PPO
+    if algo == "dqn":
+        from stable_baselines3 import DQN
+
+        return DQN
+    if algo == "trpo":
+        from sb3_contrib import TRPO
+
+        return TRPO
+    if algo == "maskable_ppo":
+        from sb3_contrib import MaskablePPO
+
+        return MaskablePPO
+    raise ValueError(f"{algo!r} is not a stable-baselines3 algorithm (known: {', '.join(SB3_ALGOS)})")
+
+
+class SB3Policy:
+    """An SB3 / sb3-contrib model as an :class:`ActingPolicy`: masked argmax or sample of its action scores.
+
+    The scores are the actor's logits (PPO, TRPO, MaskablePPO) or the Q-values
+    (DQN; sampling then is a softmax over Q-values, used only for restarts).
+    """
+
+    def __init__(self, model: Any, algo: str) -> None:
+        self.model = model
+        self.algo = algo
+        self.observation_space = model.observation_space
+        self.action_space = model.action_space
+        model.policy.set_training_mode(False)
+
+    def scores(self, obs: Any) -> np.ndarray:
+        """One score per action for one (unbatched) observation."""
+        import torch
+
+        tensor, _ = self.model.policy.obs_to_tensor(obs)
+        with torch.no_grad():
+            if self.algo == "dqn":
+                out = self.model.q_net(tensor)
+            else:
+                out = self.model.policy.get_distribution(tensor).distribution.logits
+        return out[0].cpu().numpy()
+
+    def act(self, obs: Any, mask: np.ndarray, deterministic: bool, rng: np.random.Generator) -> int:
+        return masked_choice(self.scores(obs), mask, deterministic, rng)
+
+
+def load_model(folder: str | Path, device: str = "cpu") -> Any:
+    """The SB3 model of an agent folder (PPO, DQN, TRPO, MaskablePPO)."""
+    folder = Path(folder)
+    card = AgentCard.read(folder)
+    return sb3_class(card.algo).load(folder / card.model_file, device=device)
+
+
+def load_policy(folder: str | Path, device: str = "cpu") -> ActingPolicy:
+    """The acting policy of any agent folder written by ``rigorgym train``.
+
+    Raises :class:`BadAgentDir` for a folder that is not a trained agent.
+    """
+    folder = Path(folder)
+    card = AgentCard.read(folder)
+    if card.algo == "a3c":
+        from .algos import a3c  # imported here: A3C's module is only needed for A3C folders
+
+        return a3c.load_policy(folder)
+    try:
+        model = sb3_class(card.algo).load(folder / card.model_file, device=device)
+    except (OSError, ValueError, KeyError, RuntimeError, zipfile.BadZipFile) as exc:
+        raise BadAgentDir(f"{folder}: cannot load {card.model_file} ({exc})") from None
+    return SB3Policy(model, card.algo)
+
+
+def game_name(env_id: str) -> str:
+    """The game of an env id ("UnKnot-v0", "Kirby-Plumbing-v0", "Ribbon-v0"); tiers share their game."""
+    from rigorgym.envs.games import game_of
+
+    import rigorgym  # noqa: F401  (registers the envs)
+
+    return game_of(env_id).env
+
+
+def check_game(card: AgentCard, env_id: str, folder: str | Path = "") -> None:
+    """Refuse an agent trained on another game than ``env_id``'s (a BadAgentDir that says which)."""
+    try:
+        theirs, ours = game_name(card.env_id), game_name(env_id)
+    except ValueError as exc:
+        raise BadAgentDir(f"{folder}: {exc}") from None
+    if theirs != ours:
+        raise BadAgentDir(
+            f"{folder}: the agent was trained on {card.env_id} (game {theirs}) and cannot play {env_id} (game {ours})"
+        )
+
+
+def _same_spaces(env: gym.Env[Any, Any], other: gym.Env[Any, Any]) -> bool:
+    return env.observation_space == other.observation_space and env.action_space == other.action_space
+
+
+@dataclass
+class LearnedAgent:
+    """A trained agent folder as a solver (the :class:`~.base.Agent` protocol).
+
+    On the env it is given when that env's observation and action spaces are
+    the ones the agent was trained on (any tier of the same game sized alike);
+    otherwise on its own copy of the training env (``env_kwargs`` of its card),
+    into which an instance may not fit: then the result says so in
+    ``extra["reason"]``. Episodes last the given env's ``max_episode_steps``
+    (or ``episode_steps``).
+    """
+
+    folder: Path
+    name: str = ""
+    episode_steps: int | None = None
+    device: str = "cpu"
+    card: AgentCard = field(init=False)
+    _policy: ActingPolicy | None = field(default=None, init=False, repr=False)
+    _own_env: gym.Env[Any, Any] | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.folder = Path(self.folder)
+        self.card = AgentCard.read(self.folder)
+        self.name = self.name or str(self.folder)
+
+    @property
+    def policy(self) -> ActingPolicy:
+        """The loaded policy, warmed up by one action (torch's first forward pass is slow)."""
+        if self._policy is None:
+            policy = load_policy(self.folder, self.device)
+            env = self.training_env()
+            obs, info = env.reset(seed=0)
+            policy.act(obs, info["action_mask"], True, np.random.default_rng(0))
+            self._policy = policy
+        return self._policy
+
+    def training_env(self) -> gym.Env[Any, Any]:
+        """The unwrapped env the agent was trained on (its observation and action spaces are the model's)."""
+        if self._own_env is None:
+            import rigorgym  # noqa: F401
+
+            self._own_env = gym.make(self.card.env_id, **self.card.env_kwargs).unwrapped
+        return self._own_env
+
+    def _board(self, env: gym.Env[Any, Any]) -> gym.Env[Any, Any]:
+        """Where to play: the given env if the model reads its observations, else the training env."""
+        game = env.unwrapped
+        own = self.training_env()
+        return game if _same_spaces(game, own) else own
+
+    def _episode_limit(self, env: gym.Env[Any, Any]) -> int:
+        if self.episode_steps:
+            return self.episode_steps
+        spec = env.spec or gym.spec(self.card.env_id)
+        return int(spec.max_episode_steps or gym.spec(self.card.env_id).max_episode_steps or 1000)
+
+    def _verified(self, cert: dict[str, Any]) -> bool:
+        from rigorgym.verifiers import verify
+
+        cert["meta"]["agent"] = self.name
+        return bool(verify(cert).valid)
+
+    def solve(self, env: gym.Env[Any, Any], instance: Any, budget_s: float, seed: int) -> SolveResult:
+        env_id = env.spec.id if env.spec is not None else self.card.env_id
+        check_game(self.card, env_id, self.folder)
+        policy = self.policy  # loaded once, outside the budget
+        start = time.perf_counter()
+        board = self._board(env)
+        limit = self._episode_limit(env)
+        rng = np.random.default_rng(seed)
+        steps = episodes = invalid = 0
+        extra: dict[str, Any] = {"own_env": board is not env.unwrapped}
+
+        def done(cert: dict[str, Any] | None) -> SolveResult:
+            extra.update(episodes=episodes, invalid=invalid)
+            return SolveResult(cert, time.perf_counter() - start, steps, extra)
+
+        while time.perf_counter() - start < budget_s:
+            deterministic = episodes == 0  # one greedy episode, then sampled restarts
+            try:
+                obs, info = board.reset(seed=seed if episodes == 0 else None, options={"instance": instance})
+            except ValueError as exc:  # the instance does not fit the agent's env
+                extra["reason"] = f"the instance does not fit the env {self.card.env_id} was trained on: {exc}"
+                return done(None)
+            episodes += 1
+            if board.solved:  # type: ignore[attr-defined]  (solved from the start: no moves needed)
+                cert = board.certificate()  # type: ignore[attr-defined]
+                if self._verified(cert):
+                    return done(cert)
+                invalid += 1
+                break
+            for _ in range(limit):
+                action = policy.act(obs, info["action_mask"], deterministic, rng)
+                obs, _, terminated, truncated, info = board.step(action)
+                steps += 1
+                if "certificate" in info:
+                    if self._verified(info["certificate"]):
+                        return done(info["certificate"])
+                    invalid += 1  # an env bug: never passed on
+                if terminated or truncated or time.perf_counter() - start >= budget_s:
+                    break
+        return done(None)
+
+
+def shipped_agents() -> dict[str, Path]:
+    """The pretrained agents inside the package (``agents/data/pretrained/NAME/agent.json``), by name."""
+    if not PRETRAINED_DIR.is_dir():
+        return {}
+    return {p.name: p for p in sorted(PRETRAINED_DIR.iterdir()) if (p / "agent.json").is_file()}
+
+
+def pretrained_for(env_id: str) -> Path:
+    """The shipped agent of ``env_id``'s game with the best ``metrics["solved_rate"]`` on its card."""
+    game = game_name(env_id)
+    best: tuple[float, str, Path] | None = None
+    for name, folder in shipped_agents().items():
+        try:
+            card = AgentCard.read(folder)
+            if game_name(card.env_id) != game:
+                continue
+        except (BadAgentDir, ValueError):
+            continue
+        key = (float(card.metrics.get("solved_rate", 0.0)), name, folder)
+        if best is None or key[0] > best[0]:
+            best = key
+    if best is None:
+        raise NoPretrainedAgent(
+            f"no pretrained agent ships for {game} (the game of {env_id}); train one with `rigorgym train {env_id} ...`"
+        )
+    return best[2]
+
+
+__all__ = [
+    "ALGOS",
+    "LearnedAgent",
+    "NoPretrainedAgent",
+    "SB3Policy",
+    "check_game",
+    "load_model",
+    "load_policy",
+    "pretrained_for",
+    "shipped_agents",
+]
