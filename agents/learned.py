@@ -199,6 +199,11 @@ class LearnedAgent:
         cert["meta"]["agent"] = self.name
         return bool(verify(cert).valid)
 
+    def _obstruction(self, instance: Any, seed: int) -> dict[str, Any] | None:
+        """A verified ``not_slice`` certificate for a Ribbon instance, or None."""
+        cert = _ribbon_obstruction(instance, seed, self.name)
+        return cert if cert is not None and self._verified(cert) else None
+
     def solve(self, env: gym.Env[Any, Any], instance: Any, budget_s: float, seed: int) -> SolveResult:
         env_id = env.spec.id if env.spec is not None else self.card.env_id
         check_game(self.card, env_id, self.folder)
@@ -213,6 +218,13 @@ class LearnedAgent:
         def done(cert: dict[str, Any] | None) -> SolveResult:
             extra.update(episodes=episodes, invalid=invalid)
             return SolveResult(cert, time.perf_counter() - start, steps, extra)
+
+        if game_name(env_id) == "Ribbon-v0":
+            # as every Ribbon-v0 solver: a slice obstruction first (a not_slice certificate), then the policy
+            cert = self._obstruction(instance, seed)
+            if cert is not None:
+                extra["claim"] = "not_slice"
+                return done(cert)
 
         while time.perf_counter() - start < budget_s:
             deterministic = episodes == 0  # one greedy episode, then sampled restarts
@@ -239,6 +251,21 @@ class LearnedAgent:
                 if terminated or truncated or time.perf_counter() - start >= budget_s:
                     break
         return done(None)
+
+
+def _ribbon_obstruction(instance: Any, seed: int, agent: str) -> dict[str, Any] | None:
+    from rigorgym.envs.ribbon import make_certificate
+
+    from .ribbon_search import as_instance
+    from .slice_obstruction import find_obstruction
+
+    knot = as_instance(instance)
+    move = find_obstruction(knot.diagram())
+    if move is None:
+        return None
+    cert = make_certificate(knot, [move], "not_slice", seed)
+    cert["meta"]["agent"] = agent
+    return cert
 
 
 def shipped_agents() -> dict[str, Path]:

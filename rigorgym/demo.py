@@ -1,8 +1,9 @@
 """`make demo`: the baselines on packaged suites, every certificate re-verified, one table.
 
-Runs ``random`` and ``greedy`` on ``unknot-random-L20`` and on a sample of
-``unknot-hard``, and ``normal-form`` and ``random`` on the Kirby-Plumbing
-suites (embedded defaults; a few minutes on 2 cores), and prints suite,
+Runs ``random``, ``greedy`` and the shipped pretrained agent on
+``unknot-random-L20`` and the baselines on a sample of ``unknot-hard``,
+``normal-form``, ``random`` and the pretrained agent on the Kirby-Plumbing
+suites, ``best-first`` on a dozen Ribbon knots (embedded defaults; a few minutes on 2 cores), and prints suite,
 agent, solved, median moves and how many certificates the kernel accepted.
 """
 
@@ -12,10 +13,12 @@ import argparse
 import statistics
 import time
 from collections import Counter
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
+from rigorgym.agents.learned import NoPretrainedAgent, pretrained_for
 from rigorgym.agents.runner import run_agent
 from rigorgym.envs.games import GAMES
 from rigorgym.envs.suites import list_suites, load_suite
@@ -25,11 +28,13 @@ from rigorgym.verifiers import verify
 PLAN = (
     ("unknot-random-L20", 100, "greedy", 2.0),
     ("unknot-random-L20", 20, "random", 1.0),
+    ("unknot-random-L20", 20, "pretrained", 2.0),
     ("unknot-hard", 10, "greedy", 3.0),
     ("unknot-hard", 10, "random", 1.0),
     ("plumbing-ri-putrov-10", 1000, "normal-form", 5.0),
     ("plumbing-distinct-10", 500, "normal-form", 5.0),
     ("plumbing-small-6", 10, "random", 1.0),
+    ("plumbing-ri-putrov-10", 10, "pretrained", 5.0),
     ("ribbon-knotinfo-12", 12, "best-first", 20.0),
     ("notslice-knotinfo-12", 12, "best-first", 5.0),
 )
@@ -52,8 +57,16 @@ def main(argv: list[str] | None = None) -> int:
         count = max(1, int(count * args.scale))
         game = next(g for g in GAMES if g.env == suite.env)
         instances = [game.read_instance(x) for x in suite.instances[:count]]
+        runner_agent = agent
+        if agent == "pretrained":  # the best shipped trained agent of the game (no training needed)
+            try:
+                runner_agent = str(pretrained_for(suite.env))
+            except NoPretrainedAgent as exc:
+                console.print(f"[yellow]{exc}; skipped[/]")
+                continue
+            agent = f"pretrained ({Path(runner_agent).name})"
         start = time.perf_counter()
-        outcomes = list(run_agent(suite.env, instances, agent, budget, seed=0))
+        outcomes = list(run_agent(suite.env, instances, runner_agent, budget, seed=0))
         certs = [o.certificate for o in outcomes if o.certificate is not None]
         verified = sum(verify(c).valid for c in certs)  # a second, independent check of each
         moves = [len(c["moves"]) for c in certs]
@@ -71,7 +84,8 @@ def main(argv: list[str] | None = None) -> int:
         "random: uniform over legal moves, most of which are insertions, so its walks grow the word; "
         "greedy: best-first search without insertions (fails where the word must grow); "
         "normal-form: Neumann's reduction of both plumbing graphs, or H_1 for distinct pairs; "
-        "best-first: slice obstructions, then a search over bands (Ribbon-v0). "
+        "best-first: slice obstructions, then a search over bands (Ribbon-v0); "
+        "pretrained: the best agent shipped in the package for the game (trained with rigorgym train). "
         "Full results: docs/results/unknot-baselines.md, docs/results/plumbing-normal-form.md, docs/results/ribbon.md"
     )
     return 0

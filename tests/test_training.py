@@ -378,3 +378,15 @@ def test_pretrained_choice(unknot_agent: Path, tmp_path: Path, monkeypatch: pyte
     assert learned.pretrained_for("UnKnot-Medium-v0") == tmp_path / "strong"
     with pytest.raises(learned.NoPretrainedAgent, match="Kirby-Plumbing"):
         learned.pretrained_for("Kirby-Plumbing-v0")
+
+
+def test_learned_ribbon_agent_tries_obstructions_first() -> None:
+    """As every Ribbon-v0 solver, a learned agent first looks for a slice obstruction (no policy step needed)."""
+    from rigorgym.agents.learned import pretrained_for
+    from rigorgym.agents.runner import run_agent
+    from rigorgym.envs.ribbon import KnotInstance
+
+    folder = pretrained_for("Ribbon-v0")
+    (outcome,) = run_agent("Ribbon-v0", [KnotInstance.from_name("3_1")], str(folder), 5.0, 0, progress=False)
+    assert outcome.verified and outcome.certificate is not None
+    assert outcome.certificate["claim"] == "not_slice" and outcome.result.steps == 0

@@ -1,0 +1,21 @@
+"""Smoke run of `make demo`'s job at a tiny scale: every row runs, pretrained agents included."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def test_demo_runs_at_small_scale() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "rigorgym.demo", "--scale", "0.01"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = done.stdout
+    assert "Traceback" not in done.stderr
+    for row in ("unknot-random-L20", "plumbing-ri-putrov-10", "ribbon-knotinfo-12", "notslice-knotinfo-12"):
+        assert row in out
+    assert "pretrained (unknot-" in out
