@@ -14,6 +14,13 @@ order) one by one:
 * otherwise, below ``max_bands`` bands, the band becomes a child, ranked by
   the screened crossings (fewer first), then components (more first).
 
+On a visible connected sum (:func:`~.ribbon_search.summand_sides`) the bands joining the two
+summands come first, and among them, when one summand is a mirror image of the other
+(:func:`~.ribbon_search.mirror_pairs`, as simplification often leaves ``K # -K``), the bands
+joining an edge to its mirror edge: the standard ribbon disk of ``K # -K`` is made of such bands.
+The other joining bands wait until the children of these with fewer crossings than the node are
+tried; the bands that do not join the summands wait longer.
+
 Children are computed lazily: the kernel simplifies a child only when it is
 popped, and states already seen (same PD code) are skipped. The prior order
 puts first the band shapes that most often untie a slice knot in one move
@@ -42,6 +49,7 @@ from .ribbon_search import (
     confirm_unlink,
     joins_summands,
     kernel_child,
+    mirror_pairs,
     root_simplification,
     summand_sides,
     trivial_moves,
@@ -109,6 +117,16 @@ class BestFirst(RibbonSolver):
                 if rest:
                     heapq.heappush(heap, ((1, node.bands, 1 << 30), next(tie), node, None, rest))
                 ordered = first
+                mirror = mirror_pairs(node.diagram, sides)
+                if mirror is not None:
+                    # bands joining an edge to its mirror image first; the other joining bands once the
+                    # children of these with fewer crossings than the node are tried
+                    first = [b for b in ordered if mirror.joins_mirror_edges(b, sides)]
+                    others = [b for b in ordered if not mirror.joins_mirror_edges(b, sides)]
+                    if others:
+                        key = (0, node.bands, node.diagram.crossings)
+                        heapq.heappush(heap, (key, next(tie), node, None, others))
+                    ordered = first
             return screen_bands(node, ordered)
 
         def screen_bands(node: _Node, bands: list[BandSpec]) -> list[Move] | None:

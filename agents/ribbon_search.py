@@ -45,11 +45,12 @@ import numpy as np
 from rigorgym.envs.ribbon import BandSpec, KnotInstance, make_certificate
 from rigorgym.verifiers import verify
 from rigorgym.verifiers.diagram import Diagram, IllegalMove, _deterministic_hashes, _link, _pd_of, apply_band, simplify
+from rigorgym.verifiers.slice_obstructions import alexander, fox_milnor_obstructs, seifert_matrix
 from spherogram.links.bands.core import Band, add_one_band
 from spherogram.links.simplify import dual_graph_as_nx
 
 from .base import SolveResult
-from .slice_obstruction import find_obstruction
+from .slice_obstruction import _accepted, _lt_candidates, find_obstruction
 
 Move = dict[str, Any]
 
@@ -175,6 +176,129 @@ def summand_sides(diagram: Diagram, min_side: int = 3) -> dict[int, int] | None:
             if len(parts) == 2 and min(len(p) for p in parts) >= min_side:
                 return {c: k for k, part in enumerate(parts) for c in part}
     return None
+
+
+#: A crossing strand ``(crossing, strand index)`` of a kernel diagram; an edge is the pair of its two ends.
+CrossingStrandKey = tuple[int, int]
+
+
+def closed_summands(diagram: Diagram, sides: dict[int, int]) -> tuple[dict[CrossingStrandKey, CrossingStrandKey], ...]:
+    """The two summands of a visible connected sum as closed diagrams: ``(c, i) -> (d, j)`` gluings per side.
+
+    Each side keeps its own gluings; the two edges cut by the connected-sum circle are replaced, on each
+    side, by one edge joining that side's two loose ends (the closure of the summand's tangle).
+    """
+    with _deterministic_hashes():
+        link = _link(diagram.pd)
+        glue = {(c.label, i): (c.adjacent[i][0].label, c.adjacent[i][1]) for c in link.crossings for i in range(4)}
+    closed: tuple[dict[CrossingStrandKey, CrossingStrandKey], ...] = ({}, {})
+    loose: tuple[list[CrossingStrandKey], ...] = ([], [])
+    for a, b in glue.items():
+        if sides[a[0]] == sides[b[0]]:
+            closed[sides[a[0]]][a] = b
+        else:
+            loose[sides[a[0]]].append(a)
+    for side in (0, 1):
+        if len(loose[side]) != 2:
+            raise ValueError("sides do not cut the diagram along a connected-sum circle")
+        a, b = loose[side]
+        closed[side][a], closed[side][b] = b, a
+    return closed
+
+
+#: A planar map of a summand onto the other: crossing -> (image crossing, r); strand i goes to strand
+#: ``i + r`` (kind "rot", r odd: same plane, every crossing changed) or ``r - i`` (kind "ref", r even:
+#: the planar reflection, crossings kept), indices mod 4. Both kinds take a diagram to one of its mirror.
+MirrorMap = tuple[str, dict[int, tuple[int, int]]]
+
+
+def _image(kind: str, r: int, i: int) -> int:
+    return (i + r) % 4 if kind == "rot" else (r - i) % 4
+
+
+def mirror_maps(
+    first: dict[CrossingStrandKey, CrossingStrandKey], second: dict[CrossingStrandKey, CrossingStrandKey]
+) -> list[MirrorMap]:
+    """Every isomorphism of the closed diagram ``first`` onto the mirror image ``second`` (see :data:`MirrorMap`).
+
+    A map is fixed by the image of one crossing and its strand rotation; it then propagates along the
+    gluings (the diagram is connected), so trying every start costs O(n^2).
+    """
+    crossings = sorted({a[0] for a in first})
+    targets = sorted({a[0] for a in second})
+    if not crossings or len(crossings) != len(targets):
+        return []
+    found: list[MirrorMap] = []
+    for kind, starts in (("rot", (1, 3)), ("ref", (0, 2))):
+        parity = 1 if kind == "rot" else 0
+        for target in targets:
+            for r0 in starts:
+                phi = {crossings[0]: (target, r0)}
+                used, stack, ok = {target}, [crossings[0]], True
+                while stack and ok:
+                    c = stack.pop()
+                    image, r = phi[c]
+                    for i in range(4):
+                        d, j = first[(c, i)]
+                        e, k = second[(image, _image(kind, r, i))]
+                        rd = (k - j) % 4 if kind == "rot" else (k + j) % 4
+                        if rd % 2 != parity:
+                            ok = False
+                        elif d in phi:
+                            ok = phi[d] == (e, rd)
+                        elif e in used:
+                            ok = False
+                        else:
+                            phi[d] = (e, rd)
+                            used.add(e)
+                            stack.append(d)
+                        if not ok:
+                            break
+                if ok and len(phi) == len(crossings):
+                    found.append((kind, phi))
+    return found
+
+
+@dataclass(frozen=True)
+class MirrorPairs:
+    """Pairs of edges (one on each summand) that a mirror map of :func:`mirror_maps` exchanges."""
+
+    closed: tuple[dict[CrossingStrandKey, CrossingStrandKey], ...]
+    pairs: frozenset[tuple[frozenset[CrossingStrandKey], frozenset[CrossingStrandKey]]]
+    maps: int
+
+    def joins_mirror_edges(self, band: BandSpec, sides: dict[int, int]) -> bool:
+        """Whether ``band``'s feet are an edge of one summand and its mirror image on the other."""
+        top = Band(band.spec).cs_along_top
+        a, b = tuple(top[0]), tuple(top[-1])
+        if sides.get(a[0]) == sides.get(b[0]) or a[0] not in sides or b[0] not in sides:
+            return False
+        if sides[a[0]] == 1:
+            a, b = b, a
+        first, second = self.closed
+        if a not in first or b not in second:
+            return False
+        return (frozenset({a, first[a]}), frozenset({b, second[b]})) in self.pairs
+
+
+def mirror_pairs(diagram: Diagram, sides: dict[int, int]) -> MirrorPairs | None:
+    """The edge pairs that mirror maps of one summand onto the other exchange, or None without a map.
+
+    For ``K # -K`` simplification often leaves one summand the mirror image of the other (most often
+    drawn in the same plane with every crossing changed); the bands of the standard ribbon disk join a
+    point of ``K`` to its mirror point, so bands whose feet are such a pair are screened first.
+    """
+    closed = closed_summands(diagram, sides)
+    maps = mirror_maps(*closed)
+    if not maps:
+        return None
+    pairs = set()
+    for kind, phi in maps:
+        for a, b in closed[0].items():
+            ia = (phi[a[0]][0], _image(kind, phi[a[0]][1], a[1]))
+            ib = (phi[b[0]][0], _image(kind, phi[b[0]][1], b[1]))
+            pairs.add((frozenset({a, b}), frozenset({ia, ib})))
+    return MirrorPairs(closed, frozenset(pairs), len(maps))
 
 
 def joins_summands(band: BandSpec, sides: dict[int, int] | None) -> bool:
@@ -327,12 +451,18 @@ def trivial_moves(diagram: Diagram) -> list[Move] | None:
     return None
 
 
+#: Diagrams of more crossings than this always try the kernel's seeded simplifications at the root.
+ROOT_SIMPLIFY_ABOVE = 16
+
+
 def root_simplification(diagram: Diagram, seeds: tuple[int, ...] = CONFIRM_SEEDS) -> tuple[Diagram, list[Move]]:
     """The smallest of the kernel's seeded simplifications of ``diagram`` and its move (none if none helps).
 
     A scrambled diagram (``ribbon-doubles-30``) has many more candidate bands than a reduced one,
-    and a connected sum only shows as such once reduced. A diagram that spherogram's (fast)
-    pick-up does not reduce, such as a minimal diagram from KnotInfo, is kept as it is.
+    and a connected sum only shows as such once reduced. A diagram of at most
+    :data:`ROOT_SIMPLIFY_ABOVE` crossings that spherogram's (fast) pick-up does not reduce, such as a
+    minimal diagram from KnotInfo, is kept as it is; larger ones always get the seeded simplifications
+    (pick-up misses type III moves that ``simplify('global')`` finds).
     """
     best, moves = diagram, []
     if not diagram.pd:
@@ -340,13 +470,59 @@ def root_simplification(diagram: Diagram, seeds: tuple[int, ...] = CONFIRM_SEEDS
     with _deterministic_hashes(), _quiet_random(0):
         probe = _link(diagram.pd)
         probe.simplify("pickup")
-        if len(probe.crossings) >= diagram.crossings:
+        if len(probe.crossings) >= diagram.crossings and diagram.crossings <= ROOT_SIMPLIFY_ABOVE:
             return best, moves
     for s in seeds:
         reduced = simplify(diagram, s)
         if reduced.crossings < best.crossings:
             best, moves = reduced, [{"op": "simplify", "seed": s}]
     return best, moves
+
+
+# ----------------------------------------------------------------------------- obstructions
+
+#: Diagrams of more crossings try tau (knot Floer homology) only after the band search: on the
+#: 22-30 crossing diagrams of ``ribbon-doubles-30`` it takes 1-100 s (and is 0 there, the knots being
+#: ribbon), while the other invariants take well under a second. A ribbon certificate proves tau = 0,
+#: so the order changes only the time spent, never which certificate exists.
+TAU_FIRST_MAX_CROSSINGS = 16
+
+#: After a failed search on such a diagram, tau is computed only if this fraction of the budget is left.
+TAU_LAST_MIN_LEFT = 0.25
+
+
+def cheap_obstruction(diagram: Diagram) -> Move | None:
+    """:func:`find_obstruction` without tau: the first kernel-accepted invariant move, or None."""
+    if not diagram.pd:
+        return None
+    v = np.array(seifert_matrix(diagram), dtype=float)
+    candidates: list[Move] = []
+    if v.size:
+        eig = np.linalg.eigvalsh(v + v.T)
+        if int(np.sum(eig > 0) - np.sum(eig < 0)):
+            candidates.append({"op": "invariant", "name": "signature"})
+    coeffs = alexander(diagram)
+    det = abs(sum(c * (-1) ** i for i, c in enumerate(coeffs)))
+    if math.isqrt(det) ** 2 != det:
+        candidates.append({"op": "invariant", "name": "determinant"})
+    for move in candidates:
+        if _accepted(diagram, move):
+            return move
+    if v.size:
+        for q, j in _lt_candidates(v, coeffs):
+            move = {"op": "invariant", "name": "levine_tristram", "q": q, "j": j}
+            if _accepted(diagram, move):
+                return move
+    move = {"op": "invariant", "name": "fox_milnor"}
+    if fox_milnor_obstructs(coeffs)[0] and _accepted(diagram, move):
+        return move
+    return None
+
+
+def tau_obstruction(diagram: Diagram) -> Move | None:
+    """The move ``tau`` if the kernel accepts it (tau != 0), else None."""
+    move = {"op": "invariant", "name": "tau"}
+    return move if diagram.pd and _accepted(diagram, move) else None
 
 
 # ----------------------------------------------------------------------------- solve loop
@@ -371,12 +547,23 @@ class RibbonSolver:
         start = time.perf_counter()
         inst = as_instance(instance)
         diagram = inst.diagram()
-        move = find_obstruction(diagram)
+        tau_last = diagram.crossings > TAU_FIRST_MAX_CROSSINGS
+        move = cheap_obstruction(diagram) if tau_last else find_obstruction(diagram)
         if move is not None:
             cert = self._certificate(inst, [move], "not_slice", seed)
             if cert is not None:
                 return SolveResult(cert, time.perf_counter() - start, 1, {"claim": "not_slice"})
         outcome = self.search(diagram, start + budget_s, seed)
+        if (
+            outcome.moves is None
+            and tau_last
+            and start + budget_s - time.perf_counter() >= TAU_LAST_MIN_LEFT * budget_s
+        ):
+            move = tau_obstruction(diagram)
+            if move is not None:
+                cert = self._certificate(inst, [move], "not_slice", seed)
+                if cert is not None:
+                    return SolveResult(cert, time.perf_counter() - start, outcome.steps + 1, {"claim": "not_slice"})
         seconds = time.perf_counter() - start
         if outcome.moves is None:
             return SolveResult(None, seconds, outcome.steps, outcome.extra)
