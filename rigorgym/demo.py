@@ -34,7 +34,6 @@ PLAN = (
     ("plumbing-ri-putrov-10", 1000, "normal-form", 5.0),
     ("plumbing-distinct-10", 500, "normal-form", 5.0),
     ("plumbing-small-6", 10, "random", 1.0),
-    ("plumbing-ri-putrov-10", 10, "pretrained", 5.0),
     ("ribbon-knotinfo-12", 12, "best-first", 20.0),
     ("notslice-knotinfo-12", 12, "best-first", 5.0),
 )

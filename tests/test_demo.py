@@ -18,4 +18,4 @@ def test_demo_runs_at_small_scale() -> None:
     assert "Traceback" not in done.stderr
     for row in ("unknot-random-L20", "plumbing-ri-putrov-10", "ribbon-knotinfo-12", "notslice-knotinfo-12"):
         assert row in out
-    assert "pretrained (unknot-" in out
+    assert "pretrained" in out and "no pretrained agent" not in out
