@@ -41,6 +41,7 @@ from rigorgym.envs.ribbon import BandSpec, candidate_bands
 from rigorgym.verifiers.diagram import Diagram
 
 from .ribbon_search import (
+    MirrorPairs,
     Move,
     RibbonSolver,
     Screen,
@@ -50,6 +51,7 @@ from .ribbon_search import (
     joins_summands,
     kernel_child,
     mirror_pairs,
+    mirror_path_bands,
     root_simplification,
     summand_sides,
     trivial_moves,
@@ -82,15 +84,76 @@ class _Node:
     bands: int
 
 
+def mirror_fallback(node: _Node, mirror: MirrorPairs, deadline: float, stats: dict[str, int]) -> list[Move] | None:
+    """Two bands on a ``K # -K`` root: a longer band between mirror edges, then a shortest band to the unlink.
+
+    Screens every band of :func:`mirror_path_bands` (paths up to two faces longer than the shortest) and
+    ranks the results that keep the linking numbers 0 by :func:`child_penalty`, then crossings; the first
+    children in that order are simplified in the kernel and screened for one more band to the unlink. On
+    the doubles that the shortest-band search missed, the child ranked first was the one (measured on four
+    of them), but only once all the bands are screened, which is why this runs as a separate phase.
+    """
+    screen = Screen(node.diagram)
+    screened = []
+    for k, band in enumerate(mirror_path_bands(node.diagram, mirror)):
+        if k % 16 == 0 and time.perf_counter() > deadline:
+            return None
+        result = screen(band.spec)
+        stats["screened"] += 1
+        if not result.unlinked:
+            continue
+        if result.crossings == 0:
+            stats["kernel_calls"] += 1
+            moves = confirm_unlink(node.diagram, band.spec)
+            if moves is not None:
+                return node.moves + moves
+        elif result.crossings <= node.diagram.crossings:
+            screened.append(result)
+    screened.sort(key=lambda r: (r.crossings, r.spec))
+    ranked = []
+    for result in screened[:FALLBACK_RANKED]:
+        if time.perf_counter() > deadline:
+            return None
+        ranked.append((child_penalty(screen.links[result.spec], 1), result.crossings, result.spec))
+    for _, _, spec in sorted(ranked):
+        if time.perf_counter() > deadline:
+            return None
+        stats["kernel_calls"] += 1
+        child = kernel_child(node.diagram, spec, 0)
+        if child is None:
+            continue
+        moves = [*node.moves, {"op": "band", "band": spec}, {"op": "simplify", "seed": 0}]
+        if not child.pd:
+            return moves
+        second = Screen(child)
+        for k, band in enumerate(prior_order(candidate_bands(child, 2))):
+            if k % 16 == 0 and time.perf_counter() > deadline:
+                return None
+            result = second(band.spec)
+            stats["screened"] += 1
+            if result.unlinked and result.crossings == 0:
+                finish = confirm_unlink(child, band.spec)
+                if finish is not None:
+                    return moves + finish
+    return None
+
+
+#: Children of the mirror fallback ranked by their penalty (the ones with the fewest crossings).
+FALLBACK_RANKED = 400
+
+
 class BestFirst(RibbonSolver):
     """``best-first``: see the module docstring."""
 
     name = "best-first"
 
-    def __init__(self, max_bands: int = 3, max_twists: int = 2, max_growth: int = 6) -> None:
+    def __init__(
+        self, max_bands: int = 3, max_twists: int = 2, max_growth: int = 6, mirror_fallback_at: float = 0.25
+    ) -> None:
         self.max_bands = max_bands
         self.max_twists = max_twists
         self.max_growth = max_growth  # children with more screened crossings than the root + this are dropped
+        self.mirror_fallback_at = mirror_fallback_at  # fraction of the budget after which longer mirror bands are tried
 
     def search(self, diagram: Diagram, deadline: float, seed: int) -> SearchOutcome:
         trivial = trivial_moves(diagram)
@@ -152,8 +215,18 @@ class BestFirst(RibbonSolver):
         if not root.pd:
             return SearchOutcome(root_moves)
         seen.add(root.pd)
-        found = expand(_Node(root, root_moves, 0))
+        start = time.perf_counter()
+        fallback_at = start + self.mirror_fallback_at * (deadline - start)
+        root_node = _Node(root, root_moves, 0)
+        sides = summand_sides(root)
+        mirror = mirror_pairs(root, sides) if sides is not None else None
+        found = expand(root_node)
         while found is None and heap and time.perf_counter() < deadline:
+            if mirror is not None and time.perf_counter() > fallback_at:
+                stats["mirror_fallback"] = 1
+                found = mirror_fallback(root_node, mirror, deadline, stats)
+                mirror = None  # once; then the search goes on where it stopped
+                continue
             key, _, parent, spec, link = heapq.heappop(heap)
             if spec is None:  # the deferred rest of a node's bands
                 found = screen_bands(parent, link)

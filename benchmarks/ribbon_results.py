@@ -18,6 +18,7 @@ Usage::
     python benchmarks/ribbon_results.py                        # every suite, about 20-40 minutes
     python benchmarks/ribbon_results.py --quick                # 20 knots per suite, 10 s budget, temp folder
     python benchmarks/ribbon_results.py --suites ribbon-knotinfo-12 --agent bo-walker
+    python benchmarks/ribbon_results.py --suites ribbon-doubles-30 --update    # rerun one suite, keep the others
 """
 
 from __future__ import annotations
@@ -183,6 +184,11 @@ def markdown(results: dict[str, Any]) -> str:
     for suite, data in results["suites"].items():
         names = data["summary"]["uncertified"]
         lines.append(f"- `{suite}`: {', '.join(names) if names else 'none'}")
+    lines += ["", "When each suite was measured (load average at its end):", ""]
+    for suite, data in results["suites"].items():
+        when = data["summary"].get("measured")
+        if when:
+            lines.append(f"- `{suite}`: {when['date']}, load {when['loadavg']}")
     lines += [
         "",
         "![solved fraction against seconds per knot](ribbon.png)",
@@ -203,6 +209,8 @@ def markdown(results: dict[str, Any]) -> str:
 
 
 def write(results: dict[str, Any], out_dir: Path) -> None:
+    order = {name: k for k, name in enumerate(SUITES)}
+    results["suites"] = dict(sorted(results["suites"].items(), key=lambda item: order.get(item[0], len(order))))
     (out_dir / "ribbon.json").write_text(json.dumps(results, indent=1) + "\n")
     plot(results, out_dir / "ribbon.png")
     (out_dir / "ribbon.md").write_text(markdown(results))
@@ -218,6 +226,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true", help="20 knots per suite, 10 s budget, into a temp folder")
     parser.add_argument("--out-dir", default=None)
+    parser.add_argument(
+        "--update",
+        action="store_true",
+        help="keep the other suites of an existing ribbon.json (same agent and budget) and rerun only --suites",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.limit = args.limit or 20
@@ -238,6 +251,14 @@ def main(argv: list[str] | None = None) -> int:
         "suites": {},
     }
     emit({"bench": "machine", **results["machine"], "kernel": KERNEL_VERSION})
+    previous = out_dir / "ribbon.json"
+    if args.update and previous.is_file():
+        old = json.loads(previous.read_text())
+        if old.get("config", {}).get("agent") != args.agent or old["config"].get("budget_s") != args.budget_s:
+            parser.error(f"--update: {previous} was made with another agent or budget; rerun every suite instead")
+        results["suites"] = {k: v for k, v in old["suites"].items() if k not in args.suites.split(",")}
+        results["date"] = old["date"] + " (updated " + results["date"] + ")"
+        start -= old.get("wall_s", 0.0)
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
         for suite_name in args.suites.split(","):
             suite = load_suite(suite_name)
@@ -246,6 +267,7 @@ def main(argv: list[str] | None = None) -> int:
             rows = list(tqdm(pool.map(_solve_one, jobs), total=len(jobs), desc=suite_name, file=sys.stderr))
             summary = summarise(suite_name, rows, args.budget_s)
             summary["suite_hash"] = suite.hash
+            summary["measured"] = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), **machine()}
             emit(summary)
             results["suites"][suite_name] = {"summary": summary, "rows": rows}
             results["wall_s"] = time.perf_counter() - start

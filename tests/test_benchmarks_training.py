@@ -43,3 +43,80 @@ def test_training_throughput_quick(tmp_path: Path) -> None:
     table = (tmp_path / "training-throughput.md").read_text()
     assert "| UnKnot-v0 | ppo | mlp |" in table and "ratio" in table
     assert len((tmp_path / "training-throughput.jsonl").read_text().splitlines()) == len(records)
+
+
+def test_ribbon_rl_vs_bo_quick(tmp_path: Path) -> None:
+    """Both agents run on the same knots at the same budget; the files the docs quote are written."""
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "ribbon_rl_vs_bo.py"), "--quick", "--out-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    records = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    summaries = {r["agent"]: r for r in records if r["bench"] == "ribbon_rl_vs_bo"}
+    assert set(summaries) == {"maskable-ppo-gnn", "bo-walker"}
+    assert all(s["knots"] == 3 and s["budget_s"] == 2.0 for s in summaries.values())
+    saved = json.loads((tmp_path / "ribbon-rl.json").read_text())
+    assert [r["id"] for r in saved["agents"]["bo-walker"]["rows"]] == saved["config"]["ids"]
+    assert (tmp_path / "ribbon-rl.png").stat().st_size > 0
+    assert "bo-walker" in (tmp_path / "ribbon-rl.md").read_text()
+
+
+def test_ribbon_rl_vs_bo_rejects_a_folder_without_an_agent(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "ribbon_rl_vs_bo.py"), "--agent-dir", str(tmp_path), "--out-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert done.returncode == 2
+    assert "not a trained agent folder" in done.stderr
+    assert not (tmp_path / "ribbon-rl.json").exists()
+
+
+def test_unknot_zoo_quick(tmp_path: Path) -> None:
+    """Trains two tiny agents, runs them beside the baselines on the same instances, writes the figure."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(BENCH / "unknot_zoo.py"),
+            "--quick",
+            "--algos",
+            "ppo,dqn",
+            "--policies",
+            "mlp",
+            "--out-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    records = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    trained = {r["agent"] for r in records if r["bench"] == "unknot_zoo_train"}
+    assert trained == {"ppo-mlp", "dqn-mlp"}
+    evaluated = {(r["agent"], r["suite"]) for r in records if r["bench"] == "unknot_zoo"}
+    assert len(evaluated) == 4 * 2  # random, greedy and the two trained agents on two suites
+    greedy = [r for r in records if r.get("agent") == "greedy" and r["bench"] == "unknot_zoo"]
+    assert all(r["solved"] == r["instances"] for r in greedy)  # short scrambles: greedy always unknots them
+    report = json.loads((tmp_path / "unknot-zoo.json").read_text())
+    assert report["config"]["agents"][:2] == ["random", "greedy"]
+    assert (tmp_path / "unknot-zoo.png").stat().st_size > 0
+
+
+def test_unknot_zoo_rejects_unknown_agents_before_training(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "unknot_zoo.py"), "--extra-agents", "nope", "--out-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert done.returncode == 2 and "unknown agents" in done.stderr
+    assert not list(tmp_path.iterdir())

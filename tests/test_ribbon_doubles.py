@@ -6,6 +6,7 @@ import time
 
 import pytest
 from rigorgym.agents import make_agent
+from rigorgym.agents.best_first import BestFirst
 from rigorgym.agents.ribbon_search import (
     Screen,
     cheap_obstruction,
@@ -13,6 +14,7 @@ from rigorgym.agents.ribbon_search import (
     confirm_unlink,
     mirror_maps,
     mirror_pairs,
+    mirror_path_bands,
     summand_sides,
 )
 from rigorgym.agents.slice_obstruction import find_obstruction
@@ -96,3 +98,31 @@ def test_best_first_certifies_small_doubles(name: str) -> None:
     assert verdict.valid, verdict.reason
     assert cert["claim"] == "ribbon"
     assert sum(m["op"] == "band" for m in cert["moves"]) >= 1
+
+
+def test_mirror_path_bands_join_mirror_edges_shortest_first() -> None:
+    diagram = double("5_2")
+    sides = summand_sides(diagram)
+    assert sides is not None
+    mirror = mirror_pairs(diagram, sides)
+    assert mirror is not None
+    bands = mirror_path_bands(diagram, mirror, extra=1)
+    shortest = {b.spec for b in candidate_bands(diagram, 1) if mirror.joins_mirror_edges(b, sides)}
+    specs = [b.spec for b in bands]
+    assert len(specs) == len(set(specs))
+    assert len(bands) > len(shortest)  # longer paths than spherogram's shortest ones
+    assert all(mirror.joins_mirror_edges(b, sides) for b in bands)
+    assert all(abs(b.twists) <= 1 and b.crossed == b.length - 2 for b in bands)
+    # every band is one the kernel accepts (spherogram's band model, a component more)
+    for band in bands[:: max(1, len(bands) // 25)]:
+        assert Screen(diagram)(band.spec).components >= 2
+
+
+def test_mirror_fallback_certifies_a_double() -> None:
+    """With the fallback from the start, the two-band phase alone certifies a small double."""
+    diagram = double("6_1")
+    knot = KnotInstance.from_instance({"pd": [list(c) for c in diagram.pd]})
+    solver = BestFirst(mirror_fallback_at=0.0)
+    result = solver.solve(None, knot, 30.0, 0)
+    assert result.certificate is not None and result.certificate["claim"] == "ribbon"
+    assert verify(result.certificate).valid

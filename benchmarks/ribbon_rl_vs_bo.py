@@ -1,0 +1,230 @@
+"""MaskablePPO with a GNN policy against ``bo-walker`` on ``ribbon-knotinfo-13``, at equal wall-clock budget.
+
+The issue's third reproduction: a learned policy that picks band moves
+(sb3-contrib MaskablePPO over the zoo's GIN encoder of the diagram's graph
+view) against the Bayesian-optimised random walker of the anchor
+``ruehlef/ribbon``. Both agents get the same seconds per knot on the same
+knots, one process each, one after the other in this run, and every
+certificate is re-verified by the kernel. The learned agent is trained here
+first (``--train-steps`` on ``--train-env``; its training time is reported
+beside the results) unless ``--agent-dir`` names a trained agent folder.
+
+Every Ribbon-v0 solver tries the slice obstructions first; the suite's knots
+are all slice, so none applies and the comparison is of the band searches.
+
+Writes ``ribbon-rl.json``, ``ribbon-rl.md`` and ``ribbon-rl.png`` into
+``--out-dir`` (default ``docs/results``) and prints one JSON line per agent.
+
+Usage::
+
+    python benchmarks/ribbon_rl_vs_bo.py                                # train 20k steps, 100 knots at 5 s
+    python benchmarks/ribbon_rl_vs_bo.py --agent-dir agents/data/pretrained/ribbon-maskable-ppo-gnn
+    python benchmarks/ribbon_rl_vs_bo.py --quick                        # tiny run into a temp folder
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import emit, machine, rounded  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+SUITE = "ribbon-knotinfo-13"
+GNN_OPTIONS = {"conv": "gin", "depth": 3, "width": 32, "n_steps": 128, "batch_size": 32}
+
+
+def sample_instances(size: int | None, seed: int) -> list[dict[str, Any]]:
+    """A seeded sample of the suite (all of it when ``size`` is None or too large), in suite order."""
+    from rigorgym.envs.suites import load_suite
+
+    instances = list(load_suite(SUITE).instances)
+    if size is None or size >= len(instances):
+        return instances
+    keep = sorted(random.Random(seed).sample(range(len(instances)), size))
+    return [instances[k] for k in keep]
+
+
+def train_agent(env_id: str, steps: int, seed: int, out: Path) -> float:
+    """Train MaskablePPO-GNN into ``out``; return the wall seconds it took."""
+    from rigorgym.agents.train import train
+
+    start = time.perf_counter()
+    train(env_id, "maskable_ppo", "gnn", steps, seed, out, progress=False, threads=1, **GNN_OPTIONS)
+    return time.perf_counter() - start
+
+
+def evaluate(agent: str, label: str, instances: list[dict[str, Any]], budget_s: float, seed: int) -> dict[str, Any]:
+    """Run one agent on every instance at ``budget_s`` each; per-knot rows and a summary."""
+    from rigorgym.agents.runner import run_agent
+    from rigorgym.envs.ribbon import KnotInstance
+
+    knots = [KnotInstance.from_instance(x) for x in instances]
+    rows = []
+    for raw, outcome in zip(
+        instances, run_agent("Ribbon-v0", knots, agent, budget_s, seed, progress=None), strict=True
+    ):
+        cert = outcome.certificate
+        rows.append(
+            {
+                "id": raw["id"],
+                "name": raw.get("name"),
+                "crossings": len(raw["pd"]),
+                "solved": cert is not None,
+                "seconds": outcome.result.seconds,
+                "bands": sum(m.get("op") == "band" for m in cert["moves"]) if cert else None,
+            }
+        )
+    times = sorted(r["seconds"] for r in rows if r["solved"])
+    solved = len(times)
+    summary = {
+        "bench": "ribbon_rl_vs_bo",
+        "agent": label,
+        "suite": SUITE,
+        "knots": len(rows),
+        "solved": solved,
+        "fraction": rounded(solved / max(len(rows), 1)),
+        "median_s": rounded(statistics.median(times)) if times else None,
+        "p90_s": rounded(times[min(len(times) - 1, int(0.9 * len(times)))]) if times else None,
+        "budget_s": budget_s,
+    }
+    return {"summary": summary, "rows": rows}
+
+
+def plot(results: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (ax_bar, ax_cdf) = plt.subplots(1, 2, figsize=(10, 4))
+    labels = list(results["agents"])
+    fractions = [results["agents"][a]["summary"]["fraction"] for a in labels]
+    ax_bar.bar(labels, fractions, color=["tab:blue", "tab:orange"][: len(labels)])
+    ax_bar.set_ylim(0, 1.05)
+    ax_bar.set_ylabel("solved fraction")
+    ax_bar.set_title(f"{SUITE}, {results['config']['budget_s']:g} s per knot")
+    for label in labels:
+        rows = results["agents"][label]["rows"]
+        times = sorted(r["seconds"] for r in rows if r["solved"])
+        ys = [(k + 1) / len(rows) for k in range(len(times))]
+        ax_cdf.step(times, ys, where="post", label=label)
+    ax_cdf.set_xscale("log")
+    ax_cdf.set_xlabel("seconds per knot")
+    ax_cdf.set_ylabel("fraction solved within")
+    ax_cdf.set_ylim(0, 1.05)
+    ax_cdf.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def markdown(results: dict[str, Any], command: str) -> str:
+    cfg = results["config"]
+    lines = [
+        "# Ribbon-v0: MaskablePPO-GNN against bo-walker",
+        "",
+        f"Measured {results['date']} by `benchmarks/ribbon_rl_vs_bo.py` on {results['machine']['cpu']} "
+        f"({results['machine']['cpu_count']} cores, load {results['machine']['loadavg']}).",
+        f"Both agents: the same {cfg['knots']} knots of `{SUITE}` (seeded sample, seed {cfg['seed']}; "
+        f"ids in `ribbon-rl.json`), {cfg['budget_s']:g} s per knot, one process each, one after the other in "
+        "this run; every certificate re-verified by the kernel.",
+        "",
+        f"- `maskable-ppo-gnn`: sb3-contrib MaskablePPO over a {GNN_OPTIONS['depth']}-layer GIN "
+        f"(width {GNN_OPTIONS['width']}) on the diagram's graph view; {cfg['train']}.",
+        "  It plays greedy first, then sampled restarts, until the budget is spent.",
+        "- `bo-walker`: the random walker over bands with Bayesian-optimised weights (optuna), "
+        "as in the anchor `ruehlef/ribbon`.",
+        "",
+        "| agent | solved | fraction | median s | p90 s |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for label, res in results["agents"].items():
+        s = res["summary"]
+        lines.append(
+            f"| {label} | {s['solved']}/{s['knots']} | {s['fraction']:.3f} | {s['median_s'] or '–'} | {s['p90_s'] or '–'} |"
+        )
+    lines += [
+        "",
+        "Median and p90 seconds are over the solved knots.",
+        "",
+        "![solved fraction and time to solve](ribbon-rl.png)",
+        "",
+        "## Reproduce",
+        "",
+        "```bash",
+        command,
+        "```",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--agent-dir", default=None, help="a trained agent folder (skips training)")
+    parser.add_argument("--train-env", default="Ribbon-Easy-v0")
+    parser.add_argument("--train-steps", type=int, default=20_000)
+    parser.add_argument("--sample", type=int, default=100, help="knots of the suite (0: all 511)")
+    parser.add_argument("--budget-s", type=float, default=5.0)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out-dir", default=None)
+    parser.add_argument("--work", default=None, help="where the agent is trained (default: a temp folder)")
+    parser.add_argument("--quick", action="store_true", help="300 training steps, 3 knots at 2 s, temp folder")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.train_steps, args.sample, args.budget_s = 300, 3, 2.0
+    if args.train_steps < 1 or args.budget_s <= 0 or args.sample < 0:
+        parser.error("--train-steps, --budget-s must be positive and --sample non-negative")
+    tmp = tempfile.TemporaryDirectory()
+    out_dir = Path(args.out_dir) if args.out_dir else Path(tmp.name) if args.quick else ROOT / "docs" / "results"
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    if args.agent_dir:
+        agent_dir = Path(args.agent_dir)
+        if not (agent_dir / "agent.json").is_file():
+            parser.error(f"{agent_dir} is not a trained agent folder (no agent.json)")
+        train_note = f"the trained agent `{args.agent_dir}`"
+    else:
+        agent_dir = Path(args.work or tmp.name) / "maskable-ppo-gnn"
+        wall = train_agent(args.train_env, args.train_steps, args.seed, agent_dir)
+        train_note = f"trained here: {args.train_steps} steps on `{args.train_env}`, seed {args.seed}, {wall:.0f} s"
+        emit({"bench": "ribbon_rl_train", "steps": args.train_steps, "env": args.train_env, "wall_s": rounded(wall)})
+
+    instances = sample_instances(args.sample or None, args.seed)
+    results: dict[str, Any] = {
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "machine": machine(),
+        "config": {
+            "budget_s": args.budget_s,
+            "knots": len(instances),
+            "seed": args.seed,
+            "train": train_note,
+            "ids": [x["id"] for x in instances],
+        },
+        "agents": {},
+    }
+    for label, agent in (("maskable-ppo-gnn", str(agent_dir)), ("bo-walker", "bo-walker")):
+        res = evaluate(agent, label, instances, args.budget_s, args.seed)
+        results["agents"][label] = res
+        emit(res["summary"])
+    results["machine"] = machine()  # the load at the end, after both runs
+    command = "python benchmarks/ribbon_rl_vs_bo.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    (out_dir / "ribbon-rl.json").write_text(json.dumps(results, indent=1) + "\n")
+    (out_dir / "ribbon-rl.md").write_text(markdown(results, command.strip()))
+    plot(results, out_dir / "ribbon-rl.png")
+    tmp.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
