@@ -64,3 +64,23 @@ def machine() -> dict[str, Any]:
         "loadavg": load,
         "rigorgym": rigorgym.__version__,
     }
+
+
+def public_command(
+    script: str, argv: list[str], private: tuple[str, ...] = ("--out-dir", "--work", "--agents-dir")
+) -> str:
+    """The command line to quote in a results page: the script and its options, minus local paths."""
+    import shlex
+
+    kept: list[str] = []
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+            continue
+        name = arg.split("=", 1)[0]
+        if name in private:
+            skip = "=" not in arg
+            continue
+        kept.append(arg)
+    return " ".join(["python", f"benchmarks/{script}", *map(shlex.quote, kept)])

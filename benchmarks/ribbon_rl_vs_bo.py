@@ -36,7 +36,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import emit, machine, rounded  # noqa: E402
+from _common import emit, machine, public_command, rounded  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SUITE = "ribbon-knotinfo-13"
@@ -218,9 +218,9 @@ def main(argv: list[str] | None = None) -> int:
         results["agents"][label] = res
         emit(res["summary"])
     results["machine"] = machine()  # the load at the end, after both runs
-    command = "python benchmarks/ribbon_rl_vs_bo.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    command = public_command("ribbon_rl_vs_bo.py", argv if argv is not None else sys.argv[1:])
     (out_dir / "ribbon-rl.json").write_text(json.dumps(results, indent=1) + "\n")
-    (out_dir / "ribbon-rl.md").write_text(markdown(results, command.strip()))
+    (out_dir / "ribbon-rl.md").write_text(markdown(results, command))
     plot(results, out_dir / "ribbon-rl.png")
     tmp.cleanup()
     return 0

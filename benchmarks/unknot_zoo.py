@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
-import shlex
 import statistics
 import sys
 import tempfile
@@ -39,7 +38,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import emit, machine, rounded  # noqa: E402
+from _common import emit, machine, public_command, rounded  # noqa: E402
 from unknot_baselines import natural_key, sample  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -275,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
         for res in pool.map(_evaluate, jobs):
             emit({k: v for k, v in res.items() if k != "rows"})
             results.append(res)
-    command = "python benchmarks/unknot_zoo.py " + shlex.join(argv if argv is not None else sys.argv[1:])
+    command = public_command("unknot_zoo.py", argv if argv is not None else sys.argv[1:])
     report = {
         "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "command": command.strip(),
