@@ -21,6 +21,11 @@ joining an edge to its mirror edge: the standard ribbon disk of ``K # -K`` is ma
 The other joining bands wait until the children of these with fewer crossings than the node are
 tried; the bands that do not join the summands wait longer.
 
+When a ``K # -K`` root with a mirror map is not solved within a quarter of the budget
+(``mirror_fallback_at``), :func:`mirror_fallback` tries once two-band disks whose first band joins
+mirror edges along a longer path than spherogram's shortest ones (the standard band often has to go
+around a summand); then the search goes on where it stopped.
+
 Children are computed lazily: the kernel simplifies a child only when it is
 popped, and states already seen (same PD code) are skipped. The prior order
 puts first the band shapes that most often untie a slice knot in one move
@@ -87,59 +92,75 @@ class _Node:
 def mirror_fallback(node: _Node, mirror: MirrorPairs, deadline: float, stats: dict[str, int]) -> list[Move] | None:
     """Two bands on a ``K # -K`` root: a longer band between mirror edges, then a shortest band to the unlink.
 
-    Screens every band of :func:`mirror_path_bands` (paths up to two faces longer than the shortest) and
-    ranks the results that keep the linking numbers 0 by :func:`child_penalty`, then crossings; the first
-    children in that order are simplified in the kernel and screened for one more band to the unlink. On
-    the doubles that the shortest-band search missed, the child ranked first was the one (measured on four
-    of them), but only once all the bands are screened, which is why this runs as a separate phase.
+    Screens the bands of :func:`mirror_path_bands` (paths up to two faces longer than the shortest) in
+    chunks of :data:`FALLBACK_CHUNK`. After each chunk, the results that keep the linking numbers 0 and
+    do not grow the diagram are ranked: the :data:`FALLBACK_RANKED` with the fewest crossings by
+    :func:`child_penalty`, then crossings; the first :data:`FALLBACK_TRIED` children with penalty 0 are
+    simplified in the kernel and screened for one more band to the unlink. On the doubles that the
+    shortest-band search missed, the child ranked first over all bands was the one (measured on four of
+    them), and the one-band finish came within a second; screening all the bands is what costs.
     """
     screen = Screen(node.diagram)
-    screened = []
-    for k, band in enumerate(mirror_path_bands(node.diagram, mirror)):
-        if k % 16 == 0 and time.perf_counter() > deadline:
-            return None
-        result = screen(band.spec)
-        stats["screened"] += 1
-        if not result.unlinked:
-            continue
-        if result.crossings == 0:
-            stats["kernel_calls"] += 1
-            moves = confirm_unlink(node.diagram, band.spec)
-            if moves is not None:
-                return node.moves + moves
-        elif result.crossings <= node.diagram.crossings:
-            screened.append(result)
-    screened.sort(key=lambda r: (r.crossings, r.spec))
-    ranked = []
-    for result in screened[:FALLBACK_RANKED]:
-        if time.perf_counter() > deadline:
-            return None
-        ranked.append((child_penalty(screen.links[result.spec], 1), result.crossings, result.spec))
-    for _, _, spec in sorted(ranked):
-        if time.perf_counter() > deadline:
-            return None
-        stats["kernel_calls"] += 1
-        child = kernel_child(node.diagram, spec, 0)
-        if child is None:
-            continue
-        moves = [*node.moves, {"op": "band", "band": spec}, {"op": "simplify", "seed": 0}]
-        if not child.pd:
-            return moves
-        second = Screen(child)
-        for k, band in enumerate(prior_order(candidate_bands(child, 2))):
+    bands = mirror_path_bands(node.diagram, mirror)
+    for first in range(0, len(bands), FALLBACK_CHUNK):
+        pool = []
+        for k, band in enumerate(bands[first : first + FALLBACK_CHUNK]):
             if k % 16 == 0 and time.perf_counter() > deadline:
                 return None
-            result = second(band.spec)
+            result = screen(band.spec)
             stats["screened"] += 1
-            if result.unlinked and result.crossings == 0:
-                finish = confirm_unlink(child, band.spec)
-                if finish is not None:
-                    return moves + finish
+            if not result.unlinked:
+                continue
+            if result.crossings == 0:
+                stats["kernel_calls"] += 1
+                moves = confirm_unlink(node.diagram, band.spec)
+                if moves is not None:
+                    return node.moves + moves
+            elif result.crossings <= node.diagram.crossings:
+                pool.append(result)
+        pool.sort(key=lambda r: (r.crossings, r.spec))
+        ranked = []
+        for result in pool[:FALLBACK_RANKED]:
+            if time.perf_counter() > deadline:
+                return None
+            penalty = child_penalty(screen.links[result.spec], 1)
+            if penalty == 0:
+                ranked.append((result.crossings, result.spec))
+        for _, spec in sorted(ranked)[:FALLBACK_TRIED]:
+            found = _finish_with_one_band(node, spec, deadline, stats)
+            if found is not None:
+                return found
     return None
 
 
-#: Children of the mirror fallback ranked by their penalty (the ones with the fewest crossings).
-FALLBACK_RANKED = 400
+def _finish_with_one_band(node: _Node, spec: str, deadline: float, stats: dict[str, int]) -> list[Move] | None:
+    """Kernel moves: the band ``spec`` on ``node``, simplify, then one shortest band to the unlink, or None."""
+    stats["kernel_calls"] += 1
+    child = kernel_child(node.diagram, spec, 0)
+    if child is None:
+        return None
+    moves = [*node.moves, {"op": "band", "band": spec}, {"op": "simplify", "seed": 0}]
+    if not child.pd:
+        return moves
+    second = Screen(child)
+    for k, band in enumerate(prior_order(candidate_bands(child, 2))):
+        if k % 16 == 0 and time.perf_counter() > deadline:
+            return None
+        result = second(band.spec)
+        stats["screened"] += 1
+        if result.unlinked and result.crossings == 0:
+            finish = confirm_unlink(child, band.spec)
+            if finish is not None:
+                return moves + finish
+    return None
+
+
+#: Bands of the mirror fallback screened before their children are ranked.
+FALLBACK_CHUNK = 1024
+#: Children of a chunk ranked by their penalty (the ones with the fewest crossings).
+FALLBACK_RANKED = 64
+#: Children of a chunk with penalty 0 tried for a one-band finish.
+FALLBACK_TRIED = 2
 
 
 class BestFirst(RibbonSolver):
