@@ -12,6 +12,13 @@ from .greedy import GreedySearch
 from .normal_form import NormalFormSolver
 from .random_walk import RandomWalker
 
+
+def _guided() -> Agent:
+    from .unknot_search import GuidedSearch  # imported on use: it loads torch for its value net
+
+    return GuidedSearch()
+
+
 AGENTS: dict[str, tuple[Callable[[], Agent], str, tuple[str, ...]]] = {
     "random": (
         RandomWalker,
@@ -19,6 +26,11 @@ AGENTS: dict[str, tuple[Callable[[], Agent], str, tuple[str, ...]]] = {
         ("UnKnot", "Kirby-Plumbing"),
     ),
     "greedy": (GreedySearch, "best-first search on word length and strands, no insertions", ("UnKnot",)),
+    "guided": (
+        _guided,
+        "handle-macro best-first search ranked by a learned value net (UnKnot)",
+        ("UnKnot",),
+    ),
     "normal-form": (
         NormalFormSolver,
         "Neumann's reduction of both plumbing graphs to normal form, then isomorphism; H_1 for distinct pairs",
