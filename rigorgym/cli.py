@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from rigorgym.leaderboard.cli import add_parser as add_leaderboard_parser
+
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 
@@ -528,6 +530,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", nargs="?", help="benchmark name; omit to list them")
     p.add_argument("rest", nargs=argparse.REMAINDER, help="arguments passed to the benchmark")
     p.set_defaults(run=cmd_bench)
+
+    add_leaderboard_parser(sub)  # rigorgym leaderboard serve|submit|token (rigorgym.leaderboard.cli)
+
     return parser
 
 

@@ -5,6 +5,9 @@ Runs ``random``, ``greedy`` and the shipped pretrained agent on
 ``normal-form``, ``random`` and the pretrained agent on the Kirby-Plumbing
 suites, ``best-first`` on a dozen Ribbon knots (embedded defaults; a few minutes on 2 cores), and prints suite,
 agent, solved, median moves and how many certificates the kernel accepted.
+Then it starts a local leaderboard (SQLite in a temporary folder), submits
+``greedy``'s ``unknot-random-L20`` certificates, prints the ranking the server
+computed after re-verifying them and the page's URL, and stops the server.
 """
 
 from __future__ import annotations
@@ -39,6 +42,10 @@ PLAN = (
 )
 
 
+#: The (suite, agent) of PLAN whose certificates the demo submits to a local leaderboard.
+LEADERBOARD_RUN = ("unknot-random-L20", "greedy")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m rigorgym.demo", description=__doc__)
     parser.add_argument("--scale", type=float, default=1.0, help="multiply instance counts (e.g. 0.1 for a smoke run)")
@@ -48,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     table = Table(title="rigorgym demo: baselines on packaged suites, certificates re-verified by the kernel")
     for column in ("suite", "agent", "solved", "claims", "median moves", "verified", "seconds"):
         table.add_column(column, justify="left" if column in ("suite", "agent") else "right")
+    submitted: tuple[str, list[dict]] | None = None
     for suite_name, count, agent, budget in PLAN:
         if suite_name not in list_suites():
             console.print(f"[yellow]suite {suite_name} is not shipped; skipped[/]")
@@ -68,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
         outcomes = list(run_agent(suite.env, instances, runner_agent, budget, seed=0))
         certs = [o.certificate for o in outcomes if o.certificate is not None]
         verified = sum(verify(c).valid for c in certs)  # a second, independent check of each
+        if (suite_name, agent) == LEADERBOARD_RUN and certs:
+            submitted = (suite_name, certs)
         moves = [len(c["moves"]) for c in certs]
         table.add_row(
             suite_name,
@@ -87,7 +97,20 @@ def main(argv: list[str] | None = None) -> int:
         "pretrained: the best agent shipped in the package for the game (trained with rigorgym train). "
         "Full results: docs/results/unknot-baselines.md, docs/results/plumbing-normal-form.md, docs/results/ribbon.md"
     )
+    if submitted is not None:
+        leaderboard_demo(console, *submitted)
     return 0
+
+
+def leaderboard_demo(console: Console, suite: str, certificates: list[dict]) -> None:
+    """Serve a local leaderboard, submit ``certificates``, print the server's ranking and page URL, stop it."""
+    try:
+        from rigorgym.leaderboard.demo import run_demo
+    except ImportError as exc:  # the leaderboard extra is not installed
+        console.print(f"[yellow]leaderboard skipped ({exc}); pip install 'rigorgym[leaderboard]'[/]")
+        return
+    console.print(f"\nA local leaderboard: submitting {len(certificates)} greedy certificates for {suite} ...")
+    run_demo(certificates, suite, agent="greedy (make demo)")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,1 @@
+"""Alembic migrations of the leaderboard schema (run by :func:`rigorgym.leaderboard.store.migrate`)."""
