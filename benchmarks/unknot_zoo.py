@@ -7,7 +7,8 @@ env sized for words up to 128 letters and 8 strands), one torch thread each,
 for a fixed number of env steps per policy kind; then runs them, the random
 walker, ``greedy`` (and any registered agent of ``--extra-agents``, e.g. the
 learned-value ``guided`` search) on a seeded sample of every ``unknot-words`` suite, the ``unknot-random``
-scrambles and ``unknot-hard``, at the same budget per instance. Every
+scrambles, at the same budget per instance (``unknot-hard``, up to 14 strands, does not fit the
+zoo's envs: see ``benchmarks/unknot_guided.py``). Every
 certificate is re-verified by the kernel. A learned agent plays greedy once,
 then sampled restarts, until its budget is spent; an instance that does not
 fit its training env (more strands or letters) counts as unsolved.
@@ -54,7 +55,9 @@ WORD_SUITES = (
     "unknot-words-L96",
 )
 RANDOM_SUITES = ("unknot-random-L20", "unknot-random-L40", "unknot-random-L60", "unknot-random-L100")
-SUITES = (*WORD_SUITES, *RANDOM_SUITES, "unknot-hard")
+# unknot-hard is not here: its braids have up to 14 strands, more than the zoo's envs (8) take; the
+# guided search's page (benchmarks/unknot_guided.py) covers it.
+SUITES = (*WORD_SUITES, *RANDOM_SUITES)
 
 
 def trained_name(algo: str, policy: str) -> str:
@@ -148,11 +151,10 @@ def plot(results: list[dict[str, Any]], agents: list[str], path: Path) -> None:
         ax.set_ylim(-0.03, 1.03)
         ax.set_title(title)
     axes[0].legend(fontsize=7, ncol=2)
-    hard = [(r["agent"], r["solved_fraction"]) for r in results if r["suite"] == "unknot-hard"]
-    if hard:
-        axes[2].barh([a for a, _ in hard], [f for _, f in hard])
+    means = [(a, statistics.fmean(r["solved_fraction"] for r in results if r["agent"] == a)) for a in agents]
+    axes[2].barh([a for a, _ in means], [m for _, m in means])
     axes[2].set_xlim(0, 1)
-    axes[2].set_title("unknot-hard: solved fraction")
+    axes[2].set_title("mean solved fraction over the suites")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -133,8 +133,9 @@ def test_not_an_unknot_is_not_claimed() -> None:
 
 def test_solves_small_hard_unknots_in_the_default_env() -> None:
     """Three `unknot-hard` braids that are unknots (4-6 strands): exchange moves stay inside the env's strands."""
-    suite = load_suite("unknot-hard").instances
+    by_id = {x["id"]: x for x in load_suite("unknot-hard").instances}
     env = gym.make("UnKnot-v0")
     for k in (54, 363, 369):
-        result = GuidedSearch(value="hand").solve(env, BraidInstance.from_instance(suite[k]), 5.0, k)
-        assert result.certificate is not None and verify(result.certificate).valid, suite[k]["id"]
+        inst = by_id[f"unknot-hard/{k:03d}"]
+        result = GuidedSearch(value="hand").solve(env, BraidInstance.from_instance(inst), 5.0, k)
+        assert result.certificate is not None and verify(result.certificate).valid, inst["id"]
