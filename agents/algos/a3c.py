@@ -31,6 +31,16 @@ agent folder (see :mod:`.saved`).
 ``workers=0`` runs one worker synchronously in the main process: the same
 seed then gives bit-identical weights (with processes, the interleaving of
 Hogwild updates is up to the OS scheduler).
+
+Curriculum (optional, ``Args.curriculum``): a list of levels, each a dict of
+dotted attribute paths on the unwrapped env and their values (e.g.
+``{"generator.scramble_moves": 4}``). Each worker starts at level 0 and moves
+to the next level once its own solved rate over its last
+``curriculum_window`` episodes reaches ``curriculum_threshold``
+(:class:`Curriculum`). Ri and Putrov trained on growing scrambles this way;
+levels are plain JSON, so they go into ``agent.json`` with the other knobs,
+and the main process logs ``charts/curriculum_level`` (the lowest level of any
+worker).
 """
 
 from __future__ import annotations
@@ -87,6 +97,9 @@ class Args:
     progress: bool = True
     resume: Path | None = None  # a checkpoint (or an agent folder) whose state_dict to start from
     start_method: str = "spawn"
+    curriculum: list[dict[str, Any]] = field(default_factory=list)  # levels of env attributes; see Curriculum
+    curriculum_threshold: float = 0.8  # a worker's solved rate that moves it to the next level
+    curriculum_window: int = 50  # episodes behind that rate (counted from the start of the level)
 
 
 def validate(args: Args) -> None:
@@ -113,6 +126,15 @@ def validate(args: Args) -> None:
         json.dumps(args.env_kwargs)
     except TypeError as exc:
         raise ValueError(f"env_kwargs must be JSON-serialisable (they go into agent.json): {exc}") from None
+    if args.curriculum:
+        if not all(isinstance(level, dict) and level for level in args.curriculum):
+            raise ValueError("curriculum: each level is a non-empty dict of env attribute paths and values")
+        try:
+            json.dumps(args.curriculum)
+        except TypeError as exc:
+            raise ValueError(f"curriculum levels must be JSON-serialisable (they go into agent.json): {exc}") from None
+        if not 0.0 < args.curriculum_threshold <= 1.0 or args.curriculum_window < 1:
+            raise ValueError("curriculum_threshold must be in (0, 1] and curriculum_window >= 1")
     if args.resume is not None and not _resume_file(Path(args.resume)).is_file():
         raise ValueError(f"resume: no checkpoint at {args.resume}")
 
@@ -182,6 +204,53 @@ class SharedAdam(torch.optim.Adam):
         return self
 
 
+# -- curriculum ------------------------------------------------------------------------------------
+
+
+def set_path(obj: Any, path: str, value: Any) -> None:
+    """``setattr`` along a dotted path (``"generator.scramble_moves"``); an unknown attribute is an error."""
+    *parents, name = path.split(".")
+    for part in parents:
+        obj = getattr(obj, part)
+    if not hasattr(obj, name):
+        raise AttributeError(f"curriculum: {type(obj).__name__} has no attribute {name!r} (path {path!r})")
+    setattr(obj, name, value)
+
+
+class Curriculum:
+    """One worker's difficulty schedule: apply level 0, then step up when the recent solved rate is high enough.
+
+    Why per worker and on episode results: a worker only ever sees its own
+    episodes, and the levels change the instances its env generates (for
+    example a generator's scramble depth), so each worker moves on when *it*
+    solves its current instances, without any cross-process state.
+    """
+
+    def __init__(self, levels: list[dict[str, Any]], threshold: float = 0.8, window: int = 50) -> None:
+        self.levels = [dict(level) for level in levels]
+        self.threshold = threshold
+        self.window = window
+        self.level = 0
+        self.results: deque[bool] = deque(maxlen=window)
+
+    def apply(self, env: Any) -> None:
+        """Set the current level's attributes on ``env`` (unwrapped first)."""
+        target = env.unwrapped if hasattr(env, "unwrapped") else env
+        for path, value in self.levels[self.level].items():
+            set_path(target, path, value)
+
+    def record(self, solved: bool, env: Any) -> bool:
+        """Count one finished episode; return True (after applying it) when this moves to the next level."""
+        self.results.append(bool(solved))
+        last = self.level + 1 >= len(self.levels)
+        if last or len(self.results) < self.window or np.mean(self.results) < self.threshold:
+            return False
+        self.level += 1
+        self.results.clear()
+        self.apply(env)
+        return True
+
+
 # -- workers ---------------------------------------------------------------------------------------
 
 
@@ -223,6 +292,9 @@ def run_worker(
     env.action_space.seed(seed)
     space = env.observation_space
     local = build_model(env, args.policy, policy_options(args))
+    curriculum = Curriculum(args.curriculum, args.curriculum_threshold, args.curriculum_window)
+    if args.curriculum:
+        curriculum.apply(env)
     obs, _ = env.reset(seed=seed)
     report(("ready", rank))
     moves = 0
@@ -253,7 +325,10 @@ def run_worker(
                         cut = float(local(to_tensor([next_obs], space))[1][0])
                 cut_values.append(cut)
                 if terminated or truncated:
-                    report(("episode", rank, bool(terminated and "certificate" in info), moves))
+                    solved = bool(terminated and "certificate" in info)
+                    report(("episode", rank, solved, moves))
+                    if args.curriculum and curriculum.record(solved, env):
+                        report(("level", rank, curriculum.level))
                     moves = 0
                     next_obs, _ = env.reset()
                 obs = next_obs
@@ -328,6 +403,7 @@ class _Recorder:
         self.losses: list[tuple[float, float, float]] = []
         self.next_log = LOG_EVERY
         self.next_checkpoint = args.checkpoint_every or None
+        self.levels = dict.fromkeys(range(max(args.workers, 1)), 0)  # curriculum level of each worker
 
     def __call__(self, msg: tuple[Any, ...]) -> None:
         kind = msg[0]
@@ -342,6 +418,10 @@ class _Recorder:
             if solved:
                 self.moves.append(moves)
                 self.writer.add_scalar("charts/episode_moves", float(np.mean(self.moves)), self.steps)
+        elif kind == "level":
+            _, rank, level = msg
+            self.levels[rank] = level
+            self.writer.add_scalar("charts/curriculum_level", min(self.levels.values()), self.steps)
         elif kind == "update":
             _, _, take, pl, vl, ent = msg
             self.steps += take
@@ -389,12 +469,15 @@ class _Recorder:
         return path
 
     def metrics(self) -> dict[str, float]:
-        return {
+        out = {
             "solved_rate": self.solved_rate,
             "episode_moves": float(np.mean(self.moves)) if self.moves else 0.0,
             "SPS": self.sps,
             "episodes": float(self.episodes),
         }
+        if self.args.curriculum:
+            out["curriculum_level"] = float(min(self.levels.values()))
+        return out
 
     def close(self) -> None:
         self.flush()
@@ -535,4 +618,14 @@ def load_policy(folder: Path) -> A3CPolicy:
     return A3CPolicy(model, space)
 
 
-__all__ = ["A3CPolicy", "ActorCritic", "Args", "SharedAdam", "load_policy", "masked_logits", "train", "validate"]
+__all__ = [
+    "A3CPolicy",
+    "ActorCritic",
+    "Args",
+    "Curriculum",
+    "SharedAdam",
+    "load_policy",
+    "masked_logits",
+    "train",
+    "validate",
+]

@@ -106,7 +106,11 @@ class RiPutrovGenerator:
     """Homeomorphic pairs by the Ri-Putrov protocol: a random tree and two independently scrambled copies.
 
     ``nodes`` (n) and ``scramble_moves`` (k) as in the paper; ``max_nodes``
-    caps each graph so that it fits the env.
+    caps each graph so that it fits the env. ``weight_limit`` (None: no
+    limit, the paper's protocol) redraws any pair with a weight beyond it, so
+    that every pair fits an env of that ``weight_limit`` (the env refuses a
+    pair that does not, and an RL worker would stop on it); the draws are then
+    those of the unlimited generator with the few outliers skipped.
     """
 
     nodes: int = 10
@@ -114,6 +118,7 @@ class RiPutrovGenerator:
     weight_range: int = 20
     max_nodes: int = 64
     extrude_d: int = 2
+    weight_limit: int | None = None
 
     def pair(self, rng: np.random.Generator) -> tuple[PlumbingGraph, PlumbingGraph]:
         tree = random_tree(rng, self.nodes, self.weight_range)
@@ -127,7 +132,11 @@ class RiPutrovGenerator:
         return copies
 
     def __call__(self, rng: np.random.Generator) -> PlumbingInstance:
-        return PlumbingInstance.from_graphs(*self.pair(rng))
+        while True:
+            pair = self.pair(rng)
+            limit = self.weight_limit
+            if limit is None or all(abs(w) <= limit for graph in pair for w in graph.weights.values()):
+                return PlumbingInstance.from_graphs(*pair)
 
 
 @dataclass
