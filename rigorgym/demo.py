@@ -35,6 +35,7 @@ PLAN = (
     ("unknot-hard", 10, "greedy", 3.0),
     ("unknot-hard", 10, "random", 1.0),
     ("plumbing-ri-putrov-10", 1000, "normal-form", 5.0),
+    ("plumbing-ri-putrov-10", 20, "pretrained", 2.0),
     ("plumbing-distinct-10", 500, "normal-form", 5.0),
     ("plumbing-small-6", 10, "random", 1.0),
     ("ribbon-knotinfo-12", 12, "best-first", 20.0),
