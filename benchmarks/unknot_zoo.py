@@ -196,6 +196,12 @@ def markdown(report: dict[str, Any]) -> str:
         lines.append(f"| {agent} | " + " | ".join(cells) + " |")
     lines += [
         "",
+        "The zoo's policies act one move at a time with no search, after a short training on short "
+        "scrambles (the papers trained for millions of steps; the shipped `unknot-maskable-ppo-mlp`, 200k steps, "
+        "solves 50/50 of `unknot-random-L20`: agents/data/pretrained/). The best agent on these suites is the "
+        "learned-value search `guided` ([unknot-guided.md](unknot-guided.md): 99-100% of every `unknot-words` "
+        "suite, with its ablation).",
+        "",
         "![solved fraction against braid length](unknot-zoo.png)",
         "",
         "## Reproduce",
