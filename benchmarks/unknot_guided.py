@@ -11,7 +11,7 @@ solve it; the tables report those counts next to the solve rates.
 Writes ``unknot-guided.json``, ``unknot-guided.png`` and ``unknot-guided.md``
 under ``--out-dir`` (default ``docs/results``); JSON lines to stdout. Usage::
 
-    python benchmarks/unknot_guided.py --budget-s 2 --hard-sample 60
+    python benchmarks/unknot_guided.py --budget-s 2 --hard-sample 40
     python benchmarks/unknot_guided.py --suites unknot-words-n5-L20 --per-suite 5 --out-dir /tmp/x
 """
 
@@ -219,7 +219,8 @@ def markdown(report: dict[str, Any]) -> str:
         f"`{mach['kernel']}`). Same instances and the same wall-clock budget of **{cfg['budget_s']:g} s per "
         f"instance** for every agent; one process, `torch.set_num_threads(1)`. The `unknot-words-*` suites: "
         + ("all 100 instances each" if cfg["per_suite"] >= 100 else f"a seeded sample of {cfg['per_suite']} each")
-        + f"; `unknot-hard`: a seeded sample of {cfg['hard_sample']} of its 385 instances (seed {cfg['seed']}; the "
+        + f"; `unknot-hard`: {cfg['hard_sample']} of its {len(load_suite('unknot-hard').instances)} instances "
+        + f"(a seeded sample when fewer, seed {cfg['seed']}; the "
         f"ids are in `unknot-guided.json`), and, as the row `{HARD_UNITS}`, every hard instance that passes the "
         "Alexander test below (the only ones that can be unknots). "
         "**Every certificate was re-verified by the kernel** (`rigorgym.verifiers.verify`); only those count.",
@@ -338,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--suites", default=",".join(SUITES))
     parser.add_argument("--per-suite", type=int, default=100, help="instances per words suite (default: all 100)")
-    parser.add_argument("--hard-sample", type=int, default=60, help="seeded sample of unknot-hard (default 60)")
+    parser.add_argument("--hard-sample", type=int, default=40, help="seeded sample of unknot-hard (default: all 40)")
     parser.add_argument("--budget-s", type=float, default=2.0, help="wall-clock budget per instance (default 2)")
     parser.add_argument("--agents", default=",".join(AGENTS))
     parser.add_argument("--seed", type=int, default=0)
