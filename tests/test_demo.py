@@ -19,3 +19,6 @@ def test_demo_runs_at_small_scale() -> None:
     for row in ("unknot-random-L20", "plumbing-ri-putrov-10", "ribbon-knotinfo-12", "notslice-knotinfo-12"):
         assert row in out
     assert "pretrained" in out and "no pretrained agent" not in out
+    # the demo ends with a local leaderboard that re-verified greedy's certificates, ranked them and stopped
+    assert "leaderboard unknot-random-L20:" in out and "greedy (make demo)" in out
+    assert "valid, kernel" in out and "page: http://127.0.0.1:" in out
