@@ -39,6 +39,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,6 +51,7 @@ from .ribbon_search import (
     Move,
     RibbonSolver,
     Screen,
+    Screened,
     SearchOutcome,
     child_penalty,
     confirm_unlink,
@@ -102,22 +104,17 @@ def mirror_fallback(node: _Node, mirror: MirrorPairs, deadline: float, stats: di
     """
     screen = Screen(node.diagram)
     bands = mirror_path_bands(node.diagram, mirror)
+    pool: list[Screened] = []  # a chunk's results that keep the linking numbers 0 and do not grow the diagram
+
+    def keep(result: Screened) -> None:
+        if result.crossings <= node.diagram.crossings:
+            pool.append(result)
+
     for first in range(0, len(bands), FALLBACK_CHUNK):
-        pool = []
-        for k, band in enumerate(bands[first : first + FALLBACK_CHUNK]):
-            if k % 16 == 0 and time.perf_counter() > deadline:
-                return None
-            result = screen(band.spec)
-            stats["screened"] += 1
-            if not result.unlinked:
-                continue
-            if result.crossings == 0:
-                stats["kernel_calls"] += 1
-                moves = confirm_unlink(node.diagram, band.spec)
-                if moves is not None:
-                    return node.moves + moves
-            elif result.crossings <= node.diagram.crossings:
-                pool.append(result)
+        pool.clear()
+        found = screen_bands(node, screen, bands[first : first + FALLBACK_CHUNK], deadline, stats, keep)
+        if found is not None:
+            return found
         pool.sort(key=lambda r: (r.crossings, r.spec))
         ranked = []
         for result in pool[:FALLBACK_RANKED]:
@@ -142,16 +139,34 @@ def _finish_with_one_band(node: _Node, spec: str, deadline: float, stats: dict[s
     moves = [*node.moves, {"op": "band", "band": spec}, {"op": "simplify", "seed": 0}]
     if not child.pd:
         return moves
-    second = Screen(child)
-    for k, band in enumerate(prior_order(candidate_bands(child, 2))):
+    last = _Node(child, moves, node.bands + 1)
+    return screen_bands(last, Screen(child), prior_order(candidate_bands(child, 2)), deadline, stats, lambda _: None)
+
+
+def screen_bands(
+    node: _Node,
+    screen: Screen,
+    bands: list[BandSpec],
+    deadline: float,
+    stats: dict[str, int],
+    keep: Callable[[Screened], None],
+) -> list[Move] | None:
+    """Screen ``bands`` on ``node`` until the deadline; the kernel moves to the unlink of the first band the
+    kernel confirms, or None. Every other band that keeps the linking numbers 0 goes to ``keep``."""
+    for k, band in enumerate(bands):
         if k % 16 == 0 and time.perf_counter() > deadline:
             return None
-        result = second(band.spec)
+        result = screen(band.spec)
         stats["screened"] += 1
-        if result.unlinked and result.crossings == 0:
-            finish = confirm_unlink(child, band.spec)
-            if finish is not None:
-                return moves + finish
+        if not result.unlinked:
+            continue
+        if result.crossings == 0:
+            stats["kernel_calls"] += 1
+            moves = confirm_unlink(node.diagram, band.spec)
+            if moves is not None:
+                return node.moves + moves
+        else:
+            keep(result)
     return None
 
 
@@ -211,26 +226,17 @@ class BestFirst(RibbonSolver):
                         key = (0, node.bands, node.diagram.crossings)
                         heapq.heappush(heap, (key, next(tie), node, None, others))
                     ordered = first
-            return screen_bands(node, ordered)
+            return screen_node(node, ordered)
 
-        def screen_bands(node: _Node, bands: list[BandSpec]) -> list[Move] | None:
+        def screen_node(node: _Node, bands: list[BandSpec]) -> list[Move] | None:
             screen = Screen(node.diagram)
-            for k, band in enumerate(bands):
-                if k % 16 == 0 and time.perf_counter() > deadline:
-                    return None
-                result = screen(band.spec)
-                stats["screened"] += 1
-                if not result.unlinked:
-                    continue
-                if result.crossings == 0:
-                    stats["kernel_calls"] += 1
-                    moves = confirm_unlink(node.diagram, band.spec)
-                    if moves is not None:
-                        return node.moves + moves
-                elif node.bands + 1 < self.max_bands and result.crossings <= limit:
+
+            def keep(result: Screened) -> None:  # a child, ranked by its screened crossings
+                if node.bands + 1 < self.max_bands and result.crossings <= limit:
                     key = (0, node.bands, result.crossings)
-                    heapq.heappush(heap, (key, next(tie), node, band.spec, screen.links.pop(band.spec)))
-            return None
+                    heapq.heappush(heap, (key, next(tie), node, result.spec, screen.links.pop(result.spec)))
+
+            return screen_bands(node, screen, bands, deadline, stats, keep)
 
         root, root_moves = root_simplification(diagram)
         if not root.pd:
@@ -250,7 +256,7 @@ class BestFirst(RibbonSolver):
                 continue
             key, _, parent, spec, link = heapq.heappop(heap)
             if spec is None:  # the deferred rest of a node's bands
-                found = screen_bands(parent, link)
+                found = screen_node(parent, link)
                 continue
             if link is not None:
                 # ranked as if one more band had to finish: children that could be one band from an unlink first
