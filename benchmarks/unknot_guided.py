@@ -38,6 +38,7 @@ from rigorgym.agents.unknot_search import GuidedSearch
 from rigorgym.envs.suites import load_suite
 from rigorgym.envs.unknot.types import BraidInstance
 from rigorgym.verifiers import KERNEL_VERSION, verify
+from unknot_baselines import sample
 
 ROOT = Path(__file__).resolve().parents[1]
 SUITES = (
@@ -115,15 +116,6 @@ POINTS = (2, 3, 5, 7)
 def alexander_unit(strands: int, word: list[int]) -> bool:
     """Whether ``Δ(t) = ±t^k`` at every t in ``POINTS``, as for the unknot (necessary, not sufficient)."""
     return strands == 1 or all(_is_power(alexander_at(strands, word, t), t) for t in POINTS)
-
-
-def sample(suite_name: str, n: int, seed: int) -> list[dict[str, Any]]:
-    """A seeded sample of ``n`` instances of a suite, in suite order (all of them when ``n`` is not smaller)."""
-    instances = load_suite(suite_name).instances
-    if n >= len(instances):
-        return list(instances)
-    picked = np.random.default_rng(seed).choice(len(instances), n, replace=False)
-    return [instances[i] for i in sorted(picked.tolist())]
 
 
 def run_suite(
