@@ -105,6 +105,10 @@ def load_policy(folder: str | Path, device: str = "cpu") -> ActingPolicy:
         from .algos import a3c  # imported here: A3C's module is only needed for A3C folders
 
         return a3c.load_policy(folder)
+    if card.algo.startswith("rllib_"):
+        from .rllib.policy import load_policy as load_rllib_policy  # torch only: no Ray needed to act
+
+        return load_rllib_policy(folder)
     try:
         model = sb3_class(card.algo).load(folder / card.model_file, device=device)
     except (OSError, ValueError, KeyError, RuntimeError, zipfile.BadZipFile) as exc:

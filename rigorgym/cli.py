@@ -352,20 +352,55 @@ def _train_options(args: argparse.Namespace) -> dict[str, Any]:
     return options
 
 
-def cmd_train(args: argparse.Namespace) -> int:
+SB3_PATH_ALGOS = ("ppo", "dqn", "trpo", "maskable_ppo", "a3c")
+
+
+def _train_rllib(args: argparse.Namespace, options: dict[str, Any]) -> int:
+    """``--backend rllib``: PPO, APPO, IMPALA or DQN on RLlib, locally or on the cluster at ``--address``."""
     import importlib.util
 
+    if importlib.util.find_spec("ray") is None:
+        raise BadInput("--backend rllib needs Ray: pip install 'rigorgym[rllib]'")
+    from rigorgym.agents.algos.saved import RLLIB_ALGOS, AgentCard
+
+    if args.algo not in RLLIB_ALGOS:
+        raise BadInput(f"--algo {args.algo} is not on RLlib's new API stack; choose one of {', '.join(RLLIB_ALGOS)}")
+    from rigorgym.agents import rllib
+
+    if args.num_env_runners is not None:
+        options["num_env_runners"] = args.num_env_runners
+    if args.resume is not None:
+        options["resume"] = args.resume
+    try:
+        checked = rllib.make_args(
+            args.env, args.algo, args.policy, args.steps, args.seed, args.out, args.address, **options
+        )
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
+    from rigorgym.agents.rllib.train import train as train_rllib
+
+    try:
+        out = train_rllib(checked)
+    except ValueError as exc:  # the cluster went away between the check and the join
+        raise BadInput(str(exc)) from None
+    except KeyboardInterrupt:
+        print(f"rigorgym: interrupted; continue with --resume {args.out}/checkpoints/<latest>", file=sys.stderr)
+        return 130
+    card = AgentCard.read(out)
+    metrics = ", ".join(f"{k} {v:.3g}" for k, v in sorted(card.metrics.items()))
+    print(f"trained {card.algo}/{card.policy} on {card.env_id}: {card.steps} steps in {card.wall_s:.1f}s ({metrics})")
+    print(out)
+    return EXIT_OK
+
+
+def cmd_train(args: argparse.Namespace) -> int:
     options = _train_options(args)
     if args.backend == "rllib":
-        if importlib.util.find_spec("rigorgym.agents.rllib") is None:
-            raise BadInput("--backend rllib is not available yet (no rigorgym.agents.rllib); use --backend sb3")
-        from rigorgym.agents import rllib  # type: ignore[attr-defined]
-
-        out = rllib.train(
-            args.env, args.algo, args.policy, args.steps, args.seed, args.out, address=args.address, **options
-        )
-        print(out)
-        return EXIT_OK
+        return _train_rllib(args, options)
+    if args.algo not in SB3_PATH_ALGOS:
+        raise BadInput(f"--algo {args.algo} needs --backend rllib (the sb3 path has {', '.join(SB3_PATH_ALGOS)})")
+    if args.num_env_runners is not None:
+        raise BadInput("--num-env-runners is for --backend rllib")
     if args.address is not None:
         raise BadInput("--address is for --backend rllib (a Ray cluster)")
     if args.steps < 1:
@@ -474,11 +509,18 @@ def build_parser() -> argparse.ArgumentParser:
         "              --steps 200000 --checkpoint-every 20000 --out runs/plumbing\n"
         "          rigorgym train UnKnot-v0 --algo ppo --policy mlp --steps 200000 --out runs/ppo \\\n"
         "              --resume runs/ppo/checkpoints/model_100000_steps.zip\n"
+        "          rigorgym train UnKnot-v0 --backend rllib --algo appo --policy mlp --steps 100000 \\\n"
+        "              --num-env-runners 2 --address auto --out runs/appo     (on a Ray cluster)\n"
         "The last line printed is the agent folder; TensorBoard: tensorboard --logdir runs/ppo/tb",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("env", metavar="ENV")
-    p.add_argument("--algo", required=True, choices=["ppo", "dqn", "trpo", "maskable_ppo", "a3c"])
+    p.add_argument(
+        "--algo",
+        required=True,
+        choices=["ppo", "dqn", "trpo", "maskable_ppo", "a3c", "appo", "impala"],
+        help="sb3 backend: ppo, dqn, trpo, maskable_ppo, a3c; rllib backend: ppo, appo, impala, dqn",
+    )
     p.add_argument("--policy", required=True, choices=["mlp", "gnn"])
     p.add_argument("--steps", required=True, type=int, help="env steps in all (with --resume: the total to reach)")
     p.add_argument("--seed", type=int, default=1, help="default 1")
@@ -503,7 +545,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="any hyper-parameter of the algorithm's Args, e.g. --set learning_rate=1e-3 (repeatable)",
     )
     p.add_argument("--backend", choices=["sb3", "rllib"], default="sb3", help="training engine (default sb3)")
-    p.add_argument("--address", metavar="ADDR", help="Ray cluster address (--backend rllib)")
+    p.add_argument("--address", metavar="ADDR", help="Ray cluster to train on: auto or HOST:PORT (--backend rllib)")
+    p.add_argument("--num-env-runners", type=int, metavar="K", help="RLlib env runner actors (default 0: the driver)")
     p.set_defaults(run=cmd_train)
 
     p = sub.add_parser(

@@ -8,6 +8,10 @@ agent, solved, median moves and how many certificates the kernel accepted.
 Then it starts a local leaderboard (SQLite in a temporary folder), submits
 ``greedy``'s ``unknot-random-L20`` certificates, prints the ranking the server
 computed after re-verifying them and the page's URL, and stops the server.
+Last, the two simulators: a neural-network field theory (G2 against the exact
+propagator, the connected 4-point function against the width) and a network
+metric flow against the reference Ricci flow on T2, each writing a plot into
+``--out`` (default ``runs/demo``).
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ LEADERBOARD_RUN = ("unknot-random-L20", "greedy")
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m rigorgym.demo", description=__doc__)
     parser.add_argument("--scale", type=float, default=1.0, help="multiply instance counts (e.g. 0.1 for a smoke run)")
+    parser.add_argument("--out", type=Path, default=Path("runs/demo"), help="folder for the simulators' plots")
     args = parser.parse_args(argv)
     console = Console()
     console.width = max(console.width, 120)  # the table needs the room; pipes default to 80
@@ -100,7 +105,32 @@ def main(argv: list[str] | None = None) -> int:
     )
     if submitted is not None:
         leaderboard_demo(console, *submitted)
+    simulators_demo(console, args.out)
     return 0
+
+
+#: (title, module with ``run(out_dir, console) -> dict``) of the simulators' demo sections
+SIMULATORS = (
+    ("Neural-network field theory", "rigorgym.fieldtheory.demo"),
+    ("Neural-network metric flow", "rigorgym.metricflow.demo"),
+)
+
+
+def simulators_demo(console: Console, out: Path) -> None:
+    """Each simulator's short section (a plot into ``out``); one that is not installed is skipped with a note."""
+    import importlib
+
+    out.mkdir(parents=True, exist_ok=True)
+    for title, module_name in SIMULATORS:
+        console.rule(title)
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            console.print(f"[yellow]{title} skipped ({exc}); pip install 'rigorgym[all]'[/]")
+            continue
+        start = time.perf_counter()
+        module.run(out, console)
+        console.print(f"({time.perf_counter() - start:.1f} s; plots in {out})")
 
 
 def leaderboard_demo(console: Console, suite: str, certificates: list[dict]) -> None:

@@ -14,6 +14,9 @@ UNKNOT_ENTRY = "rigorgym.envs.unknot.env:UnKnotEnv"
 UNKNOT_VECTOR_ENTRY = "rigorgym.envs.unknot.vector:UnKnotVectorEnv"
 PLUMBING_ENTRY = "rigorgym.envs.kirby_plumbing.env:KirbyPlumbingEnv"
 RIBBON_ENTRY = "rigorgym.envs.ribbon.env:RibbonEnv"
+# The two simulators stand alone (DESIGN §5): their envs live in their own packages.
+FIELDTHEORY_ENTRY = "rigorgym.fieldtheory.env:NNFieldTheoryEnv"
+METRICFLOW_ENTRY = "rigorgym.metricflow.env:MetricFlowEnv"
 
 
 def _suite_size(suite: str) -> dict[str, int]:
@@ -140,3 +143,9 @@ def register_all() -> None:
         if env_id in gym.registry or not _shipped(kwargs):
             continue
         gym.register(id=env_id, entry_point=RIBBON_ENTRY, max_episode_steps=steps, kwargs=kwargs)
+    if "NNFieldTheory-v0" not in gym.registry:
+        # The inverse problem on the default target: a cos-net free scalar of mass 1 in d = 1.
+        gym.register(id="NNFieldTheory-v0", entry_point=FIELDTHEORY_ENTRY, max_episode_steps=100)
+    if "MetricFlow-v0" not in gym.registry:
+        # Flowing a perturbed flat metric on T^2 towards Ricci-flatness with a network metric.
+        gym.register(id="MetricFlow-v0", entry_point=METRICFLOW_ENTRY, max_episode_steps=200)

@@ -507,9 +507,11 @@ def test_evaluate_baseline_json() -> None:
     assert summary["instances"] == 2 and summary["solved"] == round(2 * summary["solved_fraction"])
 
 
-def test_train_rllib_backend_not_yet(tmp_path: Path) -> None:
+def test_train_rllib_unreachable_cluster(tmp_path: Path) -> None:
     proc = run(
         "train", "UnKnot-v0", "--algo", "ppo", "--policy", "mlp", "--steps", "8", "--backend", "rllib",
-        "--out", str(tmp_path / "out"),
+        "--address", "127.0.0.1:9", "--out", str(tmp_path / "out"),
     )  # fmt: skip
-    assert "rllib" in one_line_error(proc)
+    assert proc.returncode == 2
+    assert "no Ray cluster at 127.0.0.1:9" in one_line_error(proc)
+    assert not (tmp_path / "out").exists()

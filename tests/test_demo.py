@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 
-def test_demo_runs_at_small_scale() -> None:
+def test_demo_runs_at_small_scale(tmp_path: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "rigorgym.demo", "--scale", "0.01"],
+        [sys.executable, "-m", "rigorgym.demo", "--scale", "0.01", "--out", str(tmp_path)],
         capture_output=True,
         text=True,
         timeout=600,
@@ -22,3 +23,6 @@ def test_demo_runs_at_small_scale() -> None:
     # the demo ends with a local leaderboard that re-verified greedy's certificates, ranked them and stopped
     assert "leaderboard unknot-random-L20:" in out and "greedy (make demo)" in out
     assert "valid, kernel" in out and "page: http://127.0.0.1:" in out
+    # then the two simulators, each with its plot
+    assert "Neural-network field theory" in out and "Neural-network metric flow" in out
+    assert (tmp_path / "fieldtheory-demo.png").is_file() and (tmp_path / "metricflow-demo.png").is_file()

@@ -262,7 +262,7 @@ def test_learned_agent_never_returns_unverified(unknot_agent: Path, monkeypatch:
 
     monkeypatch.setattr("rigorgym.verifiers.verify", lambda cert: Invalid())
     env = gym.make(UNKNOT[0], **UNKNOT[1])
-    result = LearnedAgent(unknot_agent).solve(env, EASY[1], budget_s=0.5, seed=0)
+    result = LearnedAgent(unknot_agent).solve(env, EASY[1], budget_s=3.0, seed=0)
     assert result.certificate is None and result.extra["invalid"] >= 1
 
 
@@ -345,7 +345,16 @@ def test_cli_solve_agent_folder(unknot_agent: Path, tmp_path: Path) -> None:
     [
         (["--algo", "sac", "--policy", "mlp", "--steps", "8"], "invalid choice"),
         (["--algo", "ppo", "--policy", "mlp", "--steps", "0"], "steps must be >= 1"),
-        (["--algo", "ppo", "--policy", "mlp", "--steps", "8", "--backend", "rllib"], "not available yet"),
+        (["--algo", "trpo", "--policy", "mlp", "--steps", "8", "--backend", "rllib"], "not on RLlib's new API stack"),
+        (["--algo", "appo", "--policy", "mlp", "--steps", "8"], "needs --backend rllib"),
+        (
+            ["--algo", "ppo", "--policy", "mlp", "--steps", "8", "--backend", "rllib", "--address", "127.0.0.1:9"],
+            "no Ray cluster at 127.0.0.1:9",
+        ),
+        (
+            ["--algo", "ppo", "--policy", "mlp", "--steps", "8", "--backend", "rllib", "--set", "bogus=1"],
+            "unknown option 'bogus'",
+        ),
         (["--algo", "ppo", "--policy", "mlp", "--steps", "8", "--set", "nonsense=1"], "no option 'nonsense'"),
         (["--algo", "ppo", "--policy", "gnn", "--steps", "8", "--workers", "2"], "no option 'workers'"),
         (["--algo", "ppo", "--policy", "mlp", "--steps", "8", "--env-kwargs", "[1]"], "JSON object"),

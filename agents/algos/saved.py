@@ -8,7 +8,8 @@ Every algorithm writes the same layout, so that ``rigorgym solve --agent DIR``,
     steps, seed, final metrics, versions, the model file's name.
 ``DIR/<model_file>``
     ``model.zip`` (stable-baselines3 / sb3-contrib ``.save``) or ``model.pt``
-    (A3C: a torch ``state_dict``).
+    (A3C and RLlib: a torch ``state_dict`` of the acting network; RLlib's own
+    checkpoint, for ``--resume``, is ``DIR/checkpoint/``).
 ``DIR/checkpoints/``, ``DIR/tb/``, ``DIR/wandb/``
     periodic checkpoints, TensorBoard event files, W&B's offline run.
 
@@ -28,6 +29,9 @@ import numpy as np
 
 CARD_FILE = "agent.json"
 ALGOS = ("ppo", "dqn", "trpo", "maskable_ppo", "a3c")
+#: the algorithms trained with Ray RLlib (``rigorgym train --backend rllib``); cards name them ``rllib_<algo>``
+RLLIB_ALGOS = ("ppo", "appo", "impala", "dqn")
+CARD_ALGOS = ALGOS + tuple(f"rllib_{a}" for a in RLLIB_ALGOS)
 
 
 class BadAgentDir(ValueError):
@@ -76,8 +80,8 @@ class AgentCard:
             card = cls(**data)
         except (json.JSONDecodeError, TypeError) as exc:
             raise BadAgentDir(f"{path}: unreadable agent card ({exc})") from None
-        if card.algo not in ALGOS:
-            raise BadAgentDir(f"{path}: unknown algorithm {card.algo!r} (known: {', '.join(ALGOS)})")
+        if card.algo not in CARD_ALGOS:
+            raise BadAgentDir(f"{path}: unknown algorithm {card.algo!r} (known: {', '.join(CARD_ALGOS)})")
         if not (Path(folder) / card.model_file).is_file():
             raise BadAgentDir(f"{folder}: the model file {card.model_file!r} named in {CARD_FILE} is missing")
         return card

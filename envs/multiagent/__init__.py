@@ -1,0 +1,19 @@
+"""Multi-agent games (PettingZoo): a scrambler plays against a solver."""
+
+from . import scramble_solve_v0
+from .export import export_suite, hardest, unknot_proof
+from .play import GameStats, play, random_policy
+from .scramble_solve import SCRAMBLER, SOLVER, ScrambleSolveEnv
+
+__all__ = [
+    "SCRAMBLER",
+    "SOLVER",
+    "GameStats",
+    "ScrambleSolveEnv",
+    "export_suite",
+    "hardest",
+    "play",
+    "random_policy",
+    "scramble_solve_v0",
+    "unknot_proof",
+]

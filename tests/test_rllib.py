@@ -1,0 +1,289 @@
+"""``rigorgym train --backend rllib``: every RLlib algorithm x policy, checkpoints, resume, solving, a real cluster.
+
+Every Ray test lives in this one file so that pytest-xdist (``--dist
+loadfile``) runs them one after another in one process: the cluster test's
+``ray stop`` stops every Ray process on the machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import ray
+from rigorgym.agents.algos.saved import RLLIB_ALGOS, AgentCard
+from rigorgym.agents.learned import load_policy
+from rigorgym.agents.rllib import make_args, train
+from rigorgym.agents.runner import run_agent
+from rigorgym.envs.unknot import BraidInstance
+from rigorgym.verifiers import verify
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+import rigorgym  # noqa: F401
+
+ENV_ID = "UnKnot-Easy-v0"
+ENV_KWARGS = {"max_length": 24, "max_strands": 4, "max_episode_steps": 20}
+SMALL = {"hidden": (32,), "width": 16, "depth": 2}
+
+
+def tiny(policy: str) -> dict:
+    options = {"hidden": SMALL["hidden"]} if policy == "mlp" else {"width": SMALL["width"], "depth": SMALL["depth"]}
+    return {
+        **options,
+        "env_kwargs": ENV_KWARGS,
+        "train_batch_size": 40,
+        "minibatch_size": 20,
+        "num_epochs": 1,
+        "checkpoint_every": 0,
+        "progress": False,
+    }
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    if not ray.is_initialized():
+        ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
+    yield
+    ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def ppo_agent(local_ray, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return train(ENV_ID, "ppo", "mlp", 60, 0, tmp_path_factory.mktemp("rllib") / "ppo", **tiny("mlp"))
+
+
+def scalar_tags(folder: Path) -> set[str]:
+    acc = EventAccumulator(str(folder / "tb"))
+    acc.Reload()
+    return set(acc.Tags()["scalars"])
+
+
+@pytest.mark.parametrize("policy", ["mlp", "gnn"])
+@pytest.mark.parametrize("algo", RLLIB_ALGOS)
+def test_every_algo_and_policy_trains_and_plays(local_ray, tmp_path: Path, algo: str, policy: str) -> None:
+    out = train(ENV_ID, algo, policy, 40, 0, tmp_path / "agent", **tiny(policy))
+    card = AgentCard.read(out)
+    assert card.algo == f"rllib_{algo}" and card.policy == policy and card.steps >= 40
+    assert json.loads((out / "checkpoint" / "rigorgym.json").read_text())["env_id"] == ENV_ID
+    assert {"charts/SPS", "charts/episodic_return"} <= scalar_tags(out)
+    # the folder acts without Ray, on the raw env, with legal actions only
+    acting = load_policy(out)
+    env = gym.make(ENV_ID, **ENV_KWARGS)
+    obs, info = env.reset(seed=0)
+    rng = np.random.default_rng(0)
+    for deterministic in (True, False):
+        action = acting.act(obs, info["action_mask"], deterministic, rng)
+        assert info["action_mask"][action]
+
+
+def test_fixed_metric_names(ppo_agent: Path) -> None:
+    tags = scalar_tags(ppo_agent)
+    assert {"charts/solved_rate", "charts/SPS", "losses/policy_loss", "losses/value_loss", "losses/entropy"} <= tags
+
+
+def test_rllib_agent_certificates_verify(ppo_agent: Path) -> None:
+    """``rigorgym solve --agent DIR`` on an RLlib folder: whatever it certifies, the kernel accepts."""
+    instances = [BraidInstance(2, (1,)), BraidInstance(3, (1, 2)), BraidInstance(3, (1, -2))]  # unknots
+    outcomes = list(run_agent(ENV_ID, instances, str(ppo_agent), 2.0, seed=0))
+    certificates = [o.certificate for o in outcomes if o.certificate is not None]
+    assert certificates, "a sampled search destabilizes these within 2 s"
+    assert all(verify(c).valid for c in certificates)
+
+
+def test_resume_continues_from_a_checkpoint(ppo_agent: Path, tmp_path: Path) -> None:
+    out = train(ENV_ID, "ppo", "mlp", 100, 0, tmp_path / "more", resume=ppo_agent / "checkpoint", **tiny("mlp"))
+    assert AgentCard.read(out).steps >= 100
+
+
+def test_bad_inputs_are_value_errors(ppo_agent: Path, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="unknown RLlib algorithm"):
+        make_args(ENV_ID, "trpo", "mlp", 10, 0, tmp_path / "a")
+    with pytest.raises(ValueError, match="not of Kirby-Plumbing-Easy-v0"):
+        make_args("Kirby-Plumbing-Easy-v0", "ppo", "mlp", 10, 0, tmp_path / "b", resume=ppo_agent / "checkpoint")
+    with pytest.raises(ValueError, match="A3C's"):
+        make_args(ENV_ID, "ppo", "mlp", 10, 0, tmp_path / "c", workers=2)
+    with pytest.raises(ValueError, match="not empty"):
+        make_args(ENV_ID, "ppo", "mlp", 10, 0, ppo_agent)
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+def rigorgym_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "WANDB_MODE": "disabled"}
+    env.pop("RAY_ADDRESS", None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "rigorgym", *args], capture_output=True, text=True, timeout=timeout, env=env
+    )
+    assert "Traceback" not in proc.stderr + proc.stdout, proc.stderr[-3000:]
+    return proc
+
+
+def test_cli_resume_of_another_game_is_exit_2(ppo_agent: Path, tmp_path: Path) -> None:
+    proc = rigorgym_cli(
+        "train", "Kirby-Plumbing-Easy-v0", "--backend", "rllib", "--algo", "ppo", "--policy", "mlp", "--steps", "8",
+        "--resume", str(ppo_agent / "checkpoint"), "--out", str(tmp_path / "x"),
+    )  # fmt: skip
+    assert proc.returncode == 2
+    assert "a checkpoint of UnKnot-Easy-v0" in proc.stderr.strip().splitlines()[-1]
+
+
+def test_cli_solve_with_an_rllib_agent(ppo_agent: Path, tmp_path: Path) -> None:
+    certs = tmp_path / "certs.jsonl"
+    proc = rigorgym_cli(
+        "solve", ENV_ID, "--suite", "unknot-random-L10", "--limit", "3", "--agent", str(ppo_agent),
+        "--budget-s", "2", "--out", str(certs),
+    )  # fmt: skip
+    assert proc.returncode in (0, 1), proc.stderr
+    lines = [json.loads(line) for line in certs.read_text().splitlines()] if certs.exists() else []
+    assert all(verify(c).valid for c in lines)
+
+
+# -- self-play on scramble_solve_v0 (RLlib multi-agent): two policies, then an exported suite ------------
+
+SELFPLAY = {
+    "solver_moves": 10,
+    "hidden": (32,),
+    "train_batch_size": 100,
+    "minibatch_size": 50,
+    "num_epochs": 1,
+    "full_scramble": True,
+    "progress": False,
+}
+
+
+@pytest.fixture(scope="module")
+def selfplay_run(local_ray, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from rigorgym.agents.rllib.selfplay import train_selfplay
+
+    out = tmp_path_factory.mktemp("selfplay") / "run"
+    return train_selfplay("UnKnot-v0", 300, 0, out, scramble_moves=4, **SELFPLAY)
+
+
+def test_selfplay_env_is_turn_based_and_zero_sum() -> None:
+    """The RLlib adapter: one player observes at a time, masks in the modules' layout, returns sum to zero."""
+    from rigorgym.agents.rllib.selfplay import ScrambleSolveMultiAgentEnv
+
+    env = ScrambleSolveMultiAgentEnv({"scramble_moves": 3, "solver_moves": 6, "full_scramble": True})
+    rng = np.random.default_rng(0)
+    for seed in range(3):
+        obs, _ = env.reset(seed=seed)
+        returns = {"scrambler": 0.0, "solver": 0.0}
+        scrambler_turns = 0
+        while True:
+            assert len(obs) == 1 or not env.agents
+            (agent, o), *_ = obs.items()
+            assert env.observation_spaces[agent].contains(o)
+            scrambler_turns += agent == "scrambler"
+            obs, rewards, terminated, _, _ = env.step({agent: int(rng.choice(np.flatnonzero(o["action_mask"])))})
+            for a, r in rewards.items():
+                returns[a] += r
+            if terminated["__all__"]:
+                break
+        assert scrambler_turns == 3  # stop masked: the full scramble
+        assert returns["scrambler"] == pytest.approx(-returns["solver"])
+
+
+def test_selfplay_writes_two_policies_that_act_legally(selfplay_run: Path) -> None:
+    from rigorgym.agents.rllib.selfplay import game_policy, load_player
+    from rigorgym.envs.multiagent import scramble_solve_v0
+
+    for player in ("scrambler", "solver"):
+        assert (selfplay_run / player / "model.pt").is_file()
+        assert AgentCard.read(selfplay_run / player).algo == "rllib_ppo"
+    assert json.loads((selfplay_run / "checkpoint" / "rigorgym.json").read_text())["env_id"] == "UnKnot-v0"
+    tags = scalar_tags(selfplay_run)
+    assert {"charts/SPS", "scrambler/losses/policy_loss", "solver/losses/policy_loss"} <= tags
+    # the solver folder is an ordinary UnKnot-v0 agent (policy.py loads it); both players act legally in the game
+    solver = load_policy(selfplay_run / "solver")
+    env = gym.make("UnKnot-v0")
+    obs, info = env.reset(seed=0)
+    assert info["action_mask"][solver.act(obs, info["action_mask"], True, np.random.default_rng(0))]
+    policies = {
+        p: game_policy(load_player(selfplay_run / p), deterministic=False, seed=1) for p in ("scrambler", "solver")
+    }
+    game = scramble_solve_v0.env(game="UnKnot-v0", scramble_moves=4, solver_moves=10)
+    game.reset(seed=0)
+    for agent in game.agent_iter():
+        observation, _, terminated, truncated, info = game.last()
+        assert not info["illegal_action"]
+        if terminated or truncated:
+            game.step(None)
+            continue
+        action = policies[agent](observation, agent)
+        assert observation["action_mask"][action]
+        game.step(action)
+
+
+def test_selfplay_scrambler_exports_a_suite_that_loads(
+    selfplay_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import rigorgym.envs.suites as suites
+    from rigorgym.agents.rllib.selfplay import game_policy, load_player, without_stop
+    from rigorgym.envs.multiagent import export_suite, play, random_policy, scramble_solve_v0
+
+    scrambler = without_stop(game_policy(load_player(selfplay_run / "scrambler"), deterministic=False, seed=0))
+    game = scramble_solve_v0.env(game="UnKnot-v0", scramble_moves=4, solver_moves=10)
+    games = play(game, scrambler, random_policy(0), episodes=12, seed=0)
+    entry = export_suite(games, tmp_path, "unknot-adversarial-test", size=5)
+    monkeypatch.setattr(suites, "DATA", tmp_path)
+    suites._index.cache_clear()
+    suites._checked_lines.cache_clear()
+    try:
+        suite = suites.load_suite("unknot-adversarial-test")
+    finally:
+        suites._index.cache_clear()
+        suites._checked_lines.cache_clear()
+    assert suite.env == "UnKnot-v0" and suite.hash == entry["hash"] and 1 <= len(suite) <= 5
+    assert all(x["braid"]["word"] for x in suite.instances)
+
+
+# -- a real two-node cluster on 127.0.0.1 (runs last: `ray stop` stops every Ray process) -----------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def ray_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    exe = shutil.which("ray", path=str(Path(sys.executable).parent)) or "ray"
+    env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}
+    return subprocess.run([exe, *args], capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def test_zz_training_on_a_two_node_cluster(tmp_path: Path) -> None:
+    """``ray start --head``, a second ``ray start --address``, a run through ``--address``, then ``ray stop``."""
+    ray.shutdown()  # this process's local Ray (the module fixture) must not be in the way of `ray stop`
+    port = free_port()
+    address = f"127.0.0.1:{port}"
+    try:
+        head = ray_cli(
+            "start", "--head", f"--port={port}", "--node-ip-address=127.0.0.1", "--num-cpus=1",
+            "--include-dashboard=false", "--disable-usage-stats",
+        )  # fmt: skip
+        assert head.returncode == 0, head.stdout + head.stderr
+        worker = ray_cli(
+            "start", f"--address={address}", "--node-ip-address=127.0.0.1", "--num-cpus=1", "--disable-usage-stats"
+        )
+        assert worker.returncode == 0, worker.stdout + worker.stderr
+        out = tmp_path / "agent"
+        proc = rigorgym_cli(
+            "train", ENV_ID, "--backend", "rllib", "--algo", "ppo", "--policy", "mlp", "--steps", "40",
+            "--num-env-runners", "1", "--address", address, "--env-kwargs", json.dumps(ENV_KWARGS),
+            "--hidden", "32", "--set", "train_batch_size=40", "--set", "minibatch_size=20", "--set", "num_epochs=1",
+            "--no-progress", "--out", str(out),
+        )  # fmt: skip
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        assert AgentCard.read(out).steps >= 40
+        status = ray_cli("status", f"--address={address}")
+        assert status.stdout.count("node_") >= 2, status.stdout
+    finally:
+        ray_cli("stop", "--force")
