@@ -95,10 +95,11 @@ def markdown(report: dict[str, Any]) -> str:
         )
     lines += [
         "",
-        "With 0 env runners RLlib samples in the driver, between learner updates; each env runner is a Ray actor "
-        "(a process) that samples while the learner learns. On 2 cores the runners, the learner and Ray's own "
-        "processes share the same two CPUs, so the gain is bounded; on a cluster each runner brings its own CPU "
-        "(docs/cluster.md).",
+        "With 0 env runners RLlib samples in the driver; each env runner is a Ray actor (a process), and PPO "
+        "waits for all of them, then learns in the driver. One runner only moves the sampling to another "
+        "process; two sample in parallel. On 2 cores the runners, the learner and Ray's own processes share the "
+        "same two CPUs, so the gain is bounded; on a cluster each runner brings its own CPU (docs/cluster.md). "
+        "SB3 steps one env in the training process with no inter-process traffic, hence its lead on one machine.",
         "",
     ]
     return "\n".join(lines)

@@ -244,6 +244,74 @@ def test_selfplay_scrambler_exports_a_suite_that_loads(
     assert all(x["braid"]["word"] for x in suite.instances)
 
 
+def test_selfplay_against_the_frozen_shipped_solver() -> None:
+    """``opponent="pretrained"``: the solver plays inside the env; RLlib sees only the scrambler, paid at the end."""
+    from rigorgym.agents.rllib.selfplay import ScrambleSolveMultiAgentEnv
+
+    env = ScrambleSolveMultiAgentEnv(
+        {
+            "game": "UnKnot-v0",
+            "scramble_moves": 3,
+            "full_scramble": True,
+            "opponent": "pretrained",
+            "outcome_reward": True,
+        }
+    )
+    rng = np.random.default_rng(0)
+    obs, _ = env.reset(seed=0)
+    rewards: list[float] = []
+    for _ in range(3):
+        assert set(obs) == {"scrambler"}
+        action = int(rng.choice(np.flatnonzero(obs["scrambler"]["action_mask"])))
+        obs, reward, terminated, truncated, infos = env.step({"scrambler": action})
+        rewards.append(reward["scrambler"])
+    assert terminated["__all__"] or truncated["__all__"], "the solver's turns are played inside the env"
+    assert rewards[:-1] == [0.0, 0.0] and 0.0 <= rewards[-1] <= 1.0
+    assert infos["scrambler"]["winner"] in ("solver", "scrambler") and "solver" not in infos
+
+
+# -- the benchmarks (quick modes, each with its own local Ray in a subprocess) -----------------------
+
+
+def bench(name: str, *args: str) -> list[dict]:
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    env.pop("RAY_ADDRESS", None)
+    proc = subprocess.run(
+        [sys.executable, str(root / "benchmarks" / name), *args], capture_output=True, text=True, timeout=600, env=env
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+
+
+def test_rllib_scaling_quick(tmp_path: Path) -> None:
+    rows = bench("rllib_scaling.py", "--quick", "--runners", "0,1", "--out", str(tmp_path))
+    measured = [r for r in rows if "sps" in r]
+    assert [(r["backend"], r["env_runners"]) for r in measured] == [("rllib", 0), ("rllib", 1), ("sb3", None)]
+    assert all(r["sps"] > 0 for r in measured)
+    assert "| rllib | 1 |" in (tmp_path / "rllib-scaling.md").read_text()
+
+
+def test_rllib_unknot_quick(tmp_path: Path) -> None:
+    rows = bench("rllib_unknot.py", "--quick", "--budget-s", "0.3", "--out-dir", str(tmp_path))
+    agents = {r["agent"]: r for r in rows if "agent" in r}
+    assert set(agents) == {"rllib-ppo", "random"}
+    assert all(r["verified"] == r["solved"] for r in agents.values())
+    assert "Acceptance" in (tmp_path / "rllib-unknot.md").read_text()
+
+
+def test_unknot_adversarial_quick(tmp_path: Path) -> None:
+    rows = bench(
+        "unknot_adversarial.py", "--quick", "--out-dir", str(tmp_path), "--suite-dir", str(tmp_path / "suite")
+    )  # fmt: skip
+    assert {r["scrambler"] for r in rows if "scrambler" in r} == {"learned", "random"}
+    greedy = [r for r in rows if r.get("protocol") == "one greedy episode"]
+    assert greedy and all(0 <= r["solved"] <= r["instances"] for r in greedy)
+    index = json.loads((tmp_path / "suite" / "index.json").read_text())
+    assert index["unknot-adversarial"]["size"] >= 1
+    assert "As the solver plays in the games" in (tmp_path / "unknot-adversarial.md").read_text()
+
+
 # -- a real two-node cluster on 127.0.0.1 (runs last: `ray stop` stops every Ray process) -----------
 
 

@@ -60,7 +60,11 @@ class ScrambleSolveMultiAgentEnv(MultiAgentEnv):
 
         config = dict(config or {})
         self.full_scramble = bool(config.pop("full_scramble", False))
+        self.outcome_reward = bool(config.pop("outcome_reward", False))
+        opponent = config.pop("opponent", None)
         self.game = scramble_solve_v0.env(**config)
+        self.opponent = _load_opponent(opponent, self.game.unwrapped.game) if opponent else None
+        self.rng = np.random.default_rng(0)
         raw = self.game.unwrapped
         self.possible_agents = list(PLAYERS)
         self.agents = list(PLAYERS)
@@ -83,12 +87,34 @@ class ScrambleSolveMultiAgentEnv(MultiAgentEnv):
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         self.game.reset(seed=seed, options=options)
-        self.agents = list(PLAYERS)
+        if seed is not None:
+            self.rng = np.random.default_rng(seed)
+        self.agents = [a for a in PLAYERS if self.opponent is None or a != SOLVER]
         agent = self.game.agent_selection
         return {agent: self._observe(agent)}, {}
 
+    def _play_opponent(self) -> None:
+        """The frozen solver's turns, played greedily inside the env (RLlib never sees them)."""
+        while self.game.agents and self.game.agent_selection == SOLVER:
+            observation, _, term, trunc, _ = self.game.last()
+            if term or trunc:
+                return
+            mask = np.asarray(observation["action_mask"], dtype=bool)
+            self.game.step(self.opponent.act(observation["observation"], mask, True, self.rng))
+
+    def _outcome(self, agent: str, info: dict[str, Any]) -> float:
+        """``outcome_reward``: at the end of the game only, the scrambler gets its hardness (1 for a solver
+        loss, else the fraction of the solver's move budget the win took) and the solver the negative."""
+        if "winner" not in info:
+            return 0.0
+        budget = max(1, int(self.game.unwrapped.solver_moves))
+        hardness = 1.0 if info["winner"] != SOLVER else min(1.0, float(info["solver_moves"]) / budget)
+        return hardness if agent == SCRAMBLER else -hardness
+
     def step(self, action_dict: dict[str, Any]) -> tuple[dict[str, Any], ...]:
         self.game.step(action_dict[self.game.agent_selection])
+        if self.opponent is not None:
+            self._play_opponent()
         obs: dict[str, Any] = {}
         rewards: dict[str, float] = {}
         terminated: dict[str, bool] = {}
@@ -99,22 +125,32 @@ class ScrambleSolveMultiAgentEnv(MultiAgentEnv):
             _, reward, term, trunc, info = self.game.last()
             agent = self.game.agent_selection
             obs[agent] = self._observe(agent)
-            rewards[agent] = float(reward)
             terminated[agent], truncated[agent] = bool(term), bool(trunc)
             infos[agent] = {
                 k: v for k, v in info.items() if k in ("phase", "scramble_length", "solver_moves", "winner")
             }
+            rewards[agent] = self._outcome(agent, infos[agent]) if self.outcome_reward else float(reward)
             if not (term or trunc):
                 break
             self.game.step(None)
         over = not self.game.agents
-        self.agents = list(self.game.agents)
+        if self.opponent is not None:  # the embedded solver is part of the env, not an RLlib agent
+            for out in (obs, rewards, terminated, truncated, infos):
+                out.pop(SOLVER, None)
+        self.agents = [a for a in self.game.agents if self.opponent is None or a != SOLVER]
         terminated["__all__"] = over and all(terminated.values())
         truncated["__all__"] = over and not terminated["__all__"]
         return obs, rewards, terminated, truncated, infos
 
     def close(self) -> None:
         self.game.close()
+
+
+def _load_opponent(agent: str, game: str) -> Any:
+    """A solver agent folder (or ``"pretrained"``: the shipped one of the game) as an acting policy."""
+    from ..learned import load_policy, pretrained_for
+
+    return load_policy(pretrained_for(game) if agent == "pretrained" else agent)
 
 
 def _no_stop(mask: np.ndarray) -> np.ndarray:
@@ -172,6 +208,10 @@ class SelfPlayArgs:
     scramble_moves: int = 20
     solver_moves: int | None = None  # None: the game's max_episode_steps
     full_scramble: bool = False  # mask the scrambler's stop while it can move (every scramble is scramble_moves long)
+    # a frozen solver (an agent folder, or "pretrained") that plays the solver's turns inside the env; then only
+    # the scrambler learns, against that solver (a fixed-opponent variant of self-play)
+    opponent: str | None = None
+    outcome_reward: bool = False  # end-of-game rewards only: the scrambler's is how hard the game was for the solver
     env_kwargs: dict[str, Any] = field(default_factory=dict)  # the single-agent env's (e.g. max_length)
     time_budget_s: float | None = None  # also stop (and save) after this many seconds of training
     policy: str = "mlp"
@@ -193,6 +233,8 @@ class SelfPlayArgs:
             "scramble_moves": self.scramble_moves,
             "solver_moves": self.solver_moves,
             "full_scramble": self.full_scramble,
+            "opponent": self.opponent,
+            "outcome_reward": self.outcome_reward,
             **self.env_kwargs,
         }
 
@@ -360,6 +402,8 @@ def train_selfplay(
         options["hidden"] = tuple(options["hidden"])
     if "train" in options:
         options["train"] = tuple(options["train"])
+    elif options.get("opponent"):
+        options["train"] = (SCRAMBLER,)  # the embedded solver is frozen
     args = SelfPlayArgs(
         game=game,
         steps=int(steps),

@@ -243,8 +243,11 @@ def sampled_steps(result: dict[str, Any]) -> int:
 # -- training --------------------------------------------------------------------------------------
 
 
-def out_of_time(args: Args, start: float) -> bool:
-    return args.time_budget_s is not None and time.perf_counter() - start >= args.time_budget_s
+def out_of_time(args: Args, start: float, last_iteration_s: float = 0.0) -> bool:
+    """Whether another iteration (as long as the last one) would end past ``time_budget_s``."""
+    if args.time_budget_s is None:
+        return False
+    return time.perf_counter() - start + last_iteration_s >= args.time_budget_s
 
 
 def _save_checkpoint(algo: Any, path: Path, args: Args, steps: int) -> Path:
@@ -315,8 +318,11 @@ def train(args: Args) -> Path:
                 first = None
                 next_checkpoint = args.checkpoint_every
                 try:
-                    while steps < args.steps and not out_of_time(args, start):
+                    iteration_s = 0.0
+                    while steps < args.steps and not out_of_time(args, start, iteration_s):
+                        began = time.perf_counter()
                         result = algo.train()
+                        iteration_s = time.perf_counter() - began
                         steps = sampled_steps(result)
                         if first is None:
                             first = (steps, time.perf_counter())  # SPS from the first iteration on
