@@ -99,8 +99,20 @@ def test_rllib_agent_certificates_verify(ppo_agent: Path) -> None:
 
 
 def test_resume_continues_from_a_checkpoint(ppo_agent: Path, tmp_path: Path) -> None:
-    out = train(ENV_ID, "ppo", "mlp", 100, 0, tmp_path / "more", resume=ppo_agent / "checkpoint", **tiny("mlp"))
-    assert AgentCard.read(out).steps >= 100
+    options = {**tiny("mlp"), "checkpoint_every": 40}
+    start = AgentCard.read(ppo_agent).steps
+    out = train(ENV_ID, "ppo", "mlp", start + 90, 0, tmp_path / "more", resume=ppo_agent / "checkpoint", **options)
+    assert AgentCard.read(out).steps >= start + 90
+    # every checkpoint is also an agent folder: `rigorgym solve --agent DIR/checkpoints/step_N` plays it
+    periodic = sorted((out / "checkpoints").iterdir())
+    assert periodic
+    for folder in (*periodic, out / "checkpoint"):
+        card = AgentCard.read(folder)
+        assert card.algo == "rllib_ppo" and card.steps <= AgentCard.read(out).steps
+        acting = load_policy(folder)
+        env = gym.make(ENV_ID, **ENV_KWARGS)
+        obs, info = env.reset(seed=1)
+        assert info["action_mask"][acting.act(obs, info["action_mask"], True, np.random.default_rng(0))]
 
 
 def test_bad_inputs_are_value_errors(ppo_agent: Path, tmp_path: Path) -> None:

@@ -250,12 +250,37 @@ def out_of_time(args: Args, start: float, last_iteration_s: float = 0.0) -> bool
     return time.perf_counter() - start + last_iteration_s >= args.time_budget_s
 
 
-def _save_checkpoint(algo: Any, path: Path, args: Args, steps: int) -> Path:
+def agent_card(args: Args, steps: int, metrics: dict[str, float], wall_s: float) -> AgentCard:
+    """The ``agent.json`` of an RLlib run (the final folder and every checkpoint)."""
+    import ray
+
+    return AgentCard(
+        env_id=args.env_id,
+        algo=f"rllib_{args.algo}",
+        policy=args.policy,
+        steps=steps,
+        seed=args.seed,
+        model_file="model.pt",
+        env_kwargs=dict(args.env_kwargs),
+        policy_options=policy_options(args),
+        algo_args={k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(args).items()},
+        metrics={k.split("/", 1)[1]: v for k, v in metrics.items() if k.startswith("charts/")},
+        wall_s=wall_s,
+        notes=f"Ray RLlib {ray.__version__} ({args.algo}, new API stack); RLlib checkpoint in checkpoint/",
+    )
+
+
+def _save_checkpoint(algo: Any, path: Path, args: Args, steps: int, metrics: dict[str, float], wall_s: float) -> Path:
+    """RLlib's checkpoint (for ``--resume``), plus ``model.pt`` and ``agent.json``: every checkpoint plays too."""
+    import torch
+
     path = Path(path)
     if path.exists():
         shutil.rmtree(path)
     algo.save_to_path(str(path.resolve()))
     (path / CHECKPOINT_META).write_text(json.dumps({"env_id": args.env_id, "algo": args.algo, "steps": steps}) + "\n")
+    torch.save(_acting_state(algo, args), path / "model.pt")
+    agent_card(args, steps, metrics, wall_s).write(path)
     return path
 
 
@@ -337,30 +362,19 @@ def train(args: Args) -> Path:
                         bar.set_postfix(solved=f"{metrics.get('charts/solved_rate', 0.0):.2f}")
                         bar.refresh()
                         if args.checkpoint_every and steps >= next_checkpoint and steps < args.steps:
-                            _save_checkpoint(algo, out / "checkpoints" / f"step_{steps}", args, steps)
+                            _save_checkpoint(
+                                algo, out / "checkpoints" / f"step_{steps}", args, steps, metrics,
+                                time.perf_counter() - start,
+                            )  # fmt: skip
                             next_checkpoint = steps + args.checkpoint_every
                 finally:
                     bar.close()
                     writer.close()
-            _save_checkpoint(algo, out / "checkpoint", args, steps)
+            _save_checkpoint(algo, out / "checkpoint", args, steps, metrics, time.perf_counter() - start)
             torch.save(_acting_state(algo, args), out / "model.pt")
             algo.stop()
     finally:
         if started:
             ray.shutdown()
-    card = AgentCard(
-        env_id=args.env_id,
-        algo=f"rllib_{args.algo}",
-        policy=args.policy,
-        steps=steps,
-        seed=args.seed,
-        model_file="model.pt",
-        env_kwargs=dict(args.env_kwargs),
-        policy_options=policy_options(args),
-        algo_args={k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(args).items()},
-        metrics={k.split("/", 1)[1]: v for k, v in metrics.items() if k.startswith("charts/")},
-        wall_s=time.perf_counter() - start,
-        notes=f"Ray RLlib {ray.__version__} ({args.algo}, new API stack); RLlib checkpoint in checkpoint/",
-    )
-    card.write(out)
+    agent_card(args, steps, metrics, time.perf_counter() - start).write(out)
     return out
