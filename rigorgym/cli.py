@@ -355,13 +355,31 @@ def _train_options(args: argparse.Namespace) -> dict[str, Any]:
 SB3_PATH_ALGOS = ("ppo", "dqn", "trpo", "maskable_ppo", "a3c")
 
 
+def _run_training(args: argparse.Namespace, trainer: Any) -> int:
+    """Run ``trainer()`` (it returns the agent folder), then print the card's summary and the folder."""
+    from rigorgym.agents.algos.saved import AgentCard
+
+    try:
+        out = trainer()
+    except ValueError as exc:  # found only once running (e.g. the Ray cluster went away after the check)
+        raise BadInput(str(exc)) from None
+    except KeyboardInterrupt:
+        print(f"rigorgym: interrupted; continue with --resume {args.out}/checkpoints/<latest>", file=sys.stderr)
+        return 130
+    card = AgentCard.read(out)
+    metrics = ", ".join(f"{k} {v:.3g}" for k, v in sorted(card.metrics.items()))
+    print(f"trained {card.algo}/{card.policy} on {card.env_id}: {card.steps} steps in {card.wall_s:.1f}s ({metrics})")
+    print(out)
+    return EXIT_OK
+
+
 def _train_rllib(args: argparse.Namespace, options: dict[str, Any]) -> int:
     """``--backend rllib``: PPO, APPO, IMPALA or DQN on RLlib, locally or on the cluster at ``--address``."""
     import importlib.util
 
     if importlib.util.find_spec("ray") is None:
         raise BadInput("--backend rllib needs Ray: pip install 'rigorgym[rllib]'")
-    from rigorgym.agents.algos.saved import RLLIB_ALGOS, AgentCard
+    from rigorgym.agents.algos.saved import RLLIB_ALGOS
 
     if args.algo not in RLLIB_ALGOS:
         raise BadInput(f"--algo {args.algo} is not on RLlib's new API stack; choose one of {', '.join(RLLIB_ALGOS)}")
@@ -379,18 +397,7 @@ def _train_rllib(args: argparse.Namespace, options: dict[str, Any]) -> int:
         raise BadInput(str(exc)) from None
     from rigorgym.agents.rllib.train import train as train_rllib
 
-    try:
-        out = train_rllib(checked)
-    except ValueError as exc:  # the cluster went away between the check and the join
-        raise BadInput(str(exc)) from None
-    except KeyboardInterrupt:
-        print(f"rigorgym: interrupted; continue with --resume {args.out}/checkpoints/<latest>", file=sys.stderr)
-        return 130
-    card = AgentCard.read(out)
-    metrics = ", ".join(f"{k} {v:.3g}" for k, v in sorted(card.metrics.items()))
-    print(f"trained {card.algo}/{card.policy} on {card.env_id}: {card.steps} steps in {card.wall_s:.1f}s ({metrics})")
-    print(out)
-    return EXIT_OK
+    return _run_training(args, lambda: train_rllib(checked))
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -405,23 +412,13 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise BadInput("--address is for --backend rllib (a Ray cluster)")
     if args.steps < 1:
         raise BadInput(f"--steps must be >= 1, got {args.steps}")
-    from rigorgym.agents.algos.saved import AgentCard
     from rigorgym.agents.train import make_args, run
 
     try:
         checked = make_args(args.env, args.algo, args.policy, args.steps, args.seed, args.out, args.resume, **options)
     except ValueError as exc:
         raise BadInput(str(exc)) from None
-    try:
-        out = run(args.algo, checked, options.get("wandb_project"))
-    except KeyboardInterrupt:
-        print(f"rigorgym: interrupted; continue with --resume {args.out}/checkpoints/<latest>", file=sys.stderr)
-        return 130
-    card = AgentCard.read(out)
-    metrics = ", ".join(f"{k} {v:.3g}" for k, v in sorted(card.metrics.items()))
-    print(f"trained {card.algo}/{card.policy} on {card.env_id}: {card.steps} steps in {card.wall_s:.1f}s ({metrics})")
-    print(out)
-    return EXIT_OK
+    return _run_training(args, lambda: run(args.algo, checked, options.get("wandb_project")))
 
 
 # -- bench ----------------------------------------------------------------------------
