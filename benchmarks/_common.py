@@ -7,6 +7,7 @@ import os
 import platform
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import rigorgym
@@ -84,3 +85,13 @@ def public_command(
             continue
         kept.append(arg)
     return " ".join(["python", f"benchmarks/{script}", *map(shlex.quote, kept)])
+
+
+def write_report(out_dir: Path, stem: str, report: dict[str, Any], markdown: str) -> list[Path]:
+    """Write ``stem.json`` (the report) and ``stem.md`` (its page) into ``out_dir`` and emit what was written."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = [out_dir / f"{stem}.json", out_dir / f"{stem}.md"]
+    paths[0].write_text(json.dumps(report, indent=1) + "\n")
+    paths[1].write_text(markdown)
+    emit({"wrote": [str(p) for p in paths]})
+    return paths

@@ -20,7 +20,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import tempfile
@@ -29,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import emit, machine, rounded  # noqa: E402
+from _common import emit, machine, rounded, write_report  # noqa: E402
 
 ENV_ID = "UnKnot-v0"
 SUITE = "unknot-random-L20"
@@ -132,10 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         "training": training,
         "results": results,
     }
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "rllib-unknot.json").write_text(json.dumps(report, indent=1) + "\n")
-    (out_dir / "rllib-unknot.md").write_text(markdown(report))
-    emit({"wrote": [str(out_dir / "rllib-unknot.json"), str(out_dir / "rllib-unknot.md")]})
+    write_report(out_dir, "rllib-unknot", report, markdown(report))
     return 0
 
 

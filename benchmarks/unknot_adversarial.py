@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import emit, machine, public_command, rounded  # noqa: E402
+from _common import emit, machine, public_command, rounded, write_report  # noqa: E402
 
 ENV_ID = "UnKnot-v0"
 SUITE = "unknot-adversarial"
@@ -454,10 +454,7 @@ def main(argv: list[str] | None = None) -> int:
         "control_instances": suites["random-scrambler control"],
     }
     report["reading"] = reading(report)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "unknot-adversarial.json").write_text(json.dumps(report, indent=1) + "\n")
-    (out_dir / "unknot-adversarial.md").write_text(markdown(report))
-    emit({"wrote": [str(out_dir / "unknot-adversarial.json"), str(out_dir / "unknot-adversarial.md")]})
+    write_report(out_dir, "unknot-adversarial", report, markdown(report))
     return 0
 
 
