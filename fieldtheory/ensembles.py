@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import torch
@@ -30,6 +32,19 @@ def generator(seed: int | None) -> torch.Generator:
     else:
         gen.manual_seed(int(seed))
     return gen
+
+
+def chunk_generators(seed: int | None) -> Iterator[torch.Generator]:
+    """One independent torch generator per chunk, seeded from (seed, chunk index) by numpy's SeedSequence.
+
+    Seeding per chunk (not one stream) makes the values independent of how many workers draw them.
+    """
+    root = np.random.SeedSequence(seed)
+    index = 0
+    while True:
+        child = np.random.SeedSequence(root.entropy, spawn_key=(index,))
+        yield torch.Generator().manual_seed(int(child.generate_state(1, np.uint64)[0]))
+        index += 1
 
 
 def _affine(x: torch.Tensor, w: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
@@ -61,17 +76,32 @@ class Ensemble(ABC):
         seed: int | None = None,
         batch_size: int | None = None,
         dtype: torch.dtype = torch.float32,
+        workers: int = 1,
     ) -> Iterator[torch.Tensor]:
-        """Field values of ``n_networks`` fresh networks in chunks of shape (batch, n_points); memory stays bounded."""
+        """Field values of ``n_networks`` fresh networks in chunks of shape (batch, n_points); memory stays bounded.
+
+        Chunk k is drawn from its own generator (see :func:`chunk_generators`), so the values depend on
+        ``seed`` and ``batch_size`` only. ``workers > 1`` draws chunks in that many threads (torch releases
+        the GIL inside its kernels; best with ``torch.set_num_threads(1)``), at most ``2·workers`` in flight.
+        """
         n_networks = positive_int("n_networks", n_networks)
+        workers = positive_int("workers", workers)
         x = torch.as_tensor(self.points(points), dtype=dtype)
         size = positive_int("batch_size", batch_size) if batch_size is not None else self.batch_size(len(x))
-        gen = generator(seed)
-        done = 0
-        while done < n_networks:
-            n = min(size, n_networks - done)
-            yield self._draw(x, n, gen)
-            done += n
+        sizes = (min(size, n_networks - start) for start in range(0, n_networks, size))
+        jobs = zip(sizes, chunk_generators(seed), strict=False)
+        if workers == 1:
+            for n, gen in jobs:
+                yield self._draw(x, n, gen)
+            return
+        with ThreadPoolExecutor(workers) as pool:
+            in_flight: deque = deque()
+            for n, gen in jobs:
+                in_flight.append(pool.submit(self._draw, x, n, gen))
+                if len(in_flight) >= 2 * workers:
+                    yield in_flight.popleft().result()
+            while in_flight:
+                yield in_flight.popleft().result()
 
     def sample(
         self,
@@ -80,9 +110,10 @@ class Ensemble(ABC):
         seed: int | None = None,
         batch_size: int | None = None,
         dtype: torch.dtype = torch.float32,
+        workers: int = 1,
     ) -> torch.Tensor:
         """φ(points) for ``n_networks`` independent networks: a tensor of shape (n_networks, n_points)."""
-        return torch.cat(list(self.batches(points, n_networks, seed, batch_size, dtype)))
+        return torch.cat(list(self.batches(points, n_networks, seed, batch_size, dtype, workers)))
 
     @abstractmethod
     def _draw(self, x: torch.Tensor, n: int, gen: torch.Generator) -> torch.Tensor:
@@ -194,19 +225,25 @@ class _SingleLayer(Ensemble):
     def activation(self, pre: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         """σ applied to pre-activations (n, P, N) at the points x (P, d); may work in place."""
 
-    def _forward(self, zw0: torch.Tensor, zb0: torch.Tensor, zw1: torch.Tensor, zb1: torch.Tensor, x: torch.Tensor):
-        """Standard normals W0 (n, d, N), b0 (n, 1, N), W1 (n, N), b1 (n, 1) scaled and pushed through the net."""
-        scale0 = self.sigma_w / math.sqrt(self.d)
-        pre = _affine(x, zw0 * scale0, zb0 * self.sigma_b)  # (n, P, N)
-        hidden = self.activation(pre, x)
-        out = torch.bmm(hidden, zw1[:, :, None])[:, :, 0] * (self.sigma_w / math.sqrt(self.width))
-        return out + self.sigma_b * zb1
+    def _field(self, w0: torch.Tensor, b0: torch.Tensor, w1: torch.Tensor, b1: torch.Tensor, x: torch.Tensor):
+        """f at x (P, d) of the networks with weights W0 (n, d, N), b0 (n, 1, N), W1 (n, N), b1 (n, 1): (n, P)."""
+        hidden = self.activation(_affine(x, w0, b0), x)  # (n, P, N)
+        # an elementwise product and a sum: 4x faster than bmm's batch of (P, N)·(N, 1) products on CPU
+        product = hidden.mul_(w1[:, None, :]) if not hidden.requires_grad else hidden * w1[:, None, :]
+        return product.sum(-1) + b1
 
     def _draw(self, x: torch.Tensor, n: int, gen: torch.Generator) -> torch.Tensor:
-        d = self.d
-        z = torch.randn(n, d + 2, self.width, generator=gen, dtype=x.dtype)
-        bias = torch.randn(n, 1, generator=gen, dtype=x.dtype)
-        return self._forward(z[:, :d], z[:, d : d + 1], z[:, d + 1], bias, x)
+        # each parameter drawn at its own scale: no extra pass over the weights to rescale them
+        d, width, dt = self.d, self.width, x.dtype
+
+        def normal(shape: tuple[int, ...], std: float) -> torch.Tensor:
+            return torch.empty(shape, dtype=dt).normal_(0.0, std, generator=gen)
+
+        w0 = normal((n, d, width), self.sigma_w / math.sqrt(d))
+        b0 = normal((n, 1, width), self.sigma_b)
+        w1 = normal((n, width), self.sigma_w / math.sqrt(width))
+        b1 = normal((n, 1), self.sigma_b)
+        return self._field(w0, b0, w1, b1, x)
 
     @property
     def latent_dim(self) -> int:
@@ -214,9 +251,11 @@ class _SingleLayer(Ensemble):
 
     def evaluate_latent(self, z: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         """Rows W0 (d), b0, W1, output bias; only column 0 of the last row is used, the rest are inert latents."""
-        d = self.d
-        z = z.view(z.shape[0], d + 3, self.width)
-        return self._forward(z[:, :d], z[:, d : d + 1], z[:, d + 1], z[:, d + 2, :1], x)
+        d, width = self.d, self.width
+        z = z.view(z.shape[0], d + 3, width)
+        w0 = z[:, :d] * (self.sigma_w / math.sqrt(d))
+        w1 = z[:, d + 1] * (self.sigma_w / math.sqrt(width))
+        return self._field(w0, z[:, d : d + 1] * self.sigma_b, w1, z[:, d + 2, :1] * self.sigma_b, x)
 
     def kernel(self, x: object, y: object) -> np.ndarray:
         return self._kernel(self.points(x), self.points(y), self.sigma_w, self.sigma_b)

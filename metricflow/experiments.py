@@ -84,19 +84,22 @@ def fit_slope(xs: Sequence[float], ys: Sequence[float]) -> float:
     return float(np.polyfit(np.log(xs), np.log(ys), 1)[0])
 
 
-NTK_KINDS = ("linear", "cholesky")
+NTK_KINDS = ("linear", "positive", "cholesky")
 
 
 def ntk_model(width: int, kind: str = "linear", depth: int = 1, seed: int = 0, eps: float = 0.1) -> torch.nn.Module:
     """The network metric of the NTK measurements, equal to w₀δ (:func:`bump`) at initialisation for every width.
 
     ``kind="linear"``: g = w₀δ + (S(x) − S₀(x)), S a tanh MLP with a linear read-out (:class:`CenteredMetric`);
+    ``kind="positive"``: the same with a softplus hidden layer and read-out weights |N(0, 1)| (non-zero mean), whose
+    metric-NTK moves by O(N^(−1/2)) instead of O(1/N) (see :class:`MLPMetric`);
     ``kind="cholesky"``: the positive-definite g = c δ + ε L Lᵀ, L = √((w₀ − c)/ε) δ + L_net(x) − L_net,0(x)
     (:class:`CenteredCholeskyMetric`, c = 0.25). Both NTK parametrised (weights N(0, 1)/√fan-in).
     """
-    if kind == "linear":
+    if kind in ("linear", "positive"):
         eye = torch.eye(2, dtype=torch.float64)
-        net = MLPMetric(2, width, depth=depth, kind="linear", eps=1.0, seed=seed)
+        shape = {"activation": "softplus", "readout": "halfnormal"} if kind == "positive" else {}
+        net = MLPMetric(2, width, depth=depth, kind="linear", eps=1.0, seed=seed, **shape)
         return CenteredMetric(net, lambda x: bump(x)[:, None, None] * eye)
     if kind == "cholesky":
         return CenteredCholeskyMetric(MLPMetric(2, width, depth=depth, kind="cholesky", eps=eps, seed=seed), bump)

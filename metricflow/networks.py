@@ -18,6 +18,9 @@ from torch import nn
 
 Tensor = torch.Tensor
 
+#: Hidden-layer activations of :class:`MLPMetric`.
+ACTIVATIONS = {"tanh": torch.tanh, "softplus": nn.functional.softplus}
+
 
 def sym_basis(n: int, dtype: torch.dtype = torch.float64) -> Tensor:
     """An orthonormal basis (n(n+1)/2, n, n) of symmetric matrices under ⟨A, B⟩ = tr(AᵀB)."""
@@ -117,6 +120,12 @@ class MLPMetric(nn.Module):
     as the output moves, so their metric-NTK moves by O(1) relatively when the metric does, whatever N.
 
     ``embed="torus"`` feeds (cos xᵢ, sin xᵢ) so that the metric is periodic on T ⁿ = Rⁿ/2πZⁿ; ``"identity"`` feeds x.
+
+    ``activation`` is ``"tanh"`` or ``"softplus"``; ``readout`` draws the last layer's weights from N(0, 1)
+    (``"normal"``) or from |N(0, 1)| (``"halfnormal"``). Why the choice matters: the first-order change of the NTK
+    during training is a sum over hidden units of terms odd in the read-out weight; with a symmetric read-out and an
+    odd activation (tanh) they cancel and the NTK moves by O(1/N), while a read-out of non-zero mean with an
+    activation of no parity (softplus) leaves a coherent O(N^(−1/2)) change.
     """
 
     def __init__(
@@ -128,13 +137,20 @@ class MLPMetric(nn.Module):
         embed: str = "torus",
         eps: float = 0.1,
         seed: int = 0,
+        activation: str = "tanh",
+        readout: str = "normal",
     ) -> None:
         super().__init__()
         if kind not in ("cholesky", "exp", "linear"):
             raise ValueError(f"kind must be 'cholesky', 'exp' or 'linear', got {kind!r}")
         if embed not in ("torus", "identity"):
             raise ValueError(f"embed must be 'torus' or 'identity', got {embed!r}")
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+        if readout not in ("normal", "halfnormal"):
+            raise ValueError(f"readout must be 'normal' or 'halfnormal', got {readout!r}")
         self.dim, self.kind, self.embed, self.eps = dim, kind, embed, eps
+        self.activation = ACTIVATIONS[activation]
         gen = torch.Generator().manual_seed(seed)
         sizes = [2 * dim if embed == "torus" else dim] + [width] * depth + [dim * (dim + 1) // 2]
         self.weights = nn.ParameterList(
@@ -143,6 +159,9 @@ class MLPMetric(nn.Module):
         self.biases = nn.ParameterList(
             nn.Parameter(0.1 * torch.randn(b, generator=gen, dtype=torch.float64)) for b in sizes[1:]
         )
+        if readout == "halfnormal":
+            with torch.no_grad():
+                self.weights[-1].abs_()
         rows, cols = torch.tril_indices(dim, dim) if kind == "cholesky" else torch.triu_indices(dim, dim)
         place = torch.zeros(len(rows), dim, dim, dtype=torch.float64)
         place[torch.arange(len(rows)), rows, cols] = 1.0
@@ -154,7 +173,7 @@ class MLPMetric(nn.Module):
         for i, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
             h = h @ w.T / math.sqrt(w.shape[1]) + b
             if i < len(self.weights) - 1:
-                h = torch.tanh(h)
+                h = self.activation(h)
         return torch.einsum("bc,cij->bij", h, self.place)
 
     def forward(self, x: Tensor) -> Tensor:

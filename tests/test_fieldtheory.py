@@ -203,3 +203,11 @@ def test_sample_shape_and_seed_determinism(n: int, batch: int, width: int) -> No
     a = net.sample(x, n, seed=7, batch_size=batch)
     assert a.shape == (n, 3)
     assert torch.equal(a, net.sample(x, n, seed=7, batch_size=batch))
+
+
+def test_values_do_not_depend_on_the_number_of_workers() -> None:
+    net = ErfNet(1, 30, 1.0, 0.5)
+    x = np.linspace(-1.0, 1.0, 5)
+    one = net.sample(x, 2500, seed=11, batch_size=300)
+    assert torch.equal(one, net.sample(x, 2500, seed=11, batch_size=300, workers=2))
+    assert not torch.equal(one, net.sample(x, 2500, seed=12, batch_size=300, workers=2))

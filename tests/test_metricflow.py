@@ -105,6 +105,15 @@ def test_network_metrics_are_positive_definite_by_construction() -> None:
             assert torch.isfinite(curvature.scalar(model, x)).all()
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "needle"),
+    [({"kind": "svd"}, "'svd'"), ({"activation": "relu6"}, "'relu6'"), ({"readout": "uniform"}, "'uniform'")],
+)
+def test_mlp_metric_rejects_unknown_options(kwargs: dict, needle: str) -> None:
+    with pytest.raises(ValueError, match=needle):
+        MLPMetric(2, 8, **kwargs)
+
+
 def test_grid_ricci_matches_autodiff() -> None:
     def metric(p: torch.Tensor) -> torch.Tensor:
         a, b = p[:, 0], p[:, 1]
@@ -220,7 +229,19 @@ def test_ntk_fluctuation_and_training_change_fall_with_width() -> None:
     assert abs(experiments.fit_slope(widths, spread) + 0.5) < 0.15
     changes, slope = experiments.ntk_scaling([32, 256], seeds=(0,), steps=8)
     assert changes[1] < changes[0]
-    assert -1.5 < slope < -0.6  # measured ≈ 1/N (N^-1.03 at widths 64–4096, 3 seeds; -0.75 here): not N^(-1/2)
+    assert -1.5 < slope < -0.6  # measured ≈ 1/N (N^-1.03 at widths 64–4096, 3 seeds; -0.75 here): symmetric read-out
+
+
+def test_positive_readout_metric_ntk_change_falls_like_inverse_sqrt_width() -> None:
+    """Softplus hidden layer, read-out |N(0, 1)|: the first-order change no longer cancels, so it is O(N^(-1/2))."""
+    model = experiments.ntk_model(64, "positive", seed=0)
+    x, _ = FlatTorus(2).grid(6)
+    eye = torch.eye(2, dtype=torch.float64)
+    with torch.no_grad():
+        assert torch.allclose(model(x), experiments.bump(x)[:, None, None] * eye, atol=1e-12)
+    assert bool((model.net.weights[-1] >= 0).all())
+    changes, slope = experiments.ntk_scaling([256, 4096], seeds=(0,), steps=8, kind="positive")
+    assert abs(slope + 0.5) < 0.15  # measured N^-0.55 at widths 64–4096, 3 seeds, 20 steps
 
 
 def test_cholesky_metric_ntk_change_does_not_fall_with_width() -> None:
