@@ -244,8 +244,8 @@ def plot(res: dict, path: Path) -> None:
         ax.loglog(w, fit, "-", lw=0.8, color=line.get_color())
     ax.loglog(w, nt["init_spread"], "s", label=f"init spread, slope {nt['init_slope']:.2f}")
     ax.loglog(w, nt["init_spread"][0] * (w / w[0]) ** -0.5, "k:", lw=0.8, label="N^(-1/2)")
-    ax.set(title="metric-NTK vs width N", xlabel="N")
-    ax.legend(fontsize=7)
+    ax.set(title="metric-NTK vs width N", xlabel="N", ylim=(1e-8, 1))  # room below the data for the legend
+    ax.legend(fontsize=7, loc="lower left")
     ax = axes[1, 2]
     c = res["control"]
     scan = np.array(c["scan"])

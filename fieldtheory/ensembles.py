@@ -54,6 +54,17 @@ def _affine(x: torch.Tensor, w: torch.Tensor, bias: torch.Tensor) -> torch.Tenso
     return torch.baddbmm(bias, x.expand(w.shape[0], *x.shape), w)
 
 
+def _readout(hidden: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    """Σᵢ hidden[n, p, i]·weights[n, i]: shape (n, P).
+
+    An elementwise product and a sum (in place when no gradient is needed) is 4x faster on CPU than bmm's batch of
+    (P, N)·(N, 1) products.
+    """
+    w = weights[:, None, :]
+    in_place = not (hidden.requires_grad or w.requires_grad)
+    return (hidden.mul_(w) if in_place else hidden * w).sum(-1)
+
+
 class Ensemble(ABC):
     """A single-hidden-layer network architecture with its parameter density."""
 
@@ -164,7 +175,7 @@ class CosNet(Ensemble):
         """φ from a (n, N), b (n, d, N), c (n, N) at x (P, d)."""
         phase = _affine(x, b, c[:, None, :])  # (n, P, N)
         amp = a * self.prefactor / torch.sqrt((b * b).sum(1) + self.mass**2)
-        return torch.bmm(torch.cos(phase), amp[:, :, None])[:, :, 0]
+        return _readout(torch.cos(phase), amp)
 
     def _draw(self, x: torch.Tensor, n: int, gen: torch.Generator) -> torch.Tensor:
         dt, width, d = x.dtype, self.width, self.d
@@ -227,10 +238,7 @@ class _SingleLayer(Ensemble):
 
     def _field(self, w0: torch.Tensor, b0: torch.Tensor, w1: torch.Tensor, b1: torch.Tensor, x: torch.Tensor):
         """f at x (P, d) of the networks with weights W0 (n, d, N), b0 (n, 1, N), W1 (n, N), b1 (n, 1): (n, P)."""
-        hidden = self.activation(_affine(x, w0, b0), x)  # (n, P, N)
-        # an elementwise product and a sum: 4x faster than bmm's batch of (P, N)·(N, 1) products on CPU
-        product = hidden.mul_(w1[:, None, :]) if not hidden.requires_grad else hidden * w1[:, None, :]
-        return product.sum(-1) + b1
+        return _readout(self.activation(_affine(x, w0, b0), x), w1) + b1
 
     def _draw(self, x: torch.Tensor, n: int, gen: torch.Generator) -> torch.Tensor:
         # each parameter drawn at its own scale: no extra pass over the weights to rescale them
