@@ -336,6 +336,19 @@ def throughput_lines(records: list[dict]) -> list[str]:
     return [*lines, ""]
 
 
+def throughput_row(records: list[dict], tick: dict) -> list[str]:
+    """The acceptance row of the latest throughput run (none before one is measured)."""
+    samplers = [r for r in records if r["bench"] == "erfnet_sampler"]
+    if not samplers:
+        return []
+    last = samplers[-1]
+    return [
+        f"| batched Erf-net sampler (width 100, 6 points) ≥ {last['target']:,} networks·points/s, memory bounded at "
+        f"10⁷ networks | {last['batched_net_points_per_s']:,.0f} ({last['ratio']:.1f}x the per-network loop) | "
+        f"{tick[last['meets_target']]} |"
+    ]
+
+
 def load_throughput(lines: Path | None, out_dir: Path) -> list[dict]:
     """JSON lines saved from fieldtheory_throughput.py, else the ones a previous run kept in fieldtheory.json."""
     if lines is not None:
@@ -368,6 +381,7 @@ def page(res: dict, command: str) -> str:
         f"| φ⁴: HMC shift of G₂(0, y), y ∈ {{0, 0.5}}, at λ ≤ {SMALL_COUPLING} vs first order (N = ∞) within 3σ | max \\|z\\| = {small_z:.2f} | {tick[small_z < 3]} |",
         f"| optuna recovers the target mass within 5% (knobs σ, m; {len(opt['sigma+mass']['runs'])} targets) | max error {100 * opt['sigma+mass']['max_rel_error']:.2f}% | {tick[opt['sigma+mass']['max_rel_error'] < 0.05]} |",
         f"| symmetry checks (translation, parity of cos-net; SO(3) of Gauss-net) | {sum(r['pass'] for r in sy)}/{len(sy)} as expected | {tick[all(r['pass'] for r in sy)]} |",
+        *throughput_row(res.get("throughput", []), tick),
         "",
         *throughput_lines(res.get("throughput", [])),
         "## Connected four-point function against width",
