@@ -8,32 +8,12 @@ results pages read is there.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
+from tests.benchmark_support import needs_benchmarks, run_script
 
-ROOT = Path(__file__).resolve().parents[1]
-BENCH = ROOT / "benchmarks"
-
-pytestmark = pytest.mark.skipif(not BENCH.is_dir(), reason="no benchmarks folder (not a source checkout)")
-
-
-def run_script(name: str, *args: str) -> list[dict[str, Any]]:
-    """Run ``benchmarks/NAME`` and parse every stdout line as JSON."""
-    done = subprocess.run(
-        [sys.executable, str(BENCH / name), *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    lines = [line for line in done.stdout.splitlines() if line.strip()]
-    assert lines, "no output"
-    return [json.loads(line) for line in lines]
+pytestmark = needs_benchmarks
 
 
 def test_plumbing_throughput_quick() -> None:

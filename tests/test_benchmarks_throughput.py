@@ -1,0 +1,35 @@
+"""Smoke runs of the UnKnot-v0 and NN-FT throughput benchmarks (``--quick``): JSON lines, targets, the results page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.benchmark_support import by_bench, needs_benchmarks, run_script
+
+pytestmark = needs_benchmarks
+
+
+def test_unknot_throughput_quick_writes_its_page(tmp_path: Path) -> None:
+    records = run_script("unknot_throughput.py", "--quick", "--sizes", "1,64", "--out-dir", str(tmp_path))
+    by = by_bench(records)
+    assert {"machine", "kernel_replay", "verify", "env_single", "env_vector", "vector_vs_sync", "total"} <= set(by)
+    assert all(r["moves_per_s"] > 0 for r in by["verify"])
+    assert all(r["illegal_actions"] == 0 for r in by["env_single"])
+    lines = (tmp_path / "unknot-throughput.jsonl").read_text().splitlines()
+    assert len(lines) == len(records)
+    text = (tmp_path / "unknot-throughput.md").read_text()
+    assert "python benchmarks/unknot_throughput.py --quick --sizes 1,64" in text
+    for heading in ("## Kernel", "## Single env", "## Vector env", "## Reproduce"):
+        assert heading in text
+    assert "| 64 |" in text
+
+
+def test_fieldtheory_throughput_quick_reports_both_ways_and_the_ratio() -> None:
+    by = by_bench(run_script("fieldtheory_throughput.py", "--quick", "--workers", "2"))
+    sampler = by["erfnet_sampler"][0]
+    assert sampler["workers"] == 2 and sampler["target"] == 5_000_000
+    assert sampler["ratio"] > 1 and sampler["batched_one_worker_net_points_per_s"] > sampler["loop_net_points_per_s"]
+    stream = by["erfnet_stream"][0]
+    assert stream["networks"] == 1_000_000
+    assert stream["peak_rss_mb_after"] - stream["peak_rss_mb_before"] < 200  # memory stays bounded
+    assert stream["max_abs_g2_error"] < 0.01
