@@ -18,6 +18,9 @@ from .algos.saved import ALGOS
 #: options every algorithm takes through :func:`train` (A3C: no n_envs, its parallelism is ``workers``)
 COMMON = ("env_id", "policy", "steps", "seed", "out", "resume")
 
+#: Algorithms that choose among finitely many actions (the simulators' Box actions need ppo or trpo).
+DISCRETE_ONLY = ("dqn", "maskable_ppo", "a3c")
+
 
 def algo_module(algo: str) -> Any:
     """The module of one algorithm (``Args`` and ``train``), imported on demand."""
@@ -40,6 +43,36 @@ def _check_env(env_id: str) -> None:
     spec = gym.registry.get(env_id)
     if spec is None or not str(spec.entry_point).startswith("rigorgym."):
         raise ValueError(f"unknown env {env_id!r} (see `rigorgym list envs`)")
+
+
+def check_spaces(env_id: str, algo: str, policy: str, env_kwargs: dict[str, Any], discrete: bool) -> None:
+    """Refuse an algorithm or policy that cannot read this env's spaces, before anything is built or written.
+
+    ``discrete``: the algorithm needs a Discrete action space (the simulators' Box actions need ppo or trpo).
+    """
+    import gymnasium as gym
+    from gymnasium import spaces
+
+    from .policies.graphs import game_of_space
+
+    try:
+        env = gym.make(env_id, **env_kwargs)
+    except TypeError as exc:
+        raise ValueError(f"env_kwargs for {env_id}: {exc}") from None
+    try:
+        if discrete and not isinstance(env.action_space, spaces.Discrete):
+            hint = " (use --algo ppo or trpo on the sb3 backend)"
+            raise ValueError(f"{algo} needs a Discrete action space; {env_id} has {env.action_space}{hint}")
+        if policy == "gnn":
+            try:
+                game_of_space(env.observation_space)
+            except ValueError:
+                raise ValueError(
+                    f"the gnn policy reads the graph of a topology game (UnKnot, Kirby-Plumbing, Ribbon); {env_id} "
+                    f"observes {type(env.observation_space).__name__}{env.observation_space.shape}: use --policy mlp"
+                ) from None
+    finally:
+        env.close()
 
 
 def _coerce(value: Any, default: Any) -> Any:
@@ -95,6 +128,7 @@ def make_args(
         )
     except TypeError as exc:
         raise ValueError(str(exc)) from None
+    check_spaces(env_id, algo, policy, dict(args.env_kwargs), discrete=algo in DISCRETE_ONLY)
     if algo == "a3c":
         module.validate(args)
     else:

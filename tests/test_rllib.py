@@ -124,7 +124,9 @@ def test_bad_inputs_are_value_errors(ppo_agent: Path, tmp_path: Path) -> None:
         make_args(ENV_ID, "ppo", "mlp", 10, 0, tmp_path / "c", workers=2)
     with pytest.raises(ValueError, match="not empty"):
         make_args(ENV_ID, "ppo", "mlp", 10, 0, ppo_agent)
-    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+    with pytest.raises(ValueError, match="RLlib ppo needs a Discrete action space; MetricFlow-v0"):
+        make_args("MetricFlow-v0", "ppo", "mlp", 10, 0, tmp_path / "d")
+    assert not any((tmp_path / name).exists() for name in "abd")
 
 
 def rigorgym_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:

@@ -223,6 +223,24 @@ def test_bad_inputs(tmp_path: Path, change: dict[str, Any], message: str) -> Non
     assert not (tmp_path / "out").exists(), "nothing is written on bad input"
 
 
+@pytest.mark.parametrize(
+    ("env_id", "algo", "policy", "message"),
+    [
+        ("MetricFlow-v0", "ppo", "gnn", "the gnn policy reads the graph of a topology game"),
+        ("NNFieldTheory-v0", "dqn", "mlp", "dqn needs a Discrete action space"),
+        ("MetricFlow-v0", "maskable_ppo", "mlp", "maskable_ppo needs a Discrete action space"),
+        ("NNFieldTheory-v0", "a3c", "mlp", "a3c needs a Discrete action space"),
+    ],
+)
+def test_simulators_refuse_what_cannot_read_their_spaces(
+    tmp_path: Path, env_id: str, algo: str, policy: str, message: str
+) -> None:
+    """The simulators observe and act in Box spaces: a graph policy or a discrete-action algorithm is refused up front."""
+    with pytest.raises(ValueError, match=message):
+        train(env_id, algo, policy, 10, 0, tmp_path / "out", progress=False)
+    assert not (tmp_path / "out").exists()
+
+
 def test_never_overwrites(tmp_path: Path) -> None:
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "agent.json").write_text("{}")

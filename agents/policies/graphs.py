@@ -27,6 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import torch
 from gymnasium import spaces
 
@@ -46,8 +47,8 @@ class GraphBatch:
 
 def game_of_space(space: spaces.Space[Any]) -> str:
     """Which game a (padded) observation space belongs to: 'unknot', 'plumbing' or 'ribbon'."""
-    if isinstance(space, spaces.Box) and len(space.shape) == 1:
-        return "unknot"
+    if isinstance(space, spaces.Box) and len(space.shape) == 1 and np.issubdtype(space.dtype, np.integer):
+        return "unknot"  # the flat braid observation: strand count, then the padded word (integers)
     if isinstance(space, spaces.Dict):
         keys = set(space.spaces)
         if {"strands", "word"} <= keys:

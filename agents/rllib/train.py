@@ -127,6 +127,9 @@ def validate(args: Args) -> None:
 
         if game_name(theirs) != game_name(args.env_id):
             raise ValueError(f"--resume {args.resume}: a checkpoint of {theirs}, not of {args.env_id}")
+    from ..train import check_spaces
+
+    check_spaces(args.env_id, f"RLlib {args.algo}", args.policy, dict(args.env_kwargs), discrete=True)
     if args.address is not None:
         check_address(args.address)
 
