@@ -230,6 +230,8 @@ def cmd_solve(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if not out.parent.is_dir():
         raise BadInput(f"output folder {out.parent} does not exist")
+    if out.is_dir():
+        raise BadInput(f"--out {out} is a folder; give a file name (certificates are JSON lines)")
     # Certificates stream into a side file that replaces --out at the end (also on Ctrl-C).
     tmp = out.with_name(out.name + ".partial")
     moves: list[int] = []
@@ -239,7 +241,11 @@ def cmd_solve(args: argparse.Namespace) -> int:
     def dropped(message: str) -> None:
         print(f"rigorgym: warning: {message}", file=sys.stderr)
 
-    with tmp.open("w", encoding="utf-8") as handle:
+    try:
+        handle = tmp.open("w", encoding="utf-8")
+    except OSError as exc:
+        raise BadInput(f"cannot write {out}: {exc.strerror}") from None
+    with handle:
         try:
             for outcome in run_agent(args.env, instances, args.agent, args.budget_s, args.seed, None, dropped):
                 seconds.append(outcome.result.seconds)

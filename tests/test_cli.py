@@ -407,6 +407,8 @@ def _bad_instances(tmp_path: Path, text: str | None) -> str:
             "out-folder-missing",
             lambda p: ["--suite", "unknot-random-L10", "--limit", "1", "--out", str(p / "missing" / "o.jsonl")],
         ),
+        ("out-is-a-folder", lambda p: ["--suite", "unknot-random-L10", "--limit", "1", "--out", str(p)]),
+        ("out-not-writable", lambda p: ["--suite", "unknot-random-L10", "--limit", "1", "--out", "/proc/o.jsonl"]),
     ],
     ids=lambda c: c[0],
 )
