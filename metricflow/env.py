@@ -73,6 +73,15 @@ class MetricFlowEnv(gym.Env):
     ) -> None:
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} or None, got {render_mode!r}")
+        if isinstance(cutoff, bool) or not isinstance(cutoff, int | np.integer) or cutoff < 1:
+            raise ValueError(f"cutoff must be an integer >= 1 (Fourier modes |k|∞ ≤ cutoff), got {cutoff!r}")
+        for name, value in (("grid", grid), ("max_steps", max_steps)):
+            if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+                raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+        if not tol > 0:
+            raise ValueError(f"tol must be positive, got {tol!r}")
+        if not step_cost >= 0:
+            raise ValueError(f"step_cost must be >= 0, got {step_cost!r}")
         if grid <= 2 * cutoff:
             raise ValueError(
                 f"grid must exceed 2*cutoff so the features are orthonormal, got grid={grid}, cutoff={cutoff}"

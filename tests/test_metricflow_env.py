@@ -88,11 +88,23 @@ def test_render_modes(mode: str) -> None:
         assert isinstance(frame, np.ndarray) and frame.shape == (64, 64, 3) and frame.dtype == np.uint8
 
 
-def test_bad_arguments_raise_value_error() -> None:
-    with pytest.raises(ValueError, match="render_mode"):
-        MetricFlowEnv(render_mode="human")
-    with pytest.raises(ValueError, match="grid"):
-        MetricFlowEnv(grid=4, cutoff=2)
+@pytest.mark.parametrize(
+    ("kwargs", "needle"),
+    [
+        ({"render_mode": "human"}, "render_mode"),
+        ({"grid": 4, "cutoff": 2}, "grid must exceed 2\\*cutoff"),
+        ({"grid": 8.5}, "grid must be an integer >= 1, got 8.5"),
+        ({"cutoff": 0}, "cutoff must be an integer >= 1 .*, got 0"),
+        ({"tol": -1.0}, "tol must be positive, got -1.0"),
+        ({"step_cost": -0.1}, "step_cost must be >= 0"),
+        ({"max_steps": 0}, "max_steps must be an integer >= 1, got 0"),
+        ({"amplitude": 2.0}, "amplitude"),
+        ({"dt_min": 0.6}, "dt_min"),
+    ],
+)
+def test_bad_arguments_raise_value_error(kwargs: dict, needle: str) -> None:
+    with pytest.raises(ValueError, match=needle):
+        MetricFlowEnv(**kwargs)
 
 
 def test_optuna_schedule_is_no_worse_than_best_fixed_step() -> None:
