@@ -405,6 +405,20 @@ def test_render_none_and_bad_mode() -> None:
         UnKnotEnv(render_mode="human")
 
 
+@pytest.mark.parametrize("env_id", ["UnKnot-v0", "Kirby-Plumbing-v0", "Ribbon-v0"])
+@pytest.mark.parametrize("argument", ["generator", "reward_fn"])
+def test_injected_callables_are_checked_at_construction(env_id: str, argument: str) -> None:
+    """A non-callable generator or reward is named when the env is made, not at the first reset."""
+    with pytest.raises(TypeError, match=f"{argument} must be callable, got 'nope'"):
+        gym.make(env_id, **{argument: "nope"})
+
+
+@pytest.mark.parametrize("kwargs", [{"max_strands": 2.5}, {"max_length": True}, {"max_length": "64"}])
+def test_unknot_sizes_must_be_integers(kwargs: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match=f"{next(iter(kwargs))} must be an integer"):
+        UnKnotEnv(**kwargs)
+
+
 # -- sizes ----------------------------------------------------------------------------
 
 

@@ -12,6 +12,7 @@ from rigorgym.verifiers.plumbing import PlumbingGraph, isomorphic
 
 from rigorgym._version import __version__
 
+from ..injection import injected
 from . import core
 from .actions import BLOWUP_DISJOINT, BLOWUP_EDGE, EXTRUDE_ZERO, OP_NAMES, ActionLayout
 from .generator import RiPutrovGenerator
@@ -148,11 +149,13 @@ class KirbyPlumbingEnv(gym.Env[dict[str, np.ndarray], np.int64]):
         if weight_limit < 1:
             raise ValueError("weight_limit must be positive")
         self.layout = ActionLayout(max_nodes, extrude_d, extrude_neighbours)
-        self.generator = generator if generator is not None else RiPutrovGenerator(6, 10, max_nodes=min(max_nodes, 32))
+        self.generator = injected(
+            "generator", generator, lambda: RiPutrovGenerator(6, 10, max_nodes=min(max_nodes, 32))
+        )
         self.weight_limit = weight_limit
         self.observation_space = observation_space(max_nodes, weight_limit)
         self.action_space = spaces.Discrete(self.layout.n_actions)
-        self.reward_fn: RewardFn = reward_fn if reward_fn is not None else PlumbingReward()
+        self.reward_fn: RewardFn = injected("reward_fn", reward_fn, PlumbingReward)
         self.render_mode = render_mode
         n = max_nodes
         # Hot-path constants and buffers (step() runs tens of thousands of times a second).

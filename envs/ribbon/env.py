@@ -10,6 +10,7 @@ from gymnasium import spaces
 from rigorgym.verifiers.diagram import MAX_SEED, Diagram, IllegalMove, apply_band, simplify
 from spherogram.links.bands.core import hex_to_crossing_strands
 
+from ..injection import injected
 from .bands import BandSpec, candidate_bands
 from .certificate import make_certificate
 from .generator import RandomRibbonGenerator
@@ -184,14 +185,14 @@ class RibbonEnv(gym.Env[dict[str, np.ndarray], np.int64]):
             raise ValueError("max_band_moves must be >= 0")
         if max_crossings < 1:
             raise ValueError("max_crossings must be at least 1")
-        self.generator = generator if generator is not None else RandomRibbonGenerator(8, 2)
+        self.generator = injected("generator", generator, lambda: RandomRibbonGenerator(8, 2))
         self.max_bands = max_bands
         self.max_twists = max_twists
         self.max_band_len = max_band_len
         self.max_band_moves = max_band_moves
         self.max_crossings = max_crossings
         self.simplify_after_band = simplify_after_band
-        self.reward_fn: RewardFn = reward_fn if reward_fn is not None else RibbonReward()
+        self.reward_fn: RewardFn = injected("reward_fn", reward_fn, RibbonReward)
         self.render_mode = render_mode
         self.observation_space = observation_space(max_crossings, max_bands, max_twists)
         self.action_space = spaces.Discrete(max_bands + 1)

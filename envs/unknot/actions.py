@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from ..injection import whole
+
 CANCEL, COMMUTE, BRAID, ROTATE, INSERT, STABILIZE, DESTABILIZE = range(7)
 OP_NAMES = ("cancel", "commute", "braid", "rotate", "insert", "stabilize", "destabilize")
 
@@ -40,6 +42,8 @@ class ActionLayout:
     max_strands: int
 
     def __post_init__(self) -> None:
+        whole("max_length", self.max_length)
+        whole("max_strands", self.max_strands)
         if self.max_length < 3:
             raise ValueError(f"max_length must be >= 3, got {self.max_length}")
         if not 2 <= self.max_strands <= 127:

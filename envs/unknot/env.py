@@ -11,6 +11,7 @@ from rigorgym.verifiers.certificate import FORMAT
 
 from rigorgym._version import __version__
 
+from ..injection import injected
 from . import core
 from .actions import ActionLayout
 from .generator import ScrambleGenerator
@@ -138,13 +139,13 @@ class UnKnotEnv(gym.Env[Any, np.int64]):
     ) -> None:
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode must be one of {self.metadata['render_modes']}, got {render_mode!r}")
-        self.generator = generator if generator is not None else ScrambleGenerator()
+        self.generator = injected("generator", generator, ScrambleGenerator)
         self.layout = ActionLayout(max_length, max_strands)
         self.observation_mode = observation
         self.observation_space = observation_space(max_length, max_strands, observation)
         self._flat = observation == "flat"
         self.action_space = spaces.Discrete(self.layout.n_actions)
-        self.reward_fn: RewardFn = reward_fn if reward_fn is not None else UnknotReward()
+        self.reward_fn: RewardFn = injected("reward_fn", reward_fn, UnknotReward)
         self.render_mode = render_mode
         # Hot-path constants, read once (step() runs ~10^5 times a second).
         self._n_actions = self.layout.n_actions

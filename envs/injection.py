@@ -1,0 +1,28 @@
+"""Checks shared by the topology envs' constructors: injected generators and reward functions, integer sizes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+
+def injected(name: str, value: Any, default: Callable[[], Any]) -> Any:
+    """``value`` if it is callable (a generator ``rng -> instance`` or a reward function), ``default()`` if None.
+
+    Why here: an env calls its generator only at ``reset``; checking at construction turns a late
+    "'str' object is not callable" into an error that names the argument.
+    """
+    if value is None:
+        return default()
+    if not callable(value):
+        raise TypeError(f"{name} must be callable, got {value!r}")
+    return value
+
+
+def whole(name: str, value: Any) -> int:
+    """An integer size (bools and floats refused, numpy integers accepted)."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise ValueError(f"{name} must be an integer, got {value!r}")
+    return int(value)
