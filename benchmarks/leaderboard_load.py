@@ -15,6 +15,10 @@ Usage::
     python benchmarks/leaderboard_load.py                 # 50 concurrent submissions, own server
     python benchmarks/leaderboard_load.py --n 200 --db postgresql://postgres@127.0.0.1:5432/lb
     python benchmarks/leaderboard_load.py --server http://127.0.0.1:8000 --token rglb_...
+    python benchmarks/leaderboard_load.py --n 200 --out-dir docs/results   # add this run to the results page
+
+With ``--out-dir`` the run's lines are appended to ``leaderboard-load.jsonl`` there (one run per back end is
+kept: a new run replaces the previous one on the same back end) and ``leaderboard-load.md`` is redrawn from it.
 """
 
 from __future__ import annotations
@@ -34,9 +38,19 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from _common import emit, machine, rounded
+from _common import emit as print_record
+from _common import machine, rounded
 
 SUITE = "unknot-random-L10"
+
+#: This run's records, for ``--out-dir``.
+RECORDS: list[dict[str, Any]] = []
+
+
+def emit(record: dict[str, Any]) -> None:
+    """Print a JSON line and keep it for the results page."""
+    RECORDS.append(record)
+    print_record(record)
 
 
 def certificates(k: int) -> list[dict[str, Any]]:
@@ -129,8 +143,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--server", help="use a running server instead")
     parser.add_argument("--token", action="append", default=[], help="token(s) for --server (repeatable)")
     parser.add_argument("--timeout-s", type=float, default=600, help="how long to wait for verification")
+    parser.add_argument(
+        "--out-dir", type=Path, help="append this run to leaderboard-load.jsonl there and redraw the page"
+    )
     args = parser.parse_args(argv)
-    emit({"benchmark": "leaderboard_load", "phase": "machine", **machine()})
+    if args.n < 1 or args.certs < 1 or args.workers < 1:
+        parser.error("--n, --certs and --workers must be >= 1")
+    backend = "server" if args.server else (args.db or "sqlite").split(":", 1)[0].split("+", 1)[0]
+    emit(
+        {
+            "benchmark": "leaderboard_load",
+            "phase": "machine",
+            **machine(),
+            "backend": backend,
+            "n": args.n,
+            "certificates_each": args.certs,
+            "verifier_workers": args.workers,
+        }
+    )
+    code = run(args)
+    if args.out_dir is not None:
+        write_page(args.out_dir, RECORDS)
+    return code
+
+
+def run(args: argparse.Namespace) -> int:
+    """Fire the submissions, wait for verification, check the board; 0 if nothing was refused, lost or doubled."""
     certs = certificates(args.certs)
     run_tag = f"load-{os.getpid()}-{int(time.time())}"
     bodies = [{"suite": SUITE, "agent": f"{run_tag}/{j}", "certificates": variant(certs, j)} for j in range(args.n)]
@@ -230,6 +268,66 @@ def main(argv: list[str] | None = None) -> int:
                     os.killpg(process.pid, signal.SIGKILL)
             if store is not None:
                 store.close()
+
+
+# -- the results page ------------------------------------------------------------------------------
+
+
+def write_page(out_dir: Path, records: list[dict[str, Any]]) -> None:
+    """Keep the latest run per back end in leaderboard-load.jsonl and draw leaderboard-load.md from it."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    lines = out_dir / "leaderboard-load.jsonl"
+    runs = _runs(json.loads(line) for line in lines.read_text().splitlines() if line.strip()) if lines.exists() else []
+    runs = [r for r in runs if r[0]["backend"] != records[0]["backend"]] + [records]
+    lines.write_text("".join(json.dumps(rec) + "\n" for run_records in runs for rec in run_records))
+    (out_dir / "leaderboard-load.md").write_text(page(runs))
+    print_record(
+        {"benchmark": "leaderboard_load", "phase": "wrote", "files": [str(lines), str(out_dir / "leaderboard-load.md")]}
+    )
+
+
+def _runs(records: Any) -> list[list[dict[str, Any]]]:
+    runs: list[list[dict[str, Any]]] = []
+    for rec in records:
+        if rec["phase"] == "machine":
+            runs.append([])
+        runs[-1].append(rec)
+    return runs
+
+
+def page(runs: list[list[dict[str, Any]]]) -> str:
+    out = [
+        "# Leaderboard under concurrent load",
+        "",
+        "Produced by `python benchmarks/leaderboard_load.py --n N --out-dir docs/results` (with `--db URL` for "
+        "PostgreSQL), one run per back end; raw lines in [leaderboard-load.jsonl](leaderboard-load.jsonl). Each run "
+        "starts a server (`rigorgym leaderboard serve`, its verifier worker processes) on loopback, fires N "
+        f"submissions at once (each a few valid certificates of `{SUITE}`, padded so that all are distinct, spread "
+        "over 5 tokens), waits until every one is verified, and checks the board and the database: every accepted "
+        "submission recorded exactly once, with its score.",
+        "",
+        "| back end | submissions at once | certificates each | accepted | refused | submit p50 / p99 / max ms | "
+        "submissions/s | verified certificates/s | lost | duplicated | wrong scores | database exactly once | machine |",
+        "|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---|---|",
+    ]
+    for run_records in runs:
+        by = {rec["phase"]: rec for rec in run_records}
+        m, sub, ver, chk = by["machine"], by.get("submit"), by.get("verify"), by.get("check")
+        if not (sub and ver and chk):
+            continue
+        out.append(
+            f"| {m['backend']} | {sub['n']} | {sub['certificates_each']} | {sub['accepted']} | {sub['refused']} | "
+            f"{sub['p50_ms']:.0f} / {sub['p99_ms']:.0f} / {sub['max_ms']:.0f} | {sub['submissions_per_s']:.1f} | "
+            f"{ver['certificates_per_s']:.1f} | {chk['lost']} | {chk['duplicated']} | {chk['wrong_scores']} | "
+            f"{'yes' if chk.get('db_exactly_once') else 'n/a'} | {m['cpu_count']}-core {m['cpu']}, load {m['loadavg']} |"
+        )
+    out += [
+        "",
+        "Verification is the server's: every certificate is replayed by the kernel in the verifier processes before "
+        "a submission is scored, so certificates/s here includes queueing, replay and the database writes.",
+        "",
+    ]
+    return "\n".join(out)
 
 
 if __name__ == "__main__":

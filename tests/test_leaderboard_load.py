@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.leaderboard_support import ROOT, postgres  # noqa: F401
 
@@ -17,7 +18,7 @@ def _run(*extra: str) -> dict[str, dict]:
         timeout=300,
     )
     assert done.returncode == 0, done.stdout + done.stderr[-3000:]
-    return {r["phase"]: r for r in map(json.loads, done.stdout.splitlines())}
+    return {r["phase"]: r for r in map(json.loads, done.stdout.splitlines()) if r["phase"] != "wrote"}
 
 
 def _check(records: dict[str, dict]) -> None:
@@ -29,9 +30,13 @@ def _check(records: dict[str, dict]) -> None:
     assert check["db_exactly_once"]
 
 
-def test_load_on_sqlite() -> None:
-    _check(_run())
+def test_load_on_sqlite(tmp_path: Path) -> None:
+    _check(_run("--out-dir", str(tmp_path)))
+    text = (tmp_path / "leaderboard-load.md").read_text()
+    assert "| sqlite | 50 | 4 | 50 | 0 |" in text
+    assert len((tmp_path / "leaderboard-load.jsonl").read_text().splitlines()) >= 4
 
 
-def test_load_on_postgresql(postgres) -> None:  # noqa: F811
-    _check(_run("--db", postgres.create_database()))
+def test_load_on_postgresql(postgres, tmp_path: Path) -> None:  # noqa: F811
+    _check(_run("--db", postgres.create_database(), "--out-dir", str(tmp_path)))
+    assert "| postgresql | 50 |" in (tmp_path / "leaderboard-load.md").read_text()
