@@ -39,6 +39,8 @@ def chunk_generators(seed: int | None) -> Iterator[torch.Generator]:
 
     Seeding per chunk (not one stream) makes the values independent of how many workers draw them.
     """
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0):
+        raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}")
     root = np.random.SeedSequence(seed)
     index = 0
     while True:

@@ -205,6 +205,12 @@ def test_sample_shape_and_seed_determinism(n: int, batch: int, width: int) -> No
     assert torch.equal(a, net.sample(x, n, seed=7, batch_size=batch))
 
 
+@pytest.mark.parametrize("seed", [-1, 1.5, "0", True])
+def test_bad_seed_is_named(seed: object) -> None:
+    with pytest.raises(ValueError, match="seed must be a non-negative integer or None"):
+        ErfNet(1, 4).sample([0.0], 10, seed=seed)  # type: ignore[arg-type]
+
+
 def test_values_do_not_depend_on_the_number_of_workers() -> None:
     net = ErfNet(1, 30, 1.0, 0.5)
     x = np.linspace(-1.0, 1.0, 5)
