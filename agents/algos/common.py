@@ -139,8 +139,6 @@ def policy_options(args: TrainArgs) -> dict[str, Any]:
 
 def sb3_policy_kwargs(args: TrainArgs) -> dict[str, Any]:
     options = policy_options(args)
-    if "hidden" in options:
-        options["hidden"] = tuple(options["hidden"])
     return policy_kwargs(args.policy, net_arch=list(args.net_arch), **options)
 
 

@@ -18,8 +18,6 @@ class ActorCritic(nn.Module):
 
     def __init__(self, policy: str, observation_space: spaces.Space[Any], n_actions: int, **options: Any) -> None:
         super().__init__()
-        if "hidden" in options:
-            options["hidden"] = tuple(options["hidden"])
         self.encoder = make_encoder(policy, observation_space, **options)
         self.logits = nn.Linear(self.encoder.features_dim, n_actions)
         self.value = nn.Linear(self.encoder.features_dim, 1)

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -24,8 +25,9 @@ def _scale(space: spaces.Space[Any]) -> float:
 class MLPEncoder(nn.Module):
     """Observation batch -> ``features_dim`` features (``hidden`` layers of ReLU units)."""
 
-    def __init__(self, observation_space: spaces.Space[Any], hidden: tuple[int, ...] = (256, 256)) -> None:
+    def __init__(self, observation_space: spaces.Space[Any], hidden: Sequence[int] = (256, 256)) -> None:
         super().__init__()
+        hidden = tuple(hidden)  # a list from agent.json or an RLlib model_config is as good
         if not hidden or min(hidden) < 1:
             raise ValueError(f"MLP hidden sizes must be positive, got {hidden}")
         if isinstance(observation_space, spaces.Dict):

@@ -55,8 +55,6 @@ def _options(model_config: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     # Small nets on a few cores: more torch threads than one per process only contend (10x slower per call).
     torch.set_num_threads(int(model_config.get("torch_threads", 1)))
     options = dict(model_config.get("options") or {})
-    if "hidden" in options:
-        options["hidden"] = tuple(options["hidden"])
     return str(model_config.get("policy", "mlp")), options
 
 

@@ -28,8 +28,6 @@ class QNetwork(nn.Module):
 
     def __init__(self, policy: str, observation_space: spaces.Space[Any], n_actions: int, **options: Any) -> None:
         super().__init__()
-        if "hidden" in options:
-            options["hidden"] = tuple(options["hidden"])
         self.encoder = make_encoder(policy, observation_space, **options)
         self.head = nn.Linear(self.encoder.features_dim, n_actions)
 
