@@ -436,13 +436,26 @@ def _bench_dir() -> Path:
     return Path(override) if override else here
 
 
+def _summary(script: Path) -> str:
+    """The first line of a script's docstring, read without running it."""
+    import ast
+
+    try:
+        doc = ast.get_docstring(ast.parse(script.read_text(encoding="utf-8")))
+    except (OSError, SyntaxError, UnicodeDecodeError):
+        return ""
+    return doc.strip().splitlines()[0] if doc and doc.strip() else ""
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     folder = _bench_dir()
     if not folder.is_dir():
         raise BadInput(f"no benchmarks folder at {folder} (run from a source checkout or set RIGORGYM_BENCHMARKS)")
     available = sorted(p.stem for p in folder.glob("*.py") if not p.name.startswith("_"))
     if not args.name:
-        print("\n".join(available))
+        width = max(map(len, available), default=0)
+        for name in available:
+            print(f"{name:<{width}}  {_summary(folder / f'{name}.py')}".rstrip())
         return EXIT_OK
     if args.name not in available:
         raise BadInput(f"unknown benchmark {args.name!r}; known: {', '.join(available)}")

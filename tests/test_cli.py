@@ -432,7 +432,9 @@ def test_bench_lists_benchmarks() -> None:
         return
     assert proc.returncode == 0, proc.stderr
     shipped = sorted(p.stem for p in folder.glob("*.py") if not p.name.startswith("_"))
-    assert [line for line in proc.stdout.splitlines() if line.strip()] == shipped
+    rows = [line.split(maxsplit=1) for line in proc.stdout.splitlines() if line.strip()]
+    assert [row[0] for row in rows] == shipped
+    assert all(len(row) == 2 for row in rows), "every benchmark has a one-line description"
 
 
 def test_bench_with_a_benchmarks_folder(tmp_path: Path) -> None:
