@@ -18,6 +18,17 @@ def emit(record: dict[str, Any]) -> None:
     print(json.dumps(record), flush=True)
 
 
+class Recorder:
+    """``emit`` that also keeps every record, for a results page written from the run at its end."""
+
+    def __init__(self) -> None:
+        self.records: list[dict[str, Any]] = []
+
+    def __call__(self, record: dict[str, Any]) -> None:
+        self.records.append(record)
+        emit(record)
+
+
 def rounded(x: float) -> float:
     """Four significant digits: more would be noise on a shared machine."""
     return float(f"{x:.4g}")

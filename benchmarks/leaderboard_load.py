@@ -38,19 +38,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from _common import Recorder, machine, rounded
 from _common import emit as print_record
-from _common import machine, rounded
 
 SUITE = "unknot-random-L10"
 
-#: This run's records, for ``--out-dir``.
-RECORDS: list[dict[str, Any]] = []
-
-
-def emit(record: dict[str, Any]) -> None:
-    """Print a JSON line and keep it for the results page."""
-    RECORDS.append(record)
-    print_record(record)
+#: Prints each record as a JSON line and keeps it for the page written by ``--out-dir``.
+emit = Recorder()
 
 
 def certificates(k: int) -> list[dict[str, Any]]:
@@ -163,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     code = run(args)
     if args.out_dir is not None:
-        write_page(args.out_dir, RECORDS)
+        write_page(args.out_dir, emit.records)
     return code
 
 

@@ -37,8 +37,7 @@ from typing import Any
 import gymnasium as gym
 import numba
 import numpy as np
-from _common import emit as print_record
-from _common import machine, public_command, rounded, until
+from _common import Recorder, machine, public_command, rounded, until
 from numba import njit
 from rigorgym.envs.unknot.generator import ScrambleGenerator, invert_moves
 from rigorgym.verifiers import FORMAT, verify
@@ -53,14 +52,8 @@ TARGET_SINGLE_STEPS = 50_000  # env steps/s of one env
 TARGET_VERIFY_MOVES = 200_000  # kernel moves/s in verify
 
 
-#: Every record of this run, for the page written by ``--out-dir``.
-RECORDS: list[dict[str, Any]] = []
-
-
-def emit(record: dict[str, Any]) -> None:
-    """Print a JSON line and keep it for the page."""
-    RECORDS.append(record)
-    print_record(record)
+#: Prints each record as a JSON line and keeps it for the page written by ``--out-dir``.
+emit = Recorder()
 
 
 # -- random legal actions ---------------------------------------------------------------
@@ -381,10 +374,10 @@ def main(argv: list[str] | None = None) -> int:
     emit({"bench": "total", "seconds": round(time.perf_counter() - start, 1)})
     if args.out_dir is not None:
         args.out_dir.mkdir(parents=True, exist_ok=True)
-        lines = "".join(json.dumps(r) + "\n" for r in RECORDS)
+        lines = "".join(json.dumps(r) + "\n" for r in emit.records)
         (args.out_dir / "unknot-throughput.jsonl").write_text(lines)
         command = public_command("unknot_throughput.py", sys.argv[1:] if argv is None else argv)
-        (args.out_dir / "unknot-throughput.md").write_text(page(RECORDS, command))
+        (args.out_dir / "unknot-throughput.md").write_text(page(emit.records, command))
     return 0
 
 
