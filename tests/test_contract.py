@@ -1,4 +1,4 @@
-"""Every fixed kernel case of shared/contract/ must get exactly its expected verdict."""
+"""Every fixed kernel case of tests/data/contract/ must get exactly its expected verdict."""
 
 from __future__ import annotations
 
