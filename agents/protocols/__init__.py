@@ -1,0 +1,1 @@
+"""Evaluation protocols a user runs (behind ``rigorgym evaluate``): one module per game or paper."""
