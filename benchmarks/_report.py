@@ -67,6 +67,18 @@ class ResultsPage:
         self.date = datetime.now(UTC).strftime("%Y-%m-%d")
         self.blocks: list[str] = []
         self.figures: list[tuple[Any, str]] = []
+        self.rerendered: dict[str, Any] | None = None
+
+    def from_report(self, report: dict[str, Any]) -> dict[str, Any]:
+        """Re-render (``--from-json``) from a committed raw report: its provenance, and a line saying so.
+
+        The page keeps the command, date, wall time and machine of the run that
+        measured it; it adds the command that re-rendered it, and that nothing
+        was re-measured. Returns the report (with that note) for ``write``.
+        """
+        self.rerendered = {"command": self.command, "date": self.date}
+        self.command, self.date, self.start_machine = report["command"], report["date"], report["machine"]
+        return {**report, "rerendered": self.rerendered}
 
     def heading(self, text: str, level: int = 2) -> None:
         self.blocks.append("#" * level + " " + text)
@@ -92,17 +104,24 @@ class ResultsPage:
         """Extra commands a reader runs to reproduce the page (the producing command is always shown)."""
         self.blocks.append("To reproduce:\n\n```bash\n" + "\n".join(commands) + "\n```")
 
-    def _provenance(self, wall_s: float) -> str:
-        m0, m1 = self.start_machine, machine()
+    def _provenance(self, wall_s: float, end_load: Any) -> str:
+        m0 = self.start_machine
+        again = (
+            f" Re-rendered on {self.rerendered['date']} from that run's raw report by "
+            f"`{self.rerendered['command']}`: **the numbers were not re-measured**."
+            if self.rerendered
+            else ""
+        )
         return (
             f"Produced by `{self.command}` on {self.date} in {wall_s:,.0f} s. Machine: {m0['cpu']} "
             f"({m0['cpu_count']} cores), {m0['platform']}, Python {m0['python']}, rigorgym {m0['rigorgym']}; "
-            f"load average {m0['loadavg']} at the start, {m1['loadavg']} at the end. "
-            f"Raw numbers: [{self.stem}.json]({self.stem}.json)."
+            f"load average {m0['loadavg']} at the start, {end_load} at the end. "
+            f"Raw numbers: [{self.stem}.json]({self.stem}.json).{again}"
         )
 
-    def render(self, wall_s: float) -> str:
-        return "\n\n".join([f"# {self.title}", self._provenance(wall_s), *self.blocks]) + "\n"
+    def render(self, wall_s: float, end_load: Any = None) -> str:
+        end_load = machine()["loadavg"] if end_load is None else end_load
+        return "\n\n".join([f"# {self.title}", self._provenance(wall_s, end_load), *self.blocks]) + "\n"
 
     def write(self, out_dir: Path, report: dict[str, Any]) -> list[Path]:
         """Write the page, its report and its figures into ``out_dir``; emit and return the paths."""
@@ -112,8 +131,9 @@ class ResultsPage:
         out_dir.mkdir(parents=True, exist_ok=True)
         report = {"command": self.command, "date": self.date, "wall_s": round(wall_s, 1), **report}
         report.setdefault("machine", self.start_machine)
+        report.setdefault("loadavg_end", machine()["loadavg"])
         paths = [out_dir / f"{self.stem}.md", out_dir / f"{self.stem}.json"]
-        paths[0].write_text(self.render(wall_s), encoding="utf-8")
+        paths[0].write_text(self.render(report["wall_s"], report["loadavg_end"]), encoding="utf-8")
         paths[1].write_text(json.dumps(report, indent=1, default=str) + "\n", encoding="utf-8")
         for fig, name in self.figures:
             fig.savefig(out_dir / name, dpi=110, bbox_inches="tight")
