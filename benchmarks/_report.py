@@ -78,7 +78,7 @@ class ResultsPage:
         """
         self.rerendered = {"command": self.command, "date": self.date}
         self.command, self.date, self.start_machine = report["command"], report["date"], report["machine"]
-        return {**report, "rerendered": self.rerendered}
+        return {**report, "loadavg_end": report.get("loadavg_end"), "rerendered": self.rerendered}
 
     def heading(self, text: str, level: int = 2) -> None:
         self.blocks.append("#" * level + " " + text)
@@ -115,7 +115,7 @@ class ResultsPage:
         return (
             f"Produced by `{self.command}` on {self.date} in {wall_s:,.0f} s. Machine: {m0['cpu']} "
             f"({m0['cpu_count']} cores), {m0['platform']}, Python {m0['python']}, rigorgym {m0['rigorgym']}; "
-            f"load average {m0['loadavg']} at the start, {end_load} at the end. "
+            f"load average {m0.get('loadavg') or 'not recorded'} at the start, {end_load or 'not recorded'} at the end. "
             f"Raw numbers: [{self.stem}.json]({self.stem}.json).{again}"
         )
 
