@@ -105,3 +105,37 @@ def masked_choice(logits: np.ndarray, mask: np.ndarray, deterministic: bool, rng
     p = np.exp(z - z.max())
     p /= p.sum()
     return int(rng.choice(legal, p=p))
+
+
+def ship_agent(
+    run_dir: str | Path,
+    target: str | Path,
+    card_md: str,
+    model: str | Path | None = None,
+    metrics: dict[str, float] | None = None,
+    notes: str | None = None,
+) -> Path:
+    """Copy a trained agent into ``target`` (e.g. ``agents/data/pretrained/NAME``), replacing what was there.
+
+    Writes ``agent.json`` (the run's card, with ``metrics`` and ``notes`` in
+    place of its own when given and a fresh ``created``), the model file (the
+    run's final model, or the checkpoint ``model`` under the card's model file
+    name) and ``CARD.md`` (a heading with the target's name, then
+    ``card_md``). TensorBoard logs and checkpoints stay behind. Returns ``target``.
+    """
+    import shutil
+
+    run_dir, target = Path(run_dir), Path(target)
+    card = AgentCard.read(run_dir)
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    shutil.copyfile(Path(model) if model is not None else run_dir / card.model_file, target / card.model_file)
+    if metrics is not None:
+        card.metrics = dict(metrics)
+    if notes is not None:
+        card.notes = notes
+    card.created = ""
+    card.write(target)
+    (target / "CARD.md").write_text(f"# {target.name}\n\n{card_md}")
+    return target
