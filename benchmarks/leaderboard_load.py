@@ -1,14 +1,15 @@
 """Leaderboard under load: N concurrent submissions on loopback, latency, throughput, nothing lost.
 
-Starts a server process (``python -m rigorgym.leaderboard serve``) on a
-temporary SQLite file (or ``--db URL``, e.g. PostgreSQL), or uses a running
-one (``--server URL --token T``). Fires ``--n`` submissions at once (each a
-few valid certificates of ``unknot-random-L10`` solved by the greedy search,
-padded so that every submission is distinct), then waits until all are
-verified and checks that every accepted submission is recorded exactly once.
-Prints JSON lines: ``submit`` (p50/p99 latency, submissions/s), ``verify``
-(certificates/s of server-side verification) and ``check`` (accepted,
-recorded, lost, duplicated). Exit 1 if anything was refused, lost or doubled.
+The driver is :func:`rigorgym.leaderboard.load.run_load`: it starts a server
+process (``python -m rigorgym.leaderboard serve``) on a temporary SQLite file
+(or ``--db URL``, e.g. PostgreSQL), or uses a running one (``--server URL
+--token T``), fires ``--n`` submissions at once (each a few valid certificates
+of ``unknot-random-L10`` solved by the greedy search, padded so that every
+submission is distinct), then waits until all are verified and checks that
+every accepted submission is recorded exactly once. Prints JSON lines:
+``submit`` (p50/p99 latency, submissions/s), ``verify`` (certificates/s of
+server-side verification) and ``check`` (accepted, recorded, lost,
+duplicated). Exit 1 if anything was refused, lost or doubled.
 
 Usage::
 
@@ -16,119 +17,101 @@ Usage::
     python benchmarks/leaderboard_load.py --n 200 --db postgresql://postgres@127.0.0.1:5432/lb
     python benchmarks/leaderboard_load.py --server http://127.0.0.1:8000 --token rglb_...
     python benchmarks/leaderboard_load.py --n 200 --out-dir docs/results   # add this run to the results page
+    python benchmarks/leaderboard_load.py --from-json docs/results/leaderboard-load.json --out-dir docs/results
 
-With ``--out-dir`` the run's lines are appended to ``leaderboard-load.jsonl`` there (one run per back end is
-kept: a new run replaces the previous one on the same back end) and ``leaderboard-load.md`` is redrawn from it.
+With ``--out-dir`` the run is added to the runs kept in ``leaderboard-load.json`` there (one run per back end: a
+new run replaces the previous one on the same back end) and ``leaderboard-load.md`` is redrawn from them.
+``--from-json`` redraws the page from saved runs without measuring anything.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import os
-import signal
-import socket
-import statistics
-import subprocess
 import sys
-import tempfile
-import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
-from _common import Recorder, machine, rounded
-from _common import emit as print_record
+from _common import Recorder, machine, public_command
+from _report import ResultsPage
+from rigorgym.leaderboard.load import SUITE, keep_latest, run_load, split_runs
 
-SUITE = "unknot-random-L10"
+STEM = "leaderboard-load"
+SECRET = ("--db", "--server", "--token")
+COLUMNS = [
+    "back end", "submissions at once", "certificates each", "accepted", "refused", "submit p50 / p99 / max ms",
+    "submissions/s", "verified certificates/s", "lost", "duplicated", "wrong scores", "database exactly once",
+    "machine", "measured",
+]  # fmt: skip
 
-#: Prints each record as a JSON line and keeps it for the page written by ``--out-dir``.
-emit = Recorder()
+
+def saved_runs(out_dir: Path, source: Path | None = None) -> list[list[dict[str, Any]]]:
+    """The runs kept in ``source`` (default ``out_dir/leaderboard-load.json``, else the older ``.jsonl``)."""
+    source = source or out_dir / f"{STEM}.json"
+    if source.suffix == ".json" and source.exists():
+        return list(json.loads(source.read_text())["runs"])
+    lines = source.with_suffix(".jsonl")
+    if lines.exists():
+        return split_runs([json.loads(line) for line in lines.read_text().splitlines() if line.strip()])
+    return []
 
 
-def certificates(k: int) -> list[dict[str, Any]]:
-    """Valid certificates for the first ``k`` instances of the suite (greedy best-first search)."""
-    from rigorgym.agents.greedy import best_first
-    from rigorgym.envs.suites import load_suite
-    from rigorgym.verifiers.braid import Braid
+def row(run: list[dict[str, Any]]) -> list[Any] | None:
+    by = {rec["phase"]: rec for rec in run}
+    m, sub, ver, chk = by["machine"], by.get("submit"), by.get("verify"), by.get("check")
+    if not (sub and ver and chk):
+        return None
+    db = " --db URL" if m["backend"] == "postgresql" else ""
+    old = f"`python benchmarks/leaderboard_load.py --n {sub['n']}{db}` (date not recorded)"
+    when = f"{m['date']}: `{m['command']}`" if "command" in m else old
+    return [
+        m["backend"], sub["n"], sub["certificates_each"], sub["accepted"], sub["refused"],
+        f"{sub['p50_ms']:.0f} / {sub['p99_ms']:.0f} / {sub['max_ms']:.0f}", round(sub["submissions_per_s"], 1),
+        round(ver["certificates_per_s"], 1), chk["lost"], chk["duplicated"], chk["wrong_scores"],
+        "yes" if chk.get("db_exactly_once") else "n/a", f"{m['cpu_count']}-core {m['cpu']}, load {m['loadavg']}", when,
+    ]  # fmt: skip
 
-    out = []
-    for inst in load_suite(SUITE).instances[:k]:
-        moves = best_first(Braid.from_json(inst["braid"]), budget_s=5.0)
-        if moves is None:
-            raise SystemExit(f"greedy search did not solve {inst['id']}")
-        out.append(
-            {
-                "format": "rigorgym-certificate/1",
-                "env": "UnKnot-v0",
-                "claim": "unknot",
-                "instance": {"braid": inst["braid"]},
-                "moves": moves,
-                "meta": {"agent": "greedy", "instance_id": inst["id"]},
-            }
-        )
+
+def hide_urls(argv: list[str]) -> list[str]:
+    """``argv`` with the values of ``--db``, ``--server`` and ``--token`` replaced (they may hold secrets)."""
+    out, hide = [], False
+    for arg in argv:
+        name = arg.split("=", 1)[0]
+        if hide:
+            out.append("URL" if out[-1] != "--token" else "TOKEN")
+        else:
+            out.append(f"{name}=…" if "=" in arg and name in SECRET else arg)
+        hide = not hide and name in SECRET and "=" not in arg
     return out
 
 
-def variant(certs: list[dict[str, Any]], j: int) -> list[dict[str, Any]]:
-    """Submission ``j``: the same proofs, the first one padded by ``j`` insert/cancel pairs (a distinct digest)."""
-    out = json.loads(json.dumps(certs))
-    out[0]["moves"] = [{"op": "insert", "i": 0, "g": 1}, {"op": "cancel", "i": 0}] * j + out[0]["moves"]
-    return out
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_server(db: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "rigorgym.leaderboard", "serve", "--db", db, "--port", str(port)]
-        + ["--workers", str(workers), "--rate-limit", "100000"],
-        stdout=subprocess.DEVNULL,
-        start_new_session=True,
+def write_page(out_dir: Path, runs: list[list[dict[str, Any]]], argv: list[str], rerendered: bool) -> None:
+    page = ResultsPage(STEM, "Leaderboard under concurrent load", __file__, hide_urls(argv))
+    if rerendered:
+        page.text("Re-rendered from the saved runs in the JSON (`--from-json`): nothing was measured by this command.")
+    page.text(
+        "One run per back end (`python benchmarks/leaderboard_load.py --n N --out-dir docs/results`, with `--db URL` "
+        "for PostgreSQL); every run's own command, date and load are in its row. Each run starts a server "
+        "(`rigorgym leaderboard serve`, its verifier worker processes) on loopback, fires N submissions at once (each a "
+        f"few valid certificates of `{SUITE}`, padded so that all are distinct, spread over 5 tokens), waits until "
+        "every one is verified, and checks the board and the database: every accepted submission recorded exactly "
+        "once, with its score."
     )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        if process.poll() is not None:
-            raise SystemExit("the leaderboard server exited on start")
-        try:
-            if httpx.get(url + "/healthz", timeout=2).status_code == 200:
-                return process, url
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            raise SystemExit("the leaderboard server did not start")
-        time.sleep(0.2)
-
-
-async def fire(url: str, tokens: list[str], bodies: list[dict[str, Any]]) -> list[tuple[int, float, Any]]:
-    """Post every body at once; (status, seconds, answer) per body."""
-    limits = httpx.Limits(max_connections=len(bodies) + 10)
-    async with httpx.AsyncClient(base_url=url, timeout=300, limits=limits) as client:
-
-        async def one(j: int, body: dict[str, Any]) -> tuple[int, float, Any]:
-            start = time.perf_counter()
-            response = await client.post(
-                "/api/submissions", json=body, headers={"Authorization": f"Bearer {tokens[j % len(tokens)]}"}
-            )
-            elapsed = time.perf_counter() - start
-            return response.status_code, elapsed, response.json()
-
-        return await asyncio.gather(*(one(j, b) for j, b in enumerate(bodies)))
+    page.table(COLUMNS, [r for r in map(row, runs) if r is not None])
+    page.text(
+        "Verification is the server's: every certificate is replayed by the kernel in the verifier processes before "
+        "a submission is scored, so certificates/s here includes queueing, replay and the database writes."
+    )
+    page.reproduce(
+        "python benchmarks/leaderboard_load.py --n 200 --out-dir docs/results",
+        "python benchmarks/leaderboard_load.py --n 200 --db postgresql://USER@HOST:5432/DB --out-dir docs/results",
+    )
+    page.write(out_dir, {"suite": SUITE, "runs": runs})
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=50, help="concurrent submissions (default 50)")
     parser.add_argument("--certs", type=int, default=4, help="certificates per submission (default 4)")
@@ -137,12 +120,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--server", help="use a running server instead")
     parser.add_argument("--token", action="append", default=[], help="token(s) for --server (repeatable)")
     parser.add_argument("--timeout-s", type=float, default=600, help="how long to wait for verification")
-    parser.add_argument(
-        "--out-dir", type=Path, help="append this run to leaderboard-load.jsonl there and redraw the page"
-    )
+    parser.add_argument("--out-dir", type=Path, help="add this run to leaderboard-load.json there and redraw the page")
+    parser.add_argument("--from-json", type=Path, help="only redraw the page (into --out-dir) from saved runs")
     args = parser.parse_args(argv)
     if args.n < 1 or args.certs < 1 or args.workers < 1:
         parser.error("--n, --certs and --workers must be >= 1")
+    if args.server and not args.token:
+        parser.error("--server needs --token")
+    if args.from_json:
+        write_page(args.out_dir or args.from_json.parent, saved_runs(args.from_json.parent, args.from_json), argv, True)
+        return 0
+    emit = Recorder()
     backend = "server" if args.server else (args.db or "sqlite").split(":", 1)[0].split("+", 1)[0]
     emit(
         {
@@ -153,175 +141,16 @@ def main(argv: list[str] | None = None) -> int:
             "n": args.n,
             "certificates_each": args.certs,
             "verifier_workers": args.workers,
+            "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "command": public_command(Path(__file__).name, hide_urls(argv)),
         }
     )
-    code = run(args)
+    result = run_load(args.n, args.certs, args.workers, args.db, args.server, args.token, args.timeout_s, emit)
+    if result.refused:
+        print(f"refused: {result.refused[:3]}", file=sys.stderr)
     if args.out_dir is not None:
-        write_page(args.out_dir, emit.records)
-    return code
-
-
-def run(args: argparse.Namespace) -> int:
-    """Fire the submissions, wait for verification, check the board; 0 if nothing was refused, lost or doubled."""
-    certs = certificates(args.certs)
-    run_tag = f"load-{os.getpid()}-{int(time.time())}"
-    bodies = [{"suite": SUITE, "agent": f"{run_tag}/{j}", "certificates": variant(certs, j)} for j in range(args.n)]
-    process = None
-    store = None
-    with tempfile.TemporaryDirectory(prefix="rigorgym-load-") as folder:
-        try:
-            if args.server:
-                if not args.token:
-                    raise SystemExit("--server needs --token")
-                url, tokens = args.server.rstrip("/"), args.token
-            else:
-                from rigorgym.leaderboard.store import Store
-
-                db = args.db or f"sqlite:///{Path(folder) / 'lb.sqlite3'}"
-                store = Store(db)
-                store.migrate()
-                tokens = [store.create_token(f"{run_tag}-{k}") for k in range(5)]
-                process, url = start_server(db, args.workers)
-            start = time.perf_counter()
-            results = asyncio.run(fire(url, tokens, bodies))
-            wall = time.perf_counter() - start
-            accepted = [answer["id"] for status, _, answer in results if status == 202]
-            refused = [(status, answer) for status, _, answer in results if status != 202]
-            latencies = [seconds for _, seconds, _ in results]
-            emit(
-                {
-                    "benchmark": "leaderboard_load",
-                    "phase": "submit",
-                    "n": args.n,
-                    "certificates_each": args.certs,
-                    "accepted": len(accepted),
-                    "refused": len(refused),
-                    "p50_ms": rounded(1000 * statistics.median(latencies)),
-                    "p99_ms": rounded(1000 * percentile(latencies, 0.99)),
-                    "max_ms": rounded(1000 * max(latencies)),
-                    "wall_s": rounded(wall),
-                    "submissions_per_s": rounded(len(results) / wall),
-                }
-            )
-            deadline = time.monotonic() + args.timeout_s
-            pending = set(accepted)
-            while pending and time.monotonic() < deadline:
-                for entry in httpx.get(f"{url}/api/leaderboard/{SUITE}", timeout=60).json():
-                    if entry["status"] == "verified":
-                        pending.discard(entry["id"])
-                if pending:
-                    time.sleep(0.2)
-            verify_s = time.perf_counter() - start
-            emit(
-                {
-                    "benchmark": "leaderboard_load",
-                    "phase": "verify",
-                    "certificates": len(accepted) * args.certs,
-                    "unverified_submissions": len(pending),
-                    "seconds_from_first_submit": rounded(verify_s),
-                    "certificates_per_s": rounded(len(accepted) * args.certs / verify_s),
-                }
-            )
-            board = [e for e in httpx.get(f"{url}/api/leaderboard/{SUITE}", timeout=60).json()]
-            mine = [e["id"] for e in board if e["agent"].startswith(run_tag + "/")]
-            check = {
-                "benchmark": "leaderboard_load",
-                "phase": "check",
-                "accepted": len(accepted),
-                "recorded": len(mine),
-                "lost": len(set(accepted) - set(mine)),
-                "duplicated": len(mine) - len(set(mine)),
-                "unexpected": len(set(mine) - set(accepted)),
-                "wrong_scores": sum(1 for e in board if e["id"] in set(accepted) and e["solved"] != args.certs),
-            }
-            if store is not None:
-                counts = store.counts()
-                check["db_submissions"] = counts["submissions"]
-                check["db_certificates"] = counts["certificates"]
-                check["db_exactly_once"] = counts == {
-                    "submissions": len(accepted),
-                    "certificates": len(accepted) * args.certs,
-                    "pending": 0,
-                }
-            emit(check)
-            if refused:
-                print(f"refused: {refused[:3]}", file=sys.stderr)
-            ok = (
-                not refused
-                and not pending
-                and check["lost"] == check["duplicated"] == check["unexpected"] == check["wrong_scores"] == 0
-                and check.get("db_exactly_once", True)
-            )
-            return 0 if ok else 1
-        finally:
-            if process is not None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(timeout=60)
-                except subprocess.TimeoutExpired:
-                    os.killpg(process.pid, signal.SIGKILL)
-            if store is not None:
-                store.close()
-
-
-# -- the results page ------------------------------------------------------------------------------
-
-
-def write_page(out_dir: Path, records: list[dict[str, Any]]) -> None:
-    """Keep the latest run per back end in leaderboard-load.jsonl and draw leaderboard-load.md from it."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    lines = out_dir / "leaderboard-load.jsonl"
-    runs = _runs(json.loads(line) for line in lines.read_text().splitlines() if line.strip()) if lines.exists() else []
-    runs = [r for r in runs if r[0]["backend"] != records[0]["backend"]] + [records]
-    lines.write_text("".join(json.dumps(rec) + "\n" for run_records in runs for rec in run_records))
-    (out_dir / "leaderboard-load.md").write_text(page(runs))
-    print_record(
-        {"benchmark": "leaderboard_load", "phase": "wrote", "files": [str(lines), str(out_dir / "leaderboard-load.md")]}
-    )
-
-
-def _runs(records: Any) -> list[list[dict[str, Any]]]:
-    runs: list[list[dict[str, Any]]] = []
-    for rec in records:
-        if rec["phase"] == "machine":
-            runs.append([])
-        runs[-1].append(rec)
-    return runs
-
-
-def page(runs: list[list[dict[str, Any]]]) -> str:
-    out = [
-        "# Leaderboard under concurrent load",
-        "",
-        "Produced by `python benchmarks/leaderboard_load.py --n N --out-dir docs/results` (with `--db URL` for "
-        "PostgreSQL), one run per back end; raw lines in [leaderboard-load.jsonl](leaderboard-load.jsonl). Each run "
-        "starts a server (`rigorgym leaderboard serve`, its verifier worker processes) on loopback, fires N "
-        f"submissions at once (each a few valid certificates of `{SUITE}`, padded so that all are distinct, spread "
-        "over 5 tokens), waits until every one is verified, and checks the board and the database: every accepted "
-        "submission recorded exactly once, with its score.",
-        "",
-        "| back end | submissions at once | certificates each | accepted | refused | submit p50 / p99 / max ms | "
-        "submissions/s | verified certificates/s | lost | duplicated | wrong scores | database exactly once | machine |",
-        "|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---|---|",
-    ]
-    for run_records in runs:
-        by = {rec["phase"]: rec for rec in run_records}
-        m, sub, ver, chk = by["machine"], by.get("submit"), by.get("verify"), by.get("check")
-        if not (sub and ver and chk):
-            continue
-        out.append(
-            f"| {m['backend']} | {sub['n']} | {sub['certificates_each']} | {sub['accepted']} | {sub['refused']} | "
-            f"{sub['p50_ms']:.0f} / {sub['p99_ms']:.0f} / {sub['max_ms']:.0f} | {sub['submissions_per_s']:.1f} | "
-            f"{ver['certificates_per_s']:.1f} | {chk['lost']} | {chk['duplicated']} | {chk['wrong_scores']} | "
-            f"{'yes' if chk.get('db_exactly_once') else 'n/a'} | {m['cpu_count']}-core {m['cpu']}, load {m['loadavg']} |"
-        )
-    out += [
-        "",
-        "Verification is the server's: every certificate is replayed by the kernel in the verifier processes before "
-        "a submission is scored, so certificates/s here includes queueing, replay and the database writes.",
-        "",
-    ]
-    return "\n".join(out)
+        write_page(args.out_dir, keep_latest(saved_runs(args.out_dir), emit.records), argv, False)
+    return 0 if result.ok else 1
 
 
 if __name__ == "__main__":
