@@ -120,7 +120,8 @@ class ResultsPage:
         )
 
     def render(self, wall_s: float, end_load: Any = None) -> str:
-        end_load = machine()["loadavg"] if end_load is None else end_load
+        if end_load is None and self.rerendered is None:
+            end_load = machine()["loadavg"]
         return "\n\n".join([f"# {self.title}", self._provenance(wall_s, end_load), *self.blocks]) + "\n"
 
     def write(self, out_dir: Path, report: dict[str, Any]) -> list[Path]:
