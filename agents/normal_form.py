@@ -4,7 +4,7 @@ Neumann ("A calculus for plumbing applied to the topology of complex surface
 singularities and degenerating complex curves", Trans. AMS 268, 1981) shows
 that every plumbing graph reduces to a normal form, unique up to
 isomorphism for the manifolds it covers. For forests of genus-0 vertices the
-reduction that the ops of DESIGN §2.3 can carry out is:
+reduction that the ops of docs/design.md §2.3 can carry out is:
 
 1. blow down every ±1 vertex of degree <= 2 (R1);
 2. absorb every 0-vertex of degree 2 (R3);

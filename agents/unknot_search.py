@@ -1,6 +1,6 @@
 """``guided``: best-first search over braid words by macro moves, ranked by a learned value.
 
-Why macros: the kernel's moves (DESIGN.md §2.1) are tiny, and most of them
+Why macros: the kernel's moves (docs/design.md §2.1) are tiny, and most of them
 (commutations, rotations, insertions anywhere) lead nowhere. The search here
 moves in bigger, purposeful steps, each one a short run of kernel moves:
 

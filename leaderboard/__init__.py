@@ -1,4 +1,4 @@
-"""The leaderboard (DESIGN.md §6): submissions of certificates, re-verified by the server.
+"""The leaderboard (docs/design.md §6): submissions of certificates, re-verified by the server.
 
 A submission names a frozen suite (``rigorgym.envs.suites``) and carries
 certificates; the server never trusts a submitted score. It matches every

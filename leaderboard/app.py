@@ -39,7 +39,7 @@ SUBMISSION_SCHEMA: dict[str, Any] = {
         "suite": {"type": "string", "description": "a suite name from GET /api/suites", "example": "unknot-random-L10"},
         "agent": {"type": "string", "maxLength": 200, "description": "a description of the agent"},
         "certificates": {
-            "description": "certificates (DESIGN §2.4), each with meta.instance_id: a list of objects or a string of JSON lines",
+            "description": "certificates (docs/design.md §2.4), each with meta.instance_id: a list of objects or a string of JSON lines",
             "oneOf": [{"type": "array", "items": {"type": "object"}}, {"type": "string"}],
         },
     },

@@ -1,4 +1,4 @@
-"""``rigorgym leaderboard serve|submit|token|migrate`` (DESIGN §6, §7).
+"""``rigorgym leaderboard serve|submit|token|migrate`` (docs/design.md §6, §7).
 
 Hooked into ``rigorgym`` by :func:`add_parser`; also runnable as
 ``python -m rigorgym.leaderboard``. Exit codes as for every rigorgym command:

@@ -3,7 +3,7 @@
 A submission is the JSON object ``{"suite": NAME, "agent": TEXT,
 "certificates": [...]}``, the certificates a list of objects or one string of
 JSON lines. Every certificate must name an instance of the suite by
-``meta.instance_id`` and repeat that instance verbatim (DESIGN §2.4: the
+``meta.instance_id`` and repeat that instance verbatim (docs/design.md §2.4: the
 suite's instance minus its ``id``), compared as canonical JSON so that ``1``
 and ``true`` or ``1`` and ``1.0`` never match each other. Anything wrong
 refuses the whole submission with a reason; nothing in a certificate is ever

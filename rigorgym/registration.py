@@ -14,7 +14,7 @@ UNKNOT_ENTRY = "rigorgym.envs.unknot.env:UnKnotEnv"
 UNKNOT_VECTOR_ENTRY = "rigorgym.envs.unknot.vector:UnKnotVectorEnv"
 PLUMBING_ENTRY = "rigorgym.envs.kirby_plumbing.env:KirbyPlumbingEnv"
 RIBBON_ENTRY = "rigorgym.envs.ribbon.env:RibbonEnv"
-# The two simulators stand alone (DESIGN §5): their envs live in their own packages.
+# The two simulators stand alone (docs/design.md §5): their envs live in their own packages.
 FIELDTHEORY_ENTRY = "rigorgym.fieldtheory.env:NNFieldTheoryEnv"
 METRICFLOW_ENTRY = "rigorgym.metricflow.env:MetricFlowEnv"
 

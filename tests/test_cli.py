@@ -1,4 +1,4 @@
-"""Smoke runs of the `rigorgym` command (DESIGN.md §7), each in a subprocess with tiny budgets."""
+"""Smoke runs of the `rigorgym` command (docs/design.md §7), each in a subprocess with tiny budgets."""
 
 from __future__ import annotations
 

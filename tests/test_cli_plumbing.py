@@ -1,4 +1,4 @@
-"""Smoke runs of `rigorgym solve` / `rigorgym verify` on Kirby-Plumbing-v0 (DESIGN.md §7), each in a subprocess."""
+"""Smoke runs of `rigorgym solve` / `rigorgym verify` on Kirby-Plumbing-v0 (docs/design.md §7), each in a subprocess."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""UnKnot-v0 and its tiers as Gymnasium environments (DESIGN.md §3)."""
+"""UnKnot-v0 and its tiers as Gymnasium environments (docs/design.md §3)."""
 
 from __future__ import annotations
 

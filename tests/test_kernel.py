@@ -1,4 +1,4 @@
-"""Unit tests of the trusted kernel: the moves of DESIGN.md §2.1, certificates of §2.4, file reading.
+"""Unit tests of the trusted kernel: the moves of docs/design.md §2.1, certificates of §2.4, file reading.
 
 Every op is checked for its effect and for each of its preconditions failing;
 ``verify`` is fed malformed certificates of every kind and must answer with a
@@ -588,7 +588,7 @@ def test_verify_deeply_nested_whole_move() -> None:
 def test_verify_deeply_nested_move_field_is_an_illegal_move(bad_move: dict[str, Any]) -> None:
     """A move whose field is a deeply nested list is an illegal move like any other non-integer.
 
-    ``moves_checked`` must count the legal move before it (DESIGN.md §2.4), as it
+    ``moves_checked`` must count the legal move before it (docs/design.md §2.4), as it
     does for a shallow list (``test_verify_bad_move_is_invalid_not_a_crash``).
     """
     move = {k: (deep(DEPTH) if v == "DEEP" else v) for k, v in bad_move.items()}

@@ -1,4 +1,4 @@
-"""MetricFlow-v0 (DESIGN.md §3), its step-size control, and the demo section."""
+"""MetricFlow-v0 (docs/design.md §3), its step-size control, and the demo section."""
 
 from __future__ import annotations
 

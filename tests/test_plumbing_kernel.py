@@ -1,4 +1,4 @@
-"""The plumbing-graph kernel (DESIGN.md §2.3, §2.4) op by op, its invariants, its isomorphism test, its verdicts.
+"""The plumbing-graph kernel (docs/design.md §2.3, §2.4) op by op, its invariants, its isomorphism test, its verdicts.
 
 * each op's precondition and effect on small hand-made forests, the new-id
   rule (``max + 1``, ``0`` in an empty graph), ``absorb_zero`` keeping the

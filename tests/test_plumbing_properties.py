@@ -1,6 +1,6 @@
 """Property tests of Kirby-Plumbing-v0: the kernel's moves keep the manifold, and the fast env agrees with the kernel.
 
-* a small independent reference of DESIGN.md §2.3 (written from the table,
+* a small independent reference of docs/design.md §2.3 (written from the table,
   not from the kernel) agrees with ``apply_move`` on every candidate move of
   random forests, and an illegal move never changes the graph;
 * every legal move keeps ``|det|`` of the plumbing matrix and H_1;
@@ -8,7 +8,7 @@
   nodes the pair of moves created and deleted);
 * random play in ``KirbyPlumbingEnv`` (legal actions from the mask, some
   illegal ones) replays move for move through the kernel with identical graphs
-  (DESIGN.md §2), the mask is exactly ``core.is_legal``, every masked-legal
+  (docs/design.md §2), the mask is exactly ``core.is_legal``, every masked-legal
   action is kernel-legal with the same result, and every won episode's
   ``info["certificate"]`` verifies.
 """

@@ -2,7 +2,7 @@
 
 * random play in ``UnKnotEnv`` and ``UnKnotVectorEnv`` (legal actions from the
   mask, sometimes illegal ones) replays move for move through
-  ``rigorgym.verifiers.braid.apply_move`` with identical states (DESIGN.md §2);
+  ``rigorgym.verifiers.braid.apply_move`` with identical states (docs/design.md §2);
 * the env's action mask is exactly the kernel's legality minus the env-only
   restrictions (rotate by 0, growth past ``max_length`` / ``max_strands``);
 * a small independent reference implementation of §2.1 agrees with the kernel
@@ -33,7 +33,7 @@ import rigorgym  # noqa: F401  (registers the gym ids)
 OPS = ("cancel", "commute", "braid", "insert", "rotate", "stabilize", "destabilize")
 
 # ---------------------------------------------------------------------------------------------
-# An independent reference of DESIGN.md §2.1, written from the table (not from the kernel).
+# An independent reference of docs/design.md §2.1, written from the table (not from the kernel).
 
 
 def _int(move: dict[str, Any], name: str) -> int | None:

@@ -1,4 +1,4 @@
-"""The Ribbon-v0 kernel (DESIGN.md §2.2, §2.4; ``verifiers/diagram.py``, ``certificate._verify_ribbon``).
+"""The Ribbon-v0 kernel (docs/design.md §2.2, §2.4; ``verifiers/diagram.py``, ``certificate._verify_ribbon``).
 
 * ``Diagram.from_pd`` on good PD codes (KnotInfo's, SnapPy's) and on
   everything that is not one: ``verify`` answers ``malformed`` with a

@@ -3,7 +3,7 @@
 For knots given as braids by SnapPy (``knot_instance``), thousands of random
 move lists (legal moves that grow and shrink the braid, destabilizations when
 legal, random garbage moves, and "sloppy" reductions that reach the trivial
-braid only by breaking one precondition of DESIGN.md §2.1) are offered to the
+braid only by breaking one precondition of docs/design.md §2.1) are offered to the
 kernel as ``unknot`` certificates; every one must be rejected. The greedy
 search must not find a path either.
 """

@@ -1,4 +1,4 @@
-"""The shipped benchmark suites: frozen, hashed, with unique ids and valid instances (DESIGN.md §3)."""
+"""The shipped benchmark suites: frozen, hashed, with unique ids and valid instances (docs/design.md §3)."""
 
 from __future__ import annotations
 

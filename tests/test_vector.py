@@ -257,7 +257,7 @@ def test_masked_out_actions_are_penalised_noops() -> None:
     ids=["nan-inf", "fractions", "2^70", "strings", "None"],
 )
 def test_garbage_actions_do_not_crash(actions: Any) -> None:
-    """Illegal actions are a no-op with a penalty, never an exception (DESIGN.md §3)."""
+    """Illegal actions are a no-op with a penalty, never an exception (docs/design.md §3)."""
     vec = gym.make_vec(
         "UnKnot-v0",
         num_envs=2,

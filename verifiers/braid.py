@@ -1,4 +1,4 @@
-"""The braid moves of DESIGN.md §2.1, written plainly.
+"""The braid moves of docs/design.md §2.1, written plainly.
 
 This module is part of the trusted kernel: a certificate for ``UnKnot-v0`` is
 valid exactly when these functions accept every move and the final braid is

@@ -1,4 +1,4 @@
-"""Certificates (DESIGN.md §2.4): structure checks, replay through the kernel, verdicts.
+"""Certificates (docs/design.md §2.4): structure checks, replay through the kernel, verdicts.
 
 :func:`verify` never raises on data: whatever it is given, it returns a
 :class:`Verdict`. ``malformed`` marks input that is not a certificate at all

@@ -1,4 +1,4 @@
-"""Knot diagrams and band moves (DESIGN.md §2.2), replayed exactly through spherogram.
+"""Knot diagrams and band moves (docs/design.md §2.2), replayed exactly through spherogram.
 
 State
     A :class:`Diagram` is a PD code (spherogram's conventions) plus the number

@@ -1,4 +1,4 @@
-"""The plumbing-graph moves of DESIGN.md §2.3, written plainly.
+"""The plumbing-graph moves of docs/design.md §2.3, written plainly.
 
 This module is part of the trusted kernel: a ``Kirby-Plumbing-v0``
 certificate is replayed by :func:`apply_move` one move at a time. Nothing here

@@ -1,4 +1,4 @@
-"""Invariants that obstruct sliceness, recomputed by the kernel for a ``not_slice`` claim (DESIGN.md §2.2).
+"""Invariants that obstruct sliceness, recomputed by the kernel for a ``not_slice`` claim (docs/design.md §2.2).
 
 Every invariant here vanishes (or is a square, or factors as f(t) f(1/t)) for
 a slice knot, so a nonzero value proves the knot is not slice, hence not

@@ -59,7 +59,7 @@ def make_certificate(
 
 
 def record_to_move(rec: np.ndarray) -> dict[str, Any]:
-    """The kernel move (DESIGN §2.3) of a record written by :func:`core.record`."""
+    """The kernel move (docs/design.md §2.3) of a record written by :func:`core.record`."""
     graph, op, a, b, param, n_moved = (int(x) for x in rec[:6])
     name = OP_NAMES[op]
     if op == BLOWUP_DISJOINT:
@@ -88,7 +88,7 @@ class KirbyPlumbingEnv(gym.Env[dict[str, np.ndarray], np.int64]):
 
     ## Description
     The state is two plumbing forests (genus-0 vertices, integer weights). Each
-    action is one of Neumann's moves of DESIGN.md §2.3 on one of the graphs:
+    action is one of Neumann's moves of docs/design.md §2.3 on one of the graphs:
     blow-ups and blow-downs of ±1 vertices (R1), absorbing and extruding 0-chains
     (R3) and splitting at a 0-weight leaf (R6), none of which changes the
     plumbed 3-manifold. The game is won when the two graphs are isomorphic as

@@ -32,7 +32,7 @@ class PlumbingInstance:
         return [PlumbingGraph.from_json(g) for g in self.graphs]
 
     def to_instance(self) -> dict[str, Any]:
-        """The certificate's ``instance`` object (DESIGN.md §2.4), without the id."""
+        """The certificate's ``instance`` object (docs/design.md §2.4), without the id."""
         return {"graphs": [_copy(g) for g in self.graphs]}
 
     @classmethod

@@ -1,4 +1,4 @@
-"""Building Ribbon-v0 certificates (DESIGN.md §2.4) from kernel moves; used by the env and the solvers."""
+"""Building Ribbon-v0 certificates (docs/design.md §2.4) from kernel moves; used by the env and the solvers."""
 
 from __future__ import annotations
 

@@ -77,7 +77,7 @@ class RibbonEnv(gym.Env[dict[str, np.ndarray], np.int64]):
     component) or simplifies it by Reidemeister moves. A knot bounds a
     ribbon disk if ``b`` bands turn it into an unlink of ``b + 1``
     components; the game is won when the diagram has **zero crossings and
-    ``bands + 1`` components, as the kernel decides** (DESIGN.md §2.2). The
+    ``bands + 1`` components, as the kernel decides** (docs/design.md §2.2). The
     moves played are then a ``ribbon`` certificate, checked by
     ``rigorgym.verifiers.verify``.
 

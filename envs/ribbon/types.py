@@ -33,7 +33,7 @@ class KnotInstance:
             raise ValueError(f"invalid PD code: {exc}") from None
 
     def to_instance(self) -> dict[str, Any]:
-        """The certificate's ``instance`` object (DESIGN.md §2.4), without the id."""
+        """The certificate's ``instance`` object (docs/design.md §2.4), without the id."""
         out: dict[str, Any] = {"pd": [list(x) for x in self.pd]}
         if self.name is not None:
             out["name"] = self.name

@@ -4,7 +4,7 @@ With ``Lmax = max_length`` and ``G = 2 * (max_strands - 1)`` generator choices
 (``g = +1, -1, +2, -2, ...``), the action index ``a`` means:
 
 ==========================================  ===================================
-index range                                  move (DESIGN.md §2.1)
+index range                                  move (docs/design.md §2.1)
 ==========================================  ===================================
 ``[0, Lmax)``                                ``cancel`` at ``i = a``
 ``[Lmax, 2 Lmax)``                           ``commute`` at ``i = a - Lmax``

@@ -88,7 +88,7 @@ class UnKnotEnv(gym.Env[Any, np.int64]):
     """Prove that a braid closes to the unknot by Markov moves ("Learning to unknot", 2021).
 
     ## Description
-    The state is a braid ``(n, w)``. Every action is a move of DESIGN.md §2.1
+    The state is a braid ``(n, w)``. Every action is a move of docs/design.md §2.1
     (cancel, commute, braid relation, insert, rotate, stabilize,
     destabilize), each of which keeps the knot type of the closure. The game
     is won on the trivial braid on one strand; the legal moves played are then

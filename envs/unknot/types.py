@@ -34,7 +34,7 @@ class BraidInstance:
         return Braid(self.strands, tuple(self.word))
 
     def to_instance(self) -> dict[str, Any]:
-        """The certificate's ``instance`` object (DESIGN.md §2.4), without the id."""
+        """The certificate's ``instance`` object (docs/design.md §2.4), without the id."""
         return {"braid": {"strands": self.strands, "word": list(self.word)}}
 
     @classmethod
