@@ -78,7 +78,8 @@ class ResultsPage:
         """
         self.rerendered = {"command": self.command, "date": self.date}
         self.command, self.date, self.start_machine = report["command"], report["date"], report["machine"]
-        return {**report, "loadavg_end": report.get("loadavg_end"), "rerendered": self.rerendered}
+        return {**report, "wall_s": report.get("wall_s"), "loadavg_end": report.get("loadavg_end"),
+                "rerendered": self.rerendered}  # fmt: skip
 
     def heading(self, text: str, level: int = 2) -> None:
         self.blocks.append("#" * level + " " + text)
@@ -104,7 +105,7 @@ class ResultsPage:
         """Extra commands a reader runs to reproduce the page (the producing command is always shown)."""
         self.blocks.append("To reproduce:\n\n```bash\n" + "\n".join(commands) + "\n```")
 
-    def _provenance(self, wall_s: float, end_load: Any) -> str:
+    def _provenance(self, wall_s: float | None, end_load: Any) -> str:
         m0 = self.start_machine
         again = (
             f" Re-rendered on {self.rerendered['date']} from that run's raw report by "
@@ -113,13 +114,14 @@ class ResultsPage:
             else ""
         )
         return (
-            f"Produced by `{self.command}` on {self.date} in {wall_s:,.0f} s. Machine: {m0['cpu']} "
+            f"Produced by `{self.command}` on {self.date}{'' if wall_s is None else f' in {wall_s:,.0f} s'}. "
+            f"Machine: {m0['cpu']} "
             f"({m0['cpu_count']} cores), {m0['platform']}, Python {m0['python']}, rigorgym {m0['rigorgym']}; "
             f"load average {m0.get('loadavg') or 'not recorded'} at the start, {end_load or 'not recorded'} at the end. "
             f"Raw numbers: [{self.stem}.json]({self.stem}.json).{again}"
         )
 
-    def render(self, wall_s: float, end_load: Any = None) -> str:
+    def render(self, wall_s: float | None, end_load: Any = None) -> str:
         if end_load is None and self.rerendered is None:
             end_load = machine()["loadavg"]
         return "\n\n".join([f"# {self.title}", self._provenance(wall_s, end_load), *self.blocks]) + "\n"
