@@ -23,9 +23,13 @@ The anchor ("the Ri-Putrov code measured on this machine: 1,400 legal moves/s,
 9.4 s per trial of its test protocol with random moves") was measured once,
 not in this run; the ``anchor`` line gives our ratio to it.
 Every line has ``bench``; the lines with a ``target`` also have ``meets_target``.
+The measuring code is in :mod:`rigorgym.agents.protocols.plumbing`; the page
+``plumbing-throughput.md`` (with ``.json``, the run's records) is written from
+this run's records through ``_report.ResultsPage`` into ``--out-dir`` (default
+docs/results; a temporary folder with ``--quick``).
 Usage::
 
-    python benchmarks/plumbing_throughput.py            # full run, about 90 seconds
+    python benchmarks/plumbing_throughput.py            # full run and its page, about 90 seconds
     python benchmarks/plumbing_throughput.py --quick    # a few seconds
     rigorgym bench plumbing_throughput --quick
 """
@@ -33,27 +37,30 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import random
+import json
 import statistics
 import sys
+import tempfile
 import time
-from itertools import combinations
+from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
 import numba
 import numpy as np
-from _common import emit, machine, rounded, timed, until
-from numba import njit
+from _common import Recorder, rounded, timed, until
+from _report import ResultsPage
 from rigorgym.agents.normal_form import certify_pair
-from rigorgym.envs.kirby_plumbing import PlumbingInstance, make_certificate, random_tree, scramble
-from rigorgym.envs.kirby_plumbing.actions import OP_NAMES
+from rigorgym.agents.protocols import plumbing as pp
+from rigorgym.envs.kirby_plumbing import PlumbingInstance, make_certificate
 from rigorgym.envs.suites import load_suite
 from rigorgym.verifiers import KERNEL_VERSION, verify
-from rigorgym.verifiers.plumbing import PlumbingGraph, apply_move, isomorphic
 
 import rigorgym  # noqa: F401  (registers the envs)
 
+ROOT = Path(__file__).resolve().parents[1]
+STEM = "plumbing-throughput"
 ENV_IDS = ("Kirby-Plumbing-v0", "Kirby-Plumbing-RiPutrov-v0")
 TRIAL_ENV = "Kirby-Plumbing-RiPutrov-v0"  # the env whose episode is one trial of the Ri-Putrov test
 TARGET_KERNEL_MOVES = 50_000  # moves/s in verify()
@@ -62,272 +69,19 @@ TARGET_NORMAL_FORM = 100  # pairs/s
 ANCHOR_MOVES_PER_S = 1_400  # the Ri-Putrov code on this machine: legal moves/s
 ANCHOR_S_PER_TRIAL = 9.4  # the Ri-Putrov code on this machine: seconds per trial of its test with random moves
 ANCHOR = "the Ri-Putrov code measured on this machine: 1,400 legal moves/s, 9.4 s per trial of its test protocol with random moves"  # noqa: E501
-TRIES = 64
 
 
-# -- random legal actions ---------------------------------------------------------------
-
-
-@njit(cache=True)
-def seed_sampler(seed: int) -> None:
-    """Seed numba's own generator (separate from numpy's)."""
-    np.random.seed(seed)
-
-
-@njit(cache=True)
-def sample_one(mask: np.ndarray, tries: int) -> int:
-    """A uniformly random True index of ``mask``: rejection sampling, then a scan (both uniform); 0 if none."""
-    n = mask.shape[0]
-    for _ in range(tries):
-        a = np.random.randint(n)
-        if mask[a]:
-            return a
-    count = 0
-    for a in range(n):
-        count += mask[a]
-    if count == 0:
-        return 0
-    r = np.random.randint(count)
-    for a in range(n):
-        if mask[a]:
-            if r == 0:
-                return a
-            r -= 1
-    return 0
-
-
-# -- the plain-Python reference ---------------------------------------------------------
-
-# A move as a tuple (cheap to build by the hundred every step): (graph, op, v, u, param, moved).
-Move = tuple[int, str, int, int, int, tuple[int, ...]]
-
-
-def legal_moves(graphs: list[PlumbingGraph], n: int, d_max: int, k_bits: int, w_max: int) -> list[Move]:
-    """Every legal action of the env's layout, enumerated in Python (the env's mask rules, one entry per action)."""
-    out: list[Move] = []
-    for g, graph in enumerate(graphs):
-        weights, adj = graph.weights, graph.adj
-        order = sorted(weights)
-        c = len(order)
-        room1, room2 = c < n, c + 2 <= n
-        for v in order:
-            w = weights[v]
-            nbrs = adj[v]
-            deg = len(nbrs)
-            if room1:
-                if w + 1 <= w_max:
-                    out.append((g, "blowup_vertex", v, -1, 1, ()))
-                if w - 1 >= -w_max:
-                    out.append((g, "blowup_vertex", v, -1, -1, ()))
-            if (w == 1 or w == -1) and deg <= 2 and all(abs(weights[u] - w) <= w_max for u in nbrs):
-                out.append((g, "blowdown", v, -1, 0, ()))
-            if w == 0 and deg == 2:
-                a, b = nbrs
-                if abs(weights[a] + weights[b]) <= w_max:
-                    out.append((g, "absorb_zero", v, -1, 0, ()))
-            if w == 0 and deg == 1:
-                out.append((g, "split_zero_leaf", v, -1, 0, ()))
-            if room2:
-                first = sorted(nbrs)[:k_bits]
-                subsets = [s for r in range(len(first) + 1) for s in combinations(first, r)]
-                for d in range(-d_max, d_max + 1):
-                    if abs(w - d) <= w_max:
-                        out.extend((g, "extrude_zero", v, -1, d, s) for s in subsets)
-        if room1:
-            for u in order:
-                for v in sorted(adj[u]):
-                    if u < v:
-                        for sign in (1, -1):
-                            if abs(weights[u] + sign) <= w_max and abs(weights[v] + sign) <= w_max:
-                                out.append((g, "blowup_edge", u, v, sign, ()))
-            out.append((g, "blowup_disjoint", -1, -1, 1, ()))
-            out.append((g, "blowup_disjoint", -1, -1, -1, ()))
-    return out
-
-
-def to_kernel(move: Move) -> dict[str, Any]:
-    """The §2.3 move of a tuple."""
-    g, op, v, u, param, moved = move
-    if op == "blowup_disjoint":
-        return {"op": op, "graph": g, "sign": param}
-    if op == "blowup_edge":
-        return {"op": op, "graph": g, "u": v, "v": u, "sign": param}
-    if op == "blowup_vertex":
-        return {"op": op, "graph": g, "v": v, "sign": param}
-    if op == "extrude_zero":
-        return {"op": op, "graph": g, "v": v, "d": param, "moved": list(moved)}
-    return {"op": op, "graph": g, "v": v}
-
-
-class ReferenceEnv:
-    """The same game in plain Python on kernel graphs: what an env without the numba core would do per step."""
-
-    def __init__(self, generator: Any, consts: tuple[int, int, int, int], limit: int, seed: int) -> None:
-        self.generator = generator
-        self.consts = consts
-        self.limit = limit
-        self.np_random = np.random.default_rng(seed)
-        self.graphs: list[PlumbingGraph] = []
-        self.moves: list[Move] = []
-        self.played = 0
-
-    def reset(self) -> bool:
-        instance = self.generator(self.np_random)
-        self.graphs = instance.kernel_graphs()
-        self.moves = legal_moves(self.graphs, *self.consts)
-        self.played = 0
-        return isomorphic(*self.graphs)
-
-    def step(self, move: Move) -> tuple[bool, bool]:
-        """Apply one legal move; ``(terminated, truncated)``."""
-        apply_move(self.graphs[move[0]], to_kernel(move))
-        self.played += 1
-        self.moves = legal_moves(self.graphs, *self.consts)
-        return isomorphic(*self.graphs), self.played >= self.limit
-
-
-# -- (a) env against the reference ------------------------------------------------------
-
-
-class Counters:
-    """Steps, episodes and the two clocks of one player (env time and wall time with sampling)."""
-
-    def __init__(self) -> None:
-        self.steps = self.episodes = self.solved = self.illegal = 0
-        self.step_time = self.wall = 0.0
-
-    def result(self, limit: int) -> dict[str, Any]:
-        per_step = self.wall / self.steps
-        return {
-            "steps": self.steps,
-            "episodes": self.episodes,
-            "solved_episodes": self.solved,
-            "illegal_actions": self.illegal,
-            "steps_per_s": rounded(self.steps / self.step_time),
-            "steps_per_s_with_sampling": rounded(self.steps / self.wall),
-            "time_per_trial_s": rounded(per_step * limit),
-            "seconds": round(self.wall, 2),
-        }
-
-
-class EnvRun:
-    """``gym.make(env_id)`` under random legal play (resets included), measured in slices."""
-
-    def __init__(self, env_id: str, seed: int) -> None:
-        self.env = gym.make(env_id)
-        self.limit = int(self.env.spec.max_episode_steps)  # type: ignore[union-attr]
-        seed_sampler(seed)
-        _, self.info = self.env.reset(seed=seed)
-        self.c = Counters()
-
-    def slice(self, seconds: float) -> None:
-        clock = time.perf_counter
-        env, info, c = self.env, self.info, self.c
-        start = clock()
-        while True:
-            for _ in range(64):
-                action = sample_one(info["action_mask"], TRIES)
-                t0 = clock()
-                _, _, terminated, truncated, info = env.step(action)
-                c.step_time += clock() - t0
-                c.illegal += info["illegal_action"]
-                if terminated or truncated:
-                    c.episodes += 1
-                    c.solved += terminated
-                    t0 = clock()
-                    _, info = env.reset()
-                    c.step_time += clock() - t0
-            c.steps += 64
-            if clock() - start >= seconds:
-                break
-        c.wall += clock() - start
-        self.info = info
-
-
-class ReferenceRun:
-    """The plain-Python reference on the same generator, sizes and episode limit, measured in slices."""
-
-    def __init__(self, env: gym.Env, limit: int, seed: int) -> None:
-        base: Any = env.unwrapped
-        self.ref = ReferenceEnv(base.generator, base._consts, limit, seed)
-        self.limit = limit
-        self.rng = random.Random(seed)
-        self.ref.reset()
-        self.c = Counters()
-
-    def slice(self, seconds: float) -> None:
-        clock = time.perf_counter
-        ref, rng, c = self.ref, self.rng, self.c
-        start = clock()
-        while True:
-            for _ in range(16):
-                move = ref.moves[rng.randrange(len(ref.moves))]
-                t0 = clock()
-                terminated, truncated = ref.step(move)
-                c.step_time += clock() - t0
-                if terminated or truncated:
-                    c.episodes += 1
-                    c.solved += terminated
-                    t0 = clock()
-                    ref.reset()
-                    c.step_time += clock() - t0
-            c.steps += 16
-            if clock() - start >= seconds:
-                break
-        c.wall += clock() - start
-
-
-def check_reference(env_id: str, states: int, seed: int) -> dict[str, Any]:
-    """Random env play; at each state, the reference's legal moves must match the env's mask op by op."""
-    env = gym.make(env_id)
-    base: Any = env.unwrapped
-    consts, layout = base._consts, base.layout
-    rng = np.random.default_rng(seed)
-    _, info = env.reset(seed=seed)
-    agree = 0
-    first_mismatch: dict[str, Any] | None = None
-    for _ in range(states):
-        mask = info["action_mask"]
-        from_env: dict[str, int] = {}
-        for a in np.flatnonzero(mask):
-            name = OP_NAMES[layout.decode(int(a)).op]
-            from_env[name] = from_env.get(name, 0) + 1
-        from_ref: dict[str, int] = {}
-        for move in legal_moves(list(base.graphs()), *consts):
-            from_ref[move[1]] = from_ref.get(move[1], 0) + 1
-        if from_env == from_ref:
-            agree += 1
-        elif first_mismatch is None:
-            first_mismatch = {"env": from_env, "reference": from_ref}
-        legal = np.flatnonzero(mask)
-        _, _, terminated, truncated, info = env.step(int(legal[rng.integers(len(legal))]))
-        if terminated or truncated:
-            _, info = env.reset()
-    env.close()
-    out: dict[str, Any] = {"reference_check": f"{agree}/{states} states: same legal moves per op"}
-    if first_mismatch is not None:
-        out["reference_mismatch"] = first_mismatch
-    return out
-
-
-def bench_env(seconds: float, repeats: int, check_states: int, seed: int) -> dict[str, dict[str, Any]]:
+def bench_env(emit: Recorder, seconds: float, repeats: int, check_states: int, seed: int) -> dict[str, Any]:
+    """(a) each env against the plain-Python reference, in alternating slices."""
     results: dict[str, dict[str, Any]] = {}
     for env_id in ENV_IDS:
-        check = check_reference(env_id, check_states, seed)
-        env_run = EnvRun(env_id, seed)
-        ref_run = ReferenceRun(env_run.env, env_run.limit, seed)
-        env_run.slice(0.0)  # warm-up (numba cache load, first reset)
-        ref_run.slice(0.0)
-        env_run.c, ref_run.c = Counters(), Counters()
-        for _ in range(repeats):  # alternate, so that both see the same machine load
-            env_run.slice(seconds / repeats)
-            ref_run.slice(seconds / repeats)
+        check = pp.check_reference(env_id, check_states, seed)
+        env_run, ref_run = pp.env_against_reference(env_id, seconds, repeats, seed)
         base: Any = env_run.env.unwrapped
-        n, d, k, w = base._consts
+        n, d, k, _ = base._consts
         common = {"max_nodes": n, "extrude_d": d, "extrude_neighbours": k, "n_actions": base.layout.n_actions,
                   "max_episode_steps": env_run.limit}  # fmt: skip
-        env_res = env_run.c.result(env_run.limit)
-        ref_res = ref_run.c.result(ref_run.limit)
+        env_res, ref_res = env_run.c.result(env_run.limit), ref_run.c.result(ref_run.limit)
         emit({"bench": "env_single", "env": f"gym.make({env_id!r})", "impl": "KirbyPlumbingEnv (numba core)",
               **common, **env_res, "target": f">= {TARGET_ENV_STEPS} env steps/s",
               "meets_target": env_res["steps_per_s"] >= TARGET_ENV_STEPS,
@@ -345,43 +99,6 @@ def bench_env(seconds: float, repeats: int, check_states: int, seed: int) -> dic
     return results
 
 
-# -- (b) kernel -------------------------------------------------------------------------
-
-
-def tree_certificates(nodes: int, count: int, seed: int) -> list[dict[str, Any]]:
-    """Normal-form certificates of pairs made from one random tree, each copy scrambled by ``2 nodes`` moves."""
-    rng = np.random.default_rng(seed + nodes)
-    certs = []
-    while len(certs) < count:
-        tree = random_tree(rng, nodes)
-        copies = tree.copy(), tree.copy()
-        for graph in copies:
-            scramble(graph, rng, 2 * nodes, max_nodes=nodes + 30)
-        instance = PlumbingInstance.from_graphs(*copies)
-        found = certify_pair(instance)
-        if found is not None and found[0] == "homeomorphic":
-            certs.append(make_certificate(instance, found[1], "homeomorphic"))
-    return certs
-
-
-def suite_certificates(suite: str, count: int) -> list[dict[str, Any]]:
-    certs = []
-    for raw in load_suite(suite).instances[:count]:
-        instance = PlumbingInstance.from_instance(raw)
-        found = certify_pair(instance)
-        if found is not None and found[0] == "homeomorphic":
-            certs.append(make_certificate(instance, found[1], "homeomorphic"))
-    return certs
-
-
-def replay(cert: dict[str, Any]) -> list[PlumbingGraph]:
-    """Build the two graphs and apply every move: the kernel's work without the checks around it."""
-    graphs = [PlumbingGraph.from_json(g) for g in cert["instance"]["graphs"]]
-    for move in cert["moves"]:
-        apply_move(graphs[move["graph"]], move)
-    return graphs
-
-
 def rates(check: Any, certs: list[dict[str, Any]], moves: int, seconds: float) -> dict[str, Any]:
     """Certificates/s and moves/s of ``check`` run over all ``certs`` (``moves`` in all), repeatedly."""
 
@@ -391,17 +108,16 @@ def rates(check: Any, certs: list[dict[str, Any]], moves: int, seconds: float) -
         return len(certs)
 
     done, elapsed = until(seconds, run_all)
-    checked = done // len(certs) * moves
-    return {"certs_per_s": rounded(done / elapsed), "moves_per_s": rounded(checked / elapsed),
+    return {"certs_per_s": rounded(done / elapsed), "moves_per_s": rounded(done // len(certs) * moves / elapsed),
             "seconds": round(elapsed, 2)}  # fmt: skip
 
 
-def bench_kernel(seconds: float, count: int, seed: int) -> list[float]:
-    sources = [(f"random_tree(n={n}), copies scrambled by {2 * n} moves", lambda n=n: tree_certificates(n, count, seed))
+def bench_kernel(emit: Recorder, seconds: float, count: int, seed: int) -> None:
+    """(b) bare replay and ``verify`` of normal-form certificates of random trees and of suite pairs."""
+    sources = [(f"random_tree(n={n}), copies scrambled by {2 * n} moves", lambda n=n: pp.tree_certificates(n, count, seed))
                for n in (10, 30, 50, 70)]  # fmt: skip
-    sources += [(f"suite {s} (first {count})", lambda s=s: suite_certificates(s, count))
+    sources += [(f"suite {s} (first {count})", lambda s=s: pp.suite_certificates(s, count))
                 for s in ("plumbing-ri-putrov-10", "plumbing-large-25")]  # fmt: skip
-    verify_rates = []
     for source, build in sources:
         certs, build_s = timed(build)
         moves_each = [len(c["moves"]) for c in certs]
@@ -412,38 +128,27 @@ def bench_kernel(seconds: float, count: int, seed: int) -> list[float]:
                 "mean_nodes_per_graph": rounded(statistics.fmean(nodes_each)),
                 "max_nodes_per_graph": max(len(g["nodes"]) for c in certs for g in c["instance"]["graphs"]),
                 "build_s": round(build_s, 2)}  # fmt: skip
-        emit({"bench": "kernel_replay", **base, **rates(replay, certs, sum(moves_each), seconds)})
+        emit({"bench": "kernel_replay", **base, **rates(pp.replay, certs, sum(moves_each), seconds)})
         verified = rates(verify, certs, sum(moves_each), seconds)
-        verify_rates.append(verified["moves_per_s"])
         emit({"bench": "verify", **base, **verified, "kernel": KERNEL_VERSION,
               "target": f">= {TARGET_KERNEL_MOVES} moves/s",
               "meets_target": verified["moves_per_s"] >= TARGET_KERNEL_MOVES})  # fmt: skip
-    return verify_rates
 
 
-# -- (c) normal form --------------------------------------------------------------------
-
-
-def bench_normal_form(limit: int | None) -> None:
+def bench_normal_form(emit: Recorder, limit: int | None) -> None:
+    """(c) ``certify_pair`` over two suites, alone and with certificate and ``verify``."""
     for suite_name in ("plumbing-ri-putrov-10", "plumbing-large-25"):
         suite = load_suite(suite_name)
         instances = [PlumbingInstance.from_instance(x) for x in suite.instances[:limit]]
         found, solve_s = timed(lambda instances=instances: [certify_pair(i) for i in instances])
 
         def end_to_end(instances: list[PlumbingInstance] = instances) -> int:
-            valid = 0
-            for inst in instances:
-                got = certify_pair(inst)
-                if got is not None:
-                    valid += verify(make_certificate(inst, got[1], got[0])).valid
-            return valid
+            got = [(inst, certify_pair(inst)) for inst in instances]
+            return sum(verify(make_certificate(i, g[1], g[0])).valid for i, g in got if g is not None)
 
         valid, full_s = timed(end_to_end)
         lengths = [len(f[1]) for f in found if f is not None]
-        claims: dict[str, int] = {}
-        for f in found:
-            key = f[0] if f is not None else "none"
-            claims[key] = claims.get(key, 0) + 1
+        claims = dict(Counter(f[0] if f is not None else "none" for f in found))
         pairs_per_s = len(instances) / solve_s
         emit({"bench": "normal_form", "suite": suite_name, "suite_hash": suite.hash, "pairs": len(instances),
               "certified": len(instances) - claims.get("none", 0), "verified": valid, "claims": claims,
@@ -454,48 +159,131 @@ def bench_normal_form(limit: int | None) -> None:
               "meets_target": pairs_per_s >= TARGET_NORMAL_FORM})  # fmt: skip
 
 
-# -- main -------------------------------------------------------------------------------
+def anchor_record(env_results: dict[str, Any]) -> dict[str, Any]:
+    """Our trial env against the anchor (measured once on this machine, not in this run)."""
+    ours, reference = env_results[TRIAL_ENV]["env"], env_results[TRIAL_ENV]["reference"]
+    return {"bench": "anchor", "anchor": ANCHOR, "anchor_moves_per_s": ANCHOR_MOVES_PER_S,
+            "anchor_s_per_trial": ANCHOR_S_PER_TRIAL, "env": TRIAL_ENV,
+            "trial": "one episode of max_episode_steps (1000) random legal moves, reset included",
+            "moves_per_s": ours["steps_per_s_with_sampling"],
+            "moves_ratio": rounded(ours["steps_per_s_with_sampling"] / ANCHOR_MOVES_PER_S),
+            "s_per_trial": ours["time_per_trial_s"],
+            "trial_speedup": rounded(ANCHOR_S_PER_TRIAL / ours["time_per_trial_s"]),
+            "reference_moves_per_s": reference["steps_per_s_with_sampling"],
+            "reference_moves_ratio": rounded(reference["steps_per_s_with_sampling"] / ANCHOR_MOVES_PER_S),
+            "note": "the anchor was measured once on this machine, not in this run; the Ri-Putrov trial "
+                    "also compares every pair of small states it met, which ours does not"}  # fmt: skip
+
+
+def targets(by: dict[str, list[dict[str, Any]]]) -> list[tuple[str, str, bool]]:
+    """The acceptance rows: env steps/s, the reference's moves equal to the env's, verify moves/s, pairs/s."""
+    envs, refs = by.get("env_single", [])[0::2], by.get("env_single", [])[1::2]
+    rows = [(f"`{e['env']}`: {e['target']}", f"{e['steps_per_s']:,.0f}", e["meets_target"]) for e in envs]
+    rows += [(f"`{r['env']}`: the reference allows the env's moves", r["reference_check"],
+              "reference_mismatch" not in r) for r in refs]  # fmt: skip
+    rows += [(f"`verify`, {v['certificates']}: {v['target']}", f"{v['moves_per_s']:,.0f}", v["meets_target"])
+             for v in by.get("verify", [])]  # fmt: skip
+    rows += [(f"`normal-form` on `{r['suite']}`: {r['target']}", f"{r['pairs_per_s']:,.0f}", r["meets_target"])
+             for r in by.get("normal_form", []) if r["suite"] == "plumbing-ri-putrov-10"]  # fmt: skip
+    return rows
+
+
+def fill(page: ResultsPage, records: list[dict[str, Any]]) -> None:
+    """The page's tables and acceptance rows, from the run's records alone."""
+    by: dict[str, list[dict[str, Any]]] = {}
+    for r in records:
+        by.setdefault(r.get("bench", ""), []).append(r)
+    m = by["machine"][0]
+    page.text(
+        f"numpy {m['numpy']}, numba {m['numba']}, gymnasium {m['gymnasium']}, kernel `{m['kernel']}`"
+        + (" (a `--quick` smoke run)." if m["quick"] else ".")
+        + " The VM is shared, so absolute figures move between runs; every comparison below is measured in the "
+        "same process, in alternating slices, and reported as a ratio. The measuring code is "
+        "`rigorgym.agents.protocols.plumbing`."
+    )
+    page.heading("Acceptance")
+    page.acceptance(targets(by))
+    if "env_single" in by:
+        page.heading("Env (uniformly random legal actions, resets included)")
+        envs, refs = by["env_single"][0::2], by["env_single"][1::2]
+        page.table(["env", "steps/s", "with sampling", "plain-Python reference", "ratio"],
+                   [[f"`{e['env']}` (N = {e['max_nodes']})", e["steps_per_s"], e["steps_per_s_with_sampling"],
+                     r["steps_per_s"], f"{v['ratio']:.1f}x"] for e, r, v in zip(envs, refs, by["env_vs_reference"],
+                                                                              strict=True)])  # fmt: skip
+        page.text(
+            "The reference plays the same game with two kernel `PlumbingGraph`s, legal moves enumerated in Python "
+            "under the env's rules (checked equal to the env's mask, op by op, on the states of the acceptance "
+            "table), `apply_move` and the isomorphism test, without building observations."
+        )
+    if "verify" in by:
+        page.heading("Kernel")
+        page.table(["certificates", "mean nodes per graph", "replay moves/s", "`verify` moves/s",
+                    "`verify` certificates/s"],
+                   [[v["certificates"], v["mean_nodes_per_graph"], k["moves_per_s"], v["moves_per_s"], v["certs_per_s"]]
+                    for k, v in zip(by["kernel_replay"], by["verify"], strict=True)])  # fmt: skip
+        page.text(
+            "The certificates are those of the `normal-form` solver; *replay* is `apply_move` alone, `verify` adds "
+            "parsing, validation and the final isomorphism test."
+        )
+    if "normal_form" in by:
+        page.heading("The `normal-form` solver")
+        page.table(["suite", "pairs", "certified", "verified", "median moves", "pairs/s", "with `verify`"],
+                   [[f"`{r['suite']}`", r["pairs"], r["certified"], r["verified"], r["median_moves"], r["pairs_per_s"],
+                     r["pairs_per_s_with_verify"]] for r in by["normal_form"]])  # fmt: skip
+        page.text("All suites, with the `distinct` pairs and the `random` reference: "
+                  "[plumbing-normal-form.md](plumbing-normal-form.md).")  # fmt: skip
+    if "anchor" in by:
+        a = by["anchor"][0]
+        page.heading("Against the anchor")
+        page.text(
+            f"The Ri–Putrov code, measured once on this machine (not in this run): {a['anchor_moves_per_s']:,} legal "
+            f"moves/s and {a['anchor_s_per_trial']} s per trial of its test protocol with random moves. `{a['env']}` "
+            f"plays {a['moves_per_s']:,.0f} random legal moves/s ({a['moves_ratio']:.1f}x) and one trial (an "
+            f"episode of 1000 random moves) takes {a['s_per_trial']:.3g} s ({a['trial_speedup']:,.0f}x faster). The "
+            "anchor's trial also compares every pair of small states it met, which ours does not, so the per-trial "
+            "ratio flatters us; the moves/s ratio is the fair one."
+        )
+    page.reproduce("python benchmarks/plumbing_throughput.py            # or: make bench",
+                   "python benchmarks/plumbing_throughput.py --quick    # a few seconds")  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a few-second smoke run instead of about 90 seconds")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--only", choices=["env", "kernel", "normal-form"], action="append", help="run only these")
+    parser.add_argument("--out-dir", help="where the page goes (default docs/results; a temp folder with --quick)")
+    parser.add_argument("--from-json", help="only re-render the page (into --out-dir) from a plumbing-throughput.json")
     args = parser.parse_args(argv)
+    page = ResultsPage(STEM, "Kirby-Plumbing-v0 throughput", __file__, argv)
+    if args.from_json:
+        report = page.from_report(json.loads(Path(args.from_json).read_text()))
+        fill(page, report["records"])
+        page.write(Path(args.out_dir or Path(args.from_json).parent), report)
+        return 0
     parts = args.only or ["env", "kernel", "normal-form"]
     if args.quick:
         env_s, repeats, check_states, kernel_s, certs, pairs = 0.4, 2, 20, 0.15, 4, 20
     else:
         env_s, repeats, check_states, kernel_s, certs, pairs = 12.0, 4, 300, 2.0, 30, None
-
+    out_dir = Path(args.out_dir or (tempfile.mkdtemp(prefix=f"{STEM}-") if args.quick else ROOT / "docs" / "results"))
+    emit = Recorder()
     start = time.perf_counter()
-    emit({"bench": "machine", **machine(), "kernel": KERNEL_VERSION, "numpy": np.__version__,
+    emit({"bench": "machine", **page.start_machine, "kernel": KERNEL_VERSION, "numpy": np.__version__,
           "numba": numba.__version__, "gymnasium": gym.__version__, "quick": args.quick})  # fmt: skip
-    seed_sampler(args.seed)  # compile or load the sampler before anything is timed
-    sample_one(np.ones(8, bool), TRIES)
-    env_results: dict[str, dict[str, Any]] = {}
-    if "env" in parts:
-        env_results = bench_env(env_s, repeats, check_states, args.seed)
+    pp.seed_sampler(args.seed)  # compile or load the sampler before anything is timed
+    pp.sample_one(np.ones(8, bool), pp.TRIES)
+    env_results = bench_env(emit, env_s, repeats, check_states, args.seed) if "env" in parts else {}
     if "kernel" in parts:
-        bench_kernel(kernel_s, certs, args.seed)
+        bench_kernel(emit, kernel_s, certs, args.seed)
     if "normal-form" in parts:
-        bench_normal_form(pairs)
+        bench_normal_form(emit, pairs)
     if TRIAL_ENV in env_results:
-        ours = env_results[TRIAL_ENV]["env"]
-        reference = env_results[TRIAL_ENV]["reference"]
-        emit({"bench": "anchor", "anchor": ANCHOR, "anchor_moves_per_s": ANCHOR_MOVES_PER_S,
-              "anchor_s_per_trial": ANCHOR_S_PER_TRIAL, "env": TRIAL_ENV,
-              "trial": "one episode of max_episode_steps (1000) random legal moves, reset included",
-              "moves_per_s": ours["steps_per_s_with_sampling"],
-              "moves_ratio": rounded(ours["steps_per_s_with_sampling"] / ANCHOR_MOVES_PER_S),
-              "s_per_trial": ours["time_per_trial_s"],
-              "trial_speedup": rounded(ANCHOR_S_PER_TRIAL / ours["time_per_trial_s"]),
-              "reference_moves_per_s": reference["steps_per_s_with_sampling"],
-              "reference_moves_ratio": rounded(reference["steps_per_s_with_sampling"] / ANCHOR_MOVES_PER_S),
-              "note": "the anchor was measured once on this machine, not in this run; the Ri-Putrov trial "
-                      "also compares every pair of small states it met, which ours does not"})  # fmt: skip
+        emit(anchor_record(env_results))
     emit({"bench": "total", "seconds": round(time.perf_counter() - start, 1)})
+    fill(page, emit.records)
+    page.write(out_dir, {"records": emit.records})
     return 0
 
 

@@ -9,14 +9,16 @@
 * :class:`ReferenceEnv` and :func:`legal_moves`: the same game as the env in
   plain Python on kernel graphs (no numba, no observation), the yardstick of
   the env's speed; :func:`check_reference` checks that both allow the same
-  moves, op by op, along random play.
-
-The classifier's protocols (held-out accuracy by size, greedy search under
-move orders) are in :mod:`.plumbing_classifier`.
+  moves, op by op, along random play; :func:`env_against_reference` plays
+  both with uniformly random legal moves in alternating slices;
+* the pair classifier's protocols: accuracy by graph size
+  (:func:`accuracy_by_size`) and a greedy search under move orders
+  (:func:`search_orders`).
 """
 
 from __future__ import annotations
 
+import random
 import statistics
 import time
 from collections import Counter
@@ -25,8 +27,10 @@ from itertools import combinations
 from typing import Any
 
 import numpy as np
+from numba import njit
 
 ENV_ID = "Kirby-Plumbing-v0"
+TRIES = 64  # rejection-sampling tries of sample_one before its scan
 
 
 def _rounded(x: float) -> float:
@@ -178,6 +182,150 @@ def replay(cert: dict[str, Any]) -> list[Any]:
     return graphs
 
 
+# -- random legal play: the env against the reference ----------------------------------------
+
+
+@njit(cache=True)
+def seed_sampler(seed: int) -> None:
+    """Seed numba's own generator (separate from numpy's)."""
+    np.random.seed(seed)
+
+
+@njit(cache=True)
+def sample_one(mask: np.ndarray, tries: int) -> int:
+    """A uniformly random True index of ``mask``: rejection sampling, then a scan (both uniform); 0 if none."""
+    n = mask.shape[0]
+    for _ in range(tries):
+        a = np.random.randint(n)
+        if mask[a]:
+            return a
+    count = 0
+    for a in range(n):
+        count += mask[a]
+    if count == 0:
+        return 0
+    r = np.random.randint(count)
+    for a in range(n):
+        if mask[a]:
+            if r == 0:
+                return a
+            r -= 1
+    return 0
+
+
+class Counters:
+    """Steps, episodes and the two clocks of one player (env time and wall time with sampling)."""
+
+    def __init__(self) -> None:
+        self.steps = self.episodes = self.solved = self.illegal = 0
+        self.step_time = self.wall = 0.0
+
+    def result(self, limit: int) -> dict[str, Any]:
+        """The counters as rates: steps/s (env time, and wall time with sampling), seconds per trial of ``limit`` steps."""
+        per_step = self.wall / self.steps
+        return {
+            "steps": self.steps,
+            "episodes": self.episodes,
+            "solved_episodes": self.solved,
+            "illegal_actions": self.illegal,
+            "steps_per_s": _rounded(self.steps / self.step_time),
+            "steps_per_s_with_sampling": _rounded(self.steps / self.wall),
+            "time_per_trial_s": _rounded(per_step * limit),
+            "seconds": round(self.wall, 2),
+        }
+
+
+class EnvRun:
+    """``gym.make(env_id)`` under random legal play (resets included), measured in slices."""
+
+    def __init__(self, env_id: str, seed: int) -> None:
+        import gymnasium as gym
+
+        import rigorgym  # noqa: F401  (registers the envs)
+
+        self.env = gym.make(env_id)
+        self.limit = int(self.env.spec.max_episode_steps)  # type: ignore[union-attr]
+        seed_sampler(seed)
+        _, self.info = self.env.reset(seed=seed)
+        self.c = Counters()
+
+    def slice(self, seconds: float) -> None:
+        """Play for ``seconds`` (at least one chunk), adding to the counters."""
+        clock = time.perf_counter
+        env, info, c = self.env, self.info, self.c
+        start = clock()
+        while True:
+            for _ in range(64):
+                action = sample_one(info["action_mask"], TRIES)
+                t0 = clock()
+                _, _, terminated, truncated, info = env.step(action)
+                c.step_time += clock() - t0
+                c.illegal += info["illegal_action"]
+                if terminated or truncated:
+                    c.episodes += 1
+                    c.solved += terminated
+                    t0 = clock()
+                    _, info = env.reset()
+                    c.step_time += clock() - t0
+            c.steps += 64
+            if clock() - start >= seconds:
+                break
+        c.wall += clock() - start
+        self.info = info
+
+
+class ReferenceRun:
+    """The plain-Python reference on the same generator, sizes and episode limit, measured in slices."""
+
+    def __init__(self, env: Any, limit: int, seed: int) -> None:
+        base: Any = env.unwrapped
+        self.ref = ReferenceEnv(base.generator, base._consts, limit, seed)
+        self.limit = limit
+        self.rng = random.Random(seed)
+        self.ref.reset()
+        self.c = Counters()
+
+    def slice(self, seconds: float) -> None:
+        """Play for ``seconds`` (at least one chunk), adding to the counters."""
+        clock = time.perf_counter
+        ref, rng, c = self.ref, self.rng, self.c
+        start = clock()
+        while True:
+            for _ in range(16):
+                move = ref.moves[rng.randrange(len(ref.moves))]
+                t0 = clock()
+                terminated, truncated = ref.step(move)
+                c.step_time += clock() - t0
+                if terminated or truncated:
+                    c.episodes += 1
+                    c.solved += terminated
+                    t0 = clock()
+                    ref.reset()
+                    c.step_time += clock() - t0
+            c.steps += 16
+            if clock() - start >= seconds:
+                break
+        c.wall += clock() - start
+
+
+def env_against_reference(env_id: str, seconds: float, repeats: int, seed: int) -> tuple[EnvRun, ReferenceRun]:
+    """Random legal play of ``gym.make(env_id)`` and of the plain-Python reference, in alternating slices.
+
+    Both are warmed up (numba's cache load, the first reset), then played for
+    ``seconds`` in all, in ``repeats`` alternating slices each, so that both see
+    the same machine load. Read the counters with ``run.c.result(run.limit)``.
+    """
+    env_run = EnvRun(env_id, seed)
+    ref_run = ReferenceRun(env_run.env, env_run.limit, seed)
+    env_run.slice(0.0)
+    ref_run.slice(0.0)
+    env_run.c, ref_run.c = Counters(), Counters()
+    for _ in range(repeats):
+        env_run.slice(seconds / repeats)
+        ref_run.slice(seconds / repeats)
+    return env_run, ref_run
+
+
 # -- the plain-Python reference game ---------------------------------------------------------------
 
 #: A move as a tuple (cheap to build by the hundred every step): (graph, op, v, u, param, moved).
@@ -306,3 +454,248 @@ def check_reference(env_id: str, states: int, seed: int) -> dict[str, Any]:
     if first_mismatch is not None:
         out["reference_mismatch"] = first_mismatch
     return out
+
+
+# -- the pair classifier ("same 3-manifold?") -------------------------------------------------------
+
+#: The suites the classifier is scored on: all positive (ri-putrov-10, small-6, large-25) or all negative.
+CLASSIFIER_SUITES = ("plumbing-ri-putrov-10", "plumbing-distinct-10", "plumbing-small-6", "plumbing-large-25")
+#: Bins of total node count (both graphs) for :func:`accuracy_by_size`.
+SIZE_BINS = (0, 15, 20, 25, 30, 40, 50, 1000)
+#: The seeds of the three splits (disjoint, so no test pair is drawn for training).
+SPLIT_SEEDS = {"train": 1, "val": 2, "test": 3}
+#: The labelled pairs of ``make_pairs``: trees of 4–10 nodes, scrambles of 20–100 moves, negatives
+#: independent / perturbed / hard mixed 0.4 / 0.4 / 0.2, graphs capped at 48 nodes.
+PAIR_DATA: dict[str, Any] = {
+    "min_nodes": 4,
+    "max_nodes": 10,
+    "scramble_moves": [20, 100],
+    "negative_mix": [0.4, 0.4, 0.2],
+    "graph_cap": 48,
+}
+
+
+def pair_key(pair: Any) -> tuple[Any, ...]:
+    """An isomorphism-invariant key of an unordered labelled pair (to check that no test pair occurs in training)."""
+    from rigorgym.verifiers.plumbing import canonical_form
+
+    a, b = canonical_form(pair.graphs[0]), canonical_form(pair.graphs[1])
+    return (a, b) if a <= b else (b, a)
+
+
+def labelled_pairs(split: str, count: int, data: dict[str, Any] | None = None, progress: bool = False) -> list[Any]:
+    """``count`` labelled pairs of one split (``train``, ``val``, ``test``), drawn with ``PAIR_DATA`` by default."""
+    from rigorgym.agents import plumbing_classifier as pc
+
+    d = PAIR_DATA if data is None else data
+    return pc.make_pairs(
+        count,
+        SPLIT_SEEDS[split],
+        max_nodes=d["max_nodes"],
+        min_nodes=d["min_nodes"],
+        scramble_moves=tuple(d["scramble_moves"]),
+        negative_mix=tuple(d["negative_mix"]),
+        graph_cap=d["graph_cap"],
+        progress=progress,
+    )
+
+
+def dataset_summary(split: str, pairs: list[Any]) -> dict[str, Any]:
+    """Seed, pairs, pairs by kind and equal-|H_1| negatives of one split."""
+    kinds = Counter(p.kind for p in pairs)
+    return {
+        "seed": SPLIT_SEEDS[split],
+        "pairs": len(pairs),
+        "kinds": dict(kinds),
+        "equal_order_negatives": sum(p.equal_order for p in pairs if p.label == 0),
+    }
+
+
+def accuracy_by_size(model: Any, pairs: list[Any], bins: tuple[int, ...] = SIZE_BINS) -> list[dict[str, Any]]:
+    """The classifier's accuracy per bin of total node count (both graphs), for positives and negatives."""
+    from rigorgym.agents import plumbing_classifier as pc
+
+    prob = pc.predict_proba(model, pairs)
+    labels = np.array([p.label for p in pairs])
+    sizes = np.array([p.size for p in pairs])
+    right = (prob > 0.5).astype(int) == labels
+    rows = []
+    for lo, hi in zip(bins[:-1], bins[1:], strict=True):
+        inside = (sizes >= lo) & (sizes < hi)
+        if not inside.any():
+            continue
+        row: dict[str, Any] = {"lo": lo, "hi": hi, "pairs": int(inside.sum()), "accuracy": float(right[inside].mean())}
+        for name, lab in (("positives", 1), ("negatives", 0)):
+            m = inside & (labels == lab)
+            row[name] = int(m.sum())
+            row[f"accuracy_{name}"] = float(right[m].mean()) if m.any() else None
+        rows.append(row)
+    return rows
+
+
+def search_orders(
+    model: Any,
+    suite: str,
+    pairs: int,
+    max_moves: int,
+    max_seconds: float,
+    seed: int,
+    on_pair: Callable[[], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Greedy search on the first ``pairs`` pairs of ``suite`` under four move orders; every win re-verified.
+
+    Orders: ``classifier`` (highest P(same) of the resulting pair first),
+    ``random``, ``complexity`` (lowest Ri–Putrov complexity first, ties at
+    random) and ``complexity + classifier`` (ties broken by the classifier).
+    One row per order: solved, verified, success rate, median moves, seconds.
+    """
+    from rigorgym.agents import plumbing_classifier as pc
+    from rigorgym.envs.kirby_plumbing.env import make_certificate
+    from rigorgym.verifiers import verify
+
+    data = pc.suite_pairs(suite, pairs)
+    orders: dict[str, Callable[[], Any]] = {
+        "classifier": lambda: pc.classifier_order(model),
+        "random": lambda: pc.random_order(seed),
+        "complexity": lambda: pc.complexity_order(seed),
+        "complexity + classifier": lambda: pc.complexity_classifier_order(model),
+    }
+    rows = []
+    for name, make in orders.items():
+        order = make()
+        solved = verified = 0
+        lengths: list[int] = []
+        seconds = 0.0
+        for i, p in enumerate(data):
+            result = pc.greedy_search(p.graphs, order, max_moves, max_seconds)
+            seconds += result.seconds
+            if result.moves is not None:
+                solved += 1
+                lengths.append(len(result.moves))
+                cert = make_certificate(p.instance(f"{suite}/{i:04d}"), result.moves, seed=seed)
+                verified += verify(cert).valid
+            if on_pair is not None:
+                on_pair()
+        rows.append(
+            {
+                "order": name,
+                "suite": suite,
+                "pairs": len(data),
+                "max_moves": max_moves,
+                "max_seconds_per_pair": max_seconds,
+                "solved": solved,
+                "verified": verified,
+                "success_rate": solved / len(data) if data else 0.0,
+                "median_moves": float(np.median(lengths)) if lengths else None,
+                "seconds": round(seconds, 2),
+            }
+        )
+    return rows
+
+
+def _pct(x: float | None) -> str:
+    return "–" if x is None else f"{100 * x:.1f}%"
+
+
+def classifier_card(report: dict[str, Any]) -> str:
+    """The CARD.md shipped next to the classifier's weights, every number from the benchmark's ``report``."""
+    cfg, tr, test, data = report["config"], report["training"], report["heldout"], report["datasets"]
+    kinds = test["by_kind"]
+    acc = {k: kinds.get(k, {}).get("accuracy") for k in ("independent", "perturbed", "hard")}
+    model, train = cfg["model"], cfg["train"]
+    suites = "\n".join(f"| `{n}` | {r['pairs']} | {_pct(r['accuracy'])} |" for n, r in report["suites"].items())
+    mix = " / ".join(f"{w:g}" for w in cfg["data"]["negative_mix"])
+    lines = [
+        '# plumbing-classifier: GNN "same 3-manifold?" for Kirby-Plumbing-v0',
+        "",
+        'Ri–Putrov\'s supervised baseline ("Graph neural networks and 3-dimensional topology", 2023). Load with '
+        "`rigorgym.agents.plumbing_classifier.load_pretrained()`; rank moves with `rank_moves`. A prediction is a "
+        "heuristic, never a proof.",
+        "",
+        f"- **Model**: siamese {model['conv'].upper()}, {model['depth']} layers, width {model['width']}, sum/mean/max "
+        f"pooling, MLP head on [e1, e2, |e1-e2|, e1*e2] (symmetrised); {report['parameters']:,} parameters. Node "
+        f"features: weight/10, degree/4, indicators of weight 0, +1, -1 (features v{model['features_version']}).",
+        f"- **Data**: `make_pairs`, trees of {cfg['data']['min_nodes']}–{cfg['data']['max_nodes']} nodes, scrambles "
+        f"of {cfg['data']['scramble_moves'][0]}–{cfg['data']['scramble_moves'][1]} moves, graphs capped at "
+        f"{cfg['data']['graph_cap']} nodes; negatives independent / perturbed / hard (equal |H_1|) mixed {mix}, "
+        f"every one distinct by the kernel's H_1. {data['train']['pairs']} training pairs (seed "
+        f"{data['train']['seed']}), {data['val']['pairs']} validation (seed {data['val']['seed']}), "
+        f"{data['test']['pairs']} test (seed {data['test']['seed']}).",
+        f"- **Training**: Adam lr {train['lr']:g}, batch {train['batch_size']}, weight decay "
+        f"{train['weight_decay']:g}, cosine schedule, {train['augment_moves']} fresh random Neumann moves per side "
+        f"per epoch (label-preserving augmentation), early stop on validation accuracy: {tr['epochs']} epochs, "
+        f"{tr['steps']:,} steps, epoch {tr['best_epoch'] + 1} kept, {tr['seconds']:.0f} s on 1 CPU thread; seed "
+        f"{train['seed']}.",
+        f"- **Held-out accuracy** ({test['pairs']} fresh pairs, seeds disjoint from training): "
+        f"**{_pct(test['accuracy'])}** (homeomorphic {_pct(test['accuracy_positives'])}, distinct "
+        f"{_pct(test['accuracy_negatives'])}: independent {_pct(acc['independent'])}, perturbed "
+        f"{_pct(acc['perturbed'])}, hard {_pct(acc['hard'])}); equal-|H_1| subset balanced "
+        f"{_pct(test['hard_balanced'])}.",
+        "",
+        "| suite | pairs | accuracy |",
+        "|---|---:|---:|",
+        suites,
+        "",
+        "Limitations: it recognises the surface similarity a scramble leaves behind rather than an invariant: "
+        f"{_pct(acc['perturbed'])} on pairs one weight apart (the `plumbing-distinct-10` kind, chance 50%); what it "
+        "gets right on equal-|H_1| pairs presumably comes from their visibly changed weights (|H_1| is equal by "
+        "construction).",
+        "",
+        f"Reproduce: `{report['command']}` (results in docs/results/plumbing-classifier.md).",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def classifier_reading(test: dict[str, Any], suites: dict[str, Any]) -> str:
+    """The paragraph that reads the classifier's accuracies (worded from them, so a rerun cannot contradict it)."""
+    kinds = test["by_kind"]
+    acc = {k: kinds.get(k, {}).get("accuracy") for k in ("independent", "perturbed", "hard")}
+    text = (
+        f"Reading: held out, the network is right on {_pct(test['accuracy_positives'])} of homeomorphic pairs, "
+        f"{_pct(acc['independent'])} of *independent* distinct pairs, {_pct(acc['perturbed'])} of *perturbed* ones "
+        f"and {_pct(acc['hard'])} of the equal-|H_1| ones (chance: 50%)."
+    )
+    if acc["independent"] is not None and acc["perturbed"] is not None and acc["independent"] - acc["perturbed"] > 0.2:
+        text += (
+            " It tells unrelated graphs apart (a scramble leaves much of a tree's weights in place) far better "
+            "than graphs one weight apart: it has learned surface similarity more than an invariant such as "
+            "|H_1|."
+        )
+    if acc["hard"] is not None and acc["perturbed"] is not None and acc["hard"] - acc["perturbed"] > 0.2:
+        text += (
+            " It does better on the hard pairs than on the perturbed ones although their |H_1| agree: their "
+            "trees differ by up to two weights of up to 6, a bigger visible change than one weight off by 1 or 2, "
+            "so this is presumably surface evidence too, not an invariant."
+        )
+    if "plumbing-distinct-10" in suites:
+        text += (
+            f" `plumbing-distinct-10` holds perturbed pairs only ({_pct(suites['plumbing-distinct-10']['accuracy'])} "
+            "here); the `normal-form` solver certifies every one of them by H_1 (see plumbing-normal-form.md)."
+        )
+    return text
+
+
+def _fmt_moves(x: float | None) -> str:
+    return "–" if x is None else f"{x:g}"
+
+
+def search_reading(rows: list[dict[str, Any]]) -> str:
+    """One sentence on the search table, worded from its numbers."""
+    by = {r["order"]: r for r in rows}
+    cls, rnd = by["classifier"]["success_rate"], by["random"]["success_rate"]
+    text = f"Ordered by the classifier alone the greedy search solves {_pct(cls)} against {_pct(rnd)} in random order"
+    if cls <= rnd + 0.05:
+        text += (
+            ": the classifier does not help here (presumably because P(same) is already high for pairs that look "
+            "alike, so it does not single out the moves that make them equal)."
+        )
+    else:
+        text += ": the classifier helps."
+    if "complexity + classifier" in by:
+        a, b = by["complexity"], by["complexity + classifier"]
+        text += (
+            f" As a tie-breaker on top of complexity it gives {_pct(b['success_rate'])} (median "
+            f"{_fmt_moves(b['median_moves'])} moves) against {_pct(a['success_rate'])} (median "
+            f"{_fmt_moves(a['median_moves'])}) with random tie-breaking."
+        )
+    return text

@@ -334,7 +334,12 @@ def evaluate_agent_restarts(
     policy = load_policy(agent)
     instances = suite_instances(limit, suite)
     evaluation, found = evaluate_restarts(
-        Path(agent).name, policy, instances, move_budget, attempts, board=lambda: make_board(card.env_id, card.env_kwargs)
+        Path(agent).name,
+        policy,
+        instances,
+        move_budget,
+        attempts,
+        board=lambda: make_board(card.env_id, card.env_kwargs),
     )
     return {**restart_summary(evaluation, found, attempts), "suite": suite, "move_budget": move_budget}
 
