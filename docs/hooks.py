@@ -14,6 +14,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.plugins import event_priority
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,7 +35,8 @@ def _python_only(folder: str, names: list[str]) -> set[str]:
 
 
 @event_priority(100)  # before mkdocstrings sets up its handler
-def on_config(config, **kwargs):  # noqa: ANN001, ANN003, ARG001 - mkdocs hook signature
+def on_config(config: MkDocsConfig, **kwargs: object) -> MkDocsConfig:
+    """Copy the sources into ``build/api-src`` before mkdocstrings looks for them."""
     if TARGET.exists():
         shutil.rmtree(TARGET)
     shutil.copytree(ROOT / "rigorgym", TARGET, ignore=_python_only)

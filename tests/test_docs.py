@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from rigorgym.verifiers import verify
 
 ROOT = Path(__file__).resolve().parent.parent
