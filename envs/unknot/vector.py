@@ -16,6 +16,8 @@ from gymnasium.utils import seeding
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
+from rigorgym.threads import parallel_rows
+
 from . import core
 from .actions import ActionLayout
 from .env import ObservationMode, action_index, make_certificate, observation_space, write_row
@@ -107,11 +109,12 @@ class UnKnotVectorEnv(VectorEnv):
         kind, pos, gen = self.layout.tables
         masks = np.empty_like(self._masks) if self.copy else self._masks
         self._grow_history()
-        core.step_batch(
-            self._rows, self._lengths, actions, skip, kind, pos, gen,
-            self.layout.max_length, self.layout.max_strands, legal, self._masks, masks, self.copy,
-            self._steps, self._history,
-        )  # fmt: skip
+        with parallel_rows(self.num_envs):  # one thread below 512 rows per thread (rigorgym.threads)
+            core.step_batch(
+                self._rows, self._lengths, actions, skip, kind, pos, gen,
+                self.layout.max_length, self.layout.max_strands, legal, self._masks, masks, self.copy,
+                self._steps, self._history,
+            )  # fmt: skip
         strands = self._rows[:, 0]
         solved = (strands == 1) & (self._lengths == 0) & ~skip
         rewards = np.asarray(
