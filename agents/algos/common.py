@@ -78,7 +78,7 @@ class TrainArgs:
     env_kwargs: dict[str, Any] = field(default_factory=dict)  # extra gym.make kwargs, e.g. max_episode_steps
     device: str = "auto"
     torch_deterministic: bool = True  # torch.use_deterministic_algorithms (warn only) during training
-    threads: int = 0  # torch intra-op threads during training; 0: torch's default (1 is fastest on a busy CPU)
+    threads: int = 0  # torch intra-op threads during training; 0: rigorgym.threads.training_threads() (mostly 1)
 
 
 def validate(args: TrainArgs) -> None:
@@ -92,7 +92,7 @@ def validate(args: TrainArgs) -> None:
     if args.checkpoint_every < 0:
         raise ValueError(f"checkpoint_every must be >= 0 (0: no checkpoints), got {args.checkpoint_every}")
     if args.threads < 0:
-        raise ValueError(f"threads must be >= 0 (0: torch's default), got {args.threads}")
+        raise ValueError(f"threads must be >= 0 (0: rigorgym's default), got {args.threads}")
     if args.policy == "gnn" and args.conv not in CONVS:
         raise ValueError(f"unknown GNN layer {args.conv!r}; choose one of {', '.join(CONVS)}")
     if args.depth < 1 or args.width < 1 or not args.hidden or min(args.hidden) < 1:
@@ -159,14 +159,17 @@ def seed_everything(seed: int) -> None:
 
 @contextmanager
 def torch_threads(threads: int) -> Iterator[None]:
-    """``threads`` intra-op threads for the run (0: leave torch's default), restored afterwards.
+    """``threads`` intra-op threads for the run, restored afterwards; 0: rigorgym's default.
 
-    Small networks on a shared CPU train many times faster on one thread than on
-    several competing ones.
+    The default (:func:`rigorgym.threads.training_threads`) is ``RIGORGYM_THREADS``,
+    else the user's own torch setting (``OMP_NUM_THREADS``, ``torch.set_num_threads``),
+    else one thread: these small networks train as fast on one thread on a quiet
+    CPU and many times faster on a busy one (docs/performance.md).
     """
+    from rigorgym.threads import training_threads
+
     before = torch.get_num_threads()
-    if threads:
-        torch.set_num_threads(threads)
+    torch.set_num_threads(training_threads(threads))
     try:
         yield
     finally:
