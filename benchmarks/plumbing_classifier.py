@@ -184,8 +184,17 @@ def fill(page: ResultsPage, report: dict[str, Any]) -> None:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    for name, default in (("train-pairs", 12000), ("val-pairs", 1500), ("test-pairs", 4000), ("epochs", 60),
-                          ("depth", 5), ("width", 64), ("augment-moves", 6), ("search-moves", 40), ("seed", 0)):
+    for name, default in (
+        ("train-pairs", 12000),
+        ("val-pairs", 1500),
+        ("test-pairs", 4000),
+        ("epochs", 60),
+        ("depth", 5),
+        ("width", 64),
+        ("augment-moves", 6),
+        ("search-moves", 40),
+        ("seed", 0),
+    ):
         parser.add_argument(f"--{name}", type=int, default=default)  # fmt: skip
     parser.add_argument("--train-seconds", type=float, default=300.0, help="training time budget (default 300)")
     parser.add_argument("--conv", default="gin", choices=("gin", "gcn"))

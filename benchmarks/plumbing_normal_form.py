@@ -204,9 +204,16 @@ def main(argv: list[str] | None = None) -> int:
             sys.stdout.flush()
     report = {
         "reproduce": "python benchmarks/plumbing_normal_form.py " + shlex.join(words),
-        "config": {"env": ENV_ID, "suites": suites, "limit": args.limit, "random_suites": random_suites,
-                   "random_pairs": args.random_pairs, "random_budget_s": args.random_budget_s, "seed": args.seed,
-                   "quick": args.quick},  # fmt: skip
+        "config": {
+            "env": ENV_ID,
+            "suites": suites,
+            "limit": args.limit,
+            "random_suites": random_suites,
+            "random_pairs": args.random_pairs,
+            "random_budget_s": args.random_budget_s,
+            "seed": args.seed,
+            "quick": args.quick,
+        },  # fmt: skip
         "machine": {**page.start_machine, "kernel": KERNEL_VERSION},
         "kernel": KERNEL_VERSION,
         **rows,

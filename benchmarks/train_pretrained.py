@@ -116,7 +116,7 @@ def card_text(plan: Plan, card: Any, evaluation: dict[str, Any], wall: float) ->
 
 
 def ship(plan: Plan, work: Path) -> dict[str, Any]:
-    from rigorgym.agents.algos.saved import AgentCard
+    from rigorgym.agents.algos.saved import AgentCard, ship_agent
     from rigorgym.agents.train import train
 
     run_dir = work / plan.name
@@ -129,14 +129,9 @@ def ship(plan: Plan, work: Path) -> dict[str, Any]:
     card = AgentCard.read(run_dir)
     card.metrics["train_solved_rate"] = card.metrics.get("solved_rate", 0.0)
     card.metrics["solved_rate"] = evaluation["solved_fraction"]  # what `--agent pretrained` ranks by
-    card.notes = f"evaluated on {evaluation['suite']}: {evaluation['solved']}/{evaluation['instances']}"
-    target = SHIP / plan.name
-    if target.exists():
-        shutil.rmtree(target)
-    target.mkdir(parents=True)
-    shutil.copy2(run_dir / card.model_file, target / card.model_file)
-    card.write(target)
-    (target / "CARD.md").write_text(card_text(plan, card, evaluation, wall))
+    notes = f"evaluated on {evaluation['suite']}: {evaluation['solved']}/{evaluation['instances']}"
+    text = card_text(plan, card, evaluation, wall).split("\n", 2)[2]  # ship_agent writes the heading
+    ship_agent(run_dir, SHIP / plan.name, text, metrics=card.metrics, notes=notes)
     return {"bench": "pretrained", "name": plan.name, "wall_s": rounded(wall), **evaluation}
 
 
