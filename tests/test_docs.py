@@ -95,4 +95,4 @@ def test_docs_site_builds_strictly(tmp_path: Path) -> None:
     warnings = [line for line in proc.stderr.splitlines() if line.startswith("WARNING")]
     assert not warnings, warnings
     assert (tmp_path / "site" / "index.html").is_file()
-    assert (tmp_path / "site" / "api" / "verifiers" / "index.html").is_file()
+    assert (tmp_path / "site" / "api" / "verifiers.html").is_file()

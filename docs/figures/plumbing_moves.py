@@ -152,7 +152,7 @@ def main() -> None:
             ax_before.set_title("before", fontsize=10)
             ax_after.set_title("after (kernel apply_move)", fontsize=10)
     fig.suptitle(
-        "Kirby-Plumbing-v0 moves (docs/certificates.md, Kirby-Plumbing-v0): weight inside each node, id beside it;\n"
+        "Kirby-Plumbing-v0 moves: weight inside each node, id beside it;\n"
         "orange outline: nodes the move names, black outline: nodes it creates",
         fontsize=10,
         y=0.995,
