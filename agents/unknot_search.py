@@ -47,6 +47,7 @@ from rigorgym.envs.unknot.types import BraidInstance
 from rigorgym.verifiers.braid import Braid
 
 from .base import SolveResult
+from .unknot_features import hand_value, top_count  # noqa: F401  (top_count re-exported; shared with the value net)
 
 Word = tuple[int, ...]
 State = tuple[int, Word]
@@ -364,16 +365,6 @@ def canonical(n: int, w: Sequence[int]) -> State:
         else:
             fail[j - k] = i + 1
     return n, tuple(s[k : k + length])
-
-
-def top_count(n: int, w: Sequence[int]) -> int:
-    """How many letters are on the top generator ``σ_{n-1}`` (1 allows a destabilization)."""
-    return sum(1 for x in w if abs(x) == n - 1)
-
-
-def hand_value(states: Sequence[State]) -> list[float]:
-    """The ablation's value: length, twice the strands to remove, and the top generator's excess."""
-    return [float(len(w) + 2 * (n - 1) + max(top_count(n, w) - 1, 0)) for n, w in states]
 
 
 @dataclass

@@ -23,6 +23,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from .unknot_features import hand_value
+
 PRETRAINED = Path(__file__).resolve().parent / "data" / "pretrained" / "unknot-value"
 #: Generators counted from the top and from the bottom (by sign).
 TOP_DEPTH = 8
@@ -74,8 +76,6 @@ class ValueMLP(nn.Module):
 
 def hand_scores(states: Sequence[tuple[int, Sequence[int]]]) -> torch.Tensor:
     """The ablation's hand value as a tensor: the learned value is this plus the net's correction."""
-    from .unknot_search import hand_value
-
     return torch.tensor(hand_value(states), dtype=torch.float32)
 
 
