@@ -12,7 +12,7 @@ A braid is ``Braid(strands, word)`` with ``word`` a tuple of non-zero ints,
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeGuard
 
 #: The op names and the fields each one reads (besides "op").
 MOVE_FIELDS: dict[str, frozenset[str]] = {
@@ -49,7 +49,7 @@ def describe(value: Any) -> str:
     return f"a {type(value).__name__}"
 
 
-def _is_int(x: Any) -> bool:
+def _is_int(x: Any) -> TypeGuard[int]:
     # JSON booleans are Python ints; they are not letters or positions.
     return isinstance(x, int) and not isinstance(x, bool)
 

@@ -9,7 +9,7 @@ to a well-formed certificate whose moves or claim fail.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from . import braid, diagram, plumbing
 from .braid import describe
@@ -293,4 +293,4 @@ def schema() -> dict[str, Any]:
     import json
     from importlib import resources
 
-    return json.loads((resources.files(__package__) / "certificate.schema.json").read_text())
+    return cast("dict[str, Any]", json.loads((resources.files(__package__) / "certificate.schema.json").read_text()))

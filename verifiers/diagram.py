@@ -42,7 +42,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import spherogram
 from spherogram.links import links_base
@@ -126,7 +126,7 @@ def _link(pd: tuple[tuple[int, int, int, int], ...]) -> spherogram.Link:
 
 
 def _pd_of(link: spherogram.Link) -> tuple[tuple[int, int, int, int], ...]:
-    return tuple(tuple(int(v) for v in x) for x in link.PD_code())
+    return cast("tuple[tuple[int, int, int, int], ...]", tuple(tuple(int(v) for v in x) for x in link.PD_code()))
 
 
 @dataclass(frozen=True)

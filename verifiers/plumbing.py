@@ -20,7 +20,7 @@ as it was.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 from .braid import describe
 
@@ -48,7 +48,7 @@ class InvalidGraph(ValueError):
     """A plumbing graph that breaks the rules of §2.3 (not a forest, bad ids or weights)."""
 
 
-def _is_int(x: Any) -> bool:
+def _is_int(x: Any) -> TypeGuard[int]:
     # JSON booleans are Python ints; they are not ids or weights.
     return isinstance(x, int) and not isinstance(x, bool)
 

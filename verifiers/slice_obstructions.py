@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -122,12 +122,13 @@ def _float_signature(h: np.ndarray) -> int:
     bound = 1e3 * len(h) * np.finfo(float).eps * max(1.0, float(np.linalg.norm(h)))
     if np.min(np.abs(eig)) <= bound:
         raise Undecided(f"an eigenvalue is within {bound:.1e} of 0")
-    return int(np.sum(eig > 0) - np.sum(eig < 0))
+    # numpy's stubs type a sum of booleans as a boolean; it is an integer
+    return int(np.sum(eig > 0) - np.sum(eig < 0))  # type: ignore[operator]
 
 
 def determinant(diagram: Diagram) -> int:
     """det(K) = |Delta(-1)|, from the Alexander polynomial (exact integers)."""
-    return abs(sum(c * (-1) ** i for i, c in enumerate(alexander(diagram))))
+    return abs(cast(int, sum(c * (-1) ** i for i, c in enumerate(alexander(diagram)))))
 
 
 def is_prime_power(q: int) -> bool:

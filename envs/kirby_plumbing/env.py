@@ -218,7 +218,7 @@ class KirbyPlumbingEnv(gym.Env[dict[str, np.ndarray], np.int64]):
             info["certificate"] = self.certificate()
         return self._observation(), reward, solved, False, info
 
-    def render(self) -> str | np.ndarray | None:
+    def render(self) -> str | np.ndarray | None:  # type: ignore[override]  # gymnasium: an unbound TypeVar
         if self.render_mode == "ansi":
             return pair_text(*self.graphs())
         if self.render_mode == "rgb_array":

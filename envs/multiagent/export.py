@@ -77,7 +77,7 @@ def export_suite(
     chosen = hardest(games, size)
     if not chosen:
         raise ValueError("no non-trivial braid to export")
-    instances = []
+    instances: list[dict[str, Any]] = []
     for i, game in enumerate(chosen):
         unknot_proof(game)  # raises unless the kernel proves the closure is the unknot
         braid = game.instance["braid"]

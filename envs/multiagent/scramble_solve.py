@@ -44,7 +44,11 @@ class ScrambleSolveEnv(AECEnv[str, dict[str, Any], Any]):
     solver as much; the scrambler always gets the negative of the solver.
     """
 
-    metadata = {"render_modes": ["ansi", "rgb_array"], "name": "scramble_solve_v0", "is_parallelizable": False}
+    metadata: dict[str, Any] = {
+        "render_modes": ["ansi", "rgb_array"],
+        "name": "scramble_solve_v0",
+        "is_parallelizable": False,
+    }
 
     def __init__(
         self,
@@ -63,6 +67,7 @@ class ScrambleSolveEnv(AECEnv[str, dict[str, Any], Any]):
         if scramble_moves < 1:
             raise ValueError("scramble_moves must be at least 1 (the scrambler moves first)")
         self.game = game
+        self.inner: Any  # UnKnotEnv or KirbyPlumbingEnv, matching self.rules
         self.inner, self.rules = make_game_env(game, render_mode, **env_kwargs)
         if solver_moves is None:
             solver_moves = gym.spec(game).max_episode_steps or 200
@@ -75,7 +80,10 @@ class ScrambleSolveEnv(AECEnv[str, dict[str, Any], Any]):
         self.stop_action = n
         self._allowed = np.append(self.rules.scramble_allowed(self.inner), True)
         self.possible_agents = [SCRAMBLER, SOLVER]
-        self._action_spaces = {SCRAMBLER: spaces.Discrete(n + 1), SOLVER: spaces.Discrete(n)}
+        self._action_spaces: dict[str, spaces.Discrete] = {
+            SCRAMBLER: spaces.Discrete(n + 1),
+            SOLVER: spaces.Discrete(n),
+        }
         state = self.inner.observation_space
         self._observation_spaces = {
             agent: spaces.Dict(
@@ -120,7 +128,7 @@ class ScrambleSolveEnv(AECEnv[str, dict[str, Any], Any]):
         self._set_infos(illegal=False)
 
     def observe(self, agent: str) -> dict[str, Any]:
-        mask = np.zeros(self._action_spaces[agent].n, np.int8)
+        mask = np.zeros(int(self._action_spaces[agent].n), np.int8)
         if agent == SCRAMBLER and self._phase == SCRAMBLE:
             mask[:] = self.scrambler_mask()
         elif agent == SOLVER and self._phase == SOLVE:

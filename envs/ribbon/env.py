@@ -249,7 +249,7 @@ class RibbonEnv(gym.Env[dict[str, np.ndarray], np.int64]):
             info["certificate"] = self.certificate()
         return self._observation(), reward, solved, truncated, info
 
-    def render(self) -> str | np.ndarray | None:
+    def render(self) -> str | np.ndarray | None:  # type: ignore[override]  # gymnasium: an unbound TypeVar
         if self._diagram is None or self.render_mode is None:
             return None
         name = self._instance.name if self._instance is not None else None

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import spherogram
@@ -73,7 +73,7 @@ def ribbon_double(pd: Sequence[Sequence[int]], scramble_steps: int = 0, seed: in
     arguments.
     """
     with _deterministic_hashes():
-        knot = _link(tuple(tuple(x) for x in pd))
+        knot = _link(cast("tuple[tuple[int, int, int, int], ...]", tuple(tuple(x) for x in pd)))
         minus = spherogram.Link(reverse_pd(_pd(knot.mirror())))
         total = knot.connected_sum(minus)
         if scramble_steps > 0:

@@ -27,7 +27,7 @@ def _destabilizable(row: np.ndarray, length: int) -> bool:
 
 
 @njit(cache=True)
-def is_legal(row, length, lmax, nmax, kind, pos, gen) -> bool:  # type: ignore[no-untyped-def]
+def is_legal(row, length, lmax, nmax, kind, pos, gen) -> bool:
     """Whether the move (kind, pos, gen) is legal in the env (a subset of the kernel's)."""
     n = row[0]
     if kind == CANCEL or kind == COMMUTE:
@@ -55,7 +55,7 @@ def is_legal(row, length, lmax, nmax, kind, pos, gen) -> bool:  # type: ignore[n
 
 
 @njit(cache=True, inline="always")
-def _rotate_left(a, length, k) -> None:  # type: ignore[no-untyped-def]
+def _rotate_left(a, length, k) -> None:
     """``a[:length]`` rotated left by ``k`` in place (explicit loops: numba's overlapping slice copies allocate)."""
     tmp = np.empty(k, a.dtype)
     for q in range(k):
@@ -67,7 +67,7 @@ def _rotate_left(a, length, k) -> None:  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def apply_legal(row, length, kind, pos, gen) -> int:  # type: ignore[no-untyped-def]
+def apply_legal(row, length, kind, pos, gen) -> int:
     """Apply a legal move in place; return the new length (the strand count is ``row[0]``)."""
     w = row[1:]
     if kind == CANCEL:
@@ -113,7 +113,7 @@ def apply_legal(row, length, kind, pos, gen) -> int:  # type: ignore[no-untyped-
 
 
 @njit(cache=True, inline="always")
-def _mask_window(mask, lmax, i, a, b, c, with_braid) -> None:  # type: ignore[no-untyped-def]
+def _mask_window(mask, lmax, i, a, b, c, with_braid) -> None:
     # branch-free on purpose: the letters are random, so `and` chains mispredict
     da = abs(a)
     db = abs(b)
@@ -123,7 +123,7 @@ def _mask_window(mask, lmax, i, a, b, c, with_braid) -> None:  # type: ignore[no
 
 
 @njit(cache=True, inline="always")
-def _mask_positions(row, length, old_length, lmax, mask) -> None:  # type: ignore[no-untyped-def]
+def _mask_positions(row, length, old_length, lmax, mask) -> None:
     """Cancel, commute and braid entries: positions below ``length``, cleared up to ``old_length``."""
     w = row[1:]
     if length >= 3:
@@ -143,14 +143,14 @@ def _mask_positions(row, length, old_length, lmax, mask) -> None:  # type: ignor
 
 
 @njit(cache=True, inline="always")
-def _fill(mask, start, stop, value) -> None:  # type: ignore[no-untyped-def]
+def _fill(mask, start, stop, value) -> None:
     # an explicit loop: numba's slice assignment costs more for these short runs
     for q in range(start, stop):
         mask[q] = value
 
 
 @njit(cache=True, inline="always")
-def _mask_growth(n, length, old_n, old_length, lmax, nmax, mask) -> None:  # type: ignore[no-untyped-def]
+def _mask_growth(n, length, old_n, old_length, lmax, nmax, mask) -> None:
     """Rotate and insert entries, which depend only on ``(n, length)``: rewritten from the old state's.
 
     Inserts are generator-major (``actions.py``): generator ``c`` owns the run
@@ -180,7 +180,7 @@ def _mask_growth(n, length, old_n, old_length, lmax, nmax, mask) -> None:  # typ
 
 
 @njit(cache=True, inline="always")
-def _mask_markov(row, length, lmax, nmax, mask) -> None:  # type: ignore[no-untyped-def]
+def _mask_markov(row, length, lmax, nmax, mask) -> None:
     n = row[0]
     stab = 4 * lmax + (lmax - 1) * 2 * (nmax - 1)
     mask[stab] = mask[stab + 1] = n < nmax and length + 1 <= lmax
@@ -188,7 +188,7 @@ def _mask_markov(row, length, lmax, nmax, mask) -> None:  # type: ignore[no-unty
 
 
 @njit(cache=True)
-def fill_mask(row, length, lmax, nmax, mask) -> None:  # type: ignore[no-untyped-def]
+def fill_mask(row, length, lmax, nmax, mask) -> None:
     """Write the legal-action mask of a state (layout of ``actions.ActionLayout``)."""
     mask[:] = False
     _mask_positions(row, length, 0, lmax, mask)
@@ -197,7 +197,7 @@ def fill_mask(row, length, lmax, nmax, mask) -> None:  # type: ignore[no-untyped
 
 
 @njit(cache=True)
-def update_mask(row, length, old_n, old_length, lmax, nmax, mask, kind, pos) -> None:  # type: ignore[no-untyped-def]
+def update_mask(row, length, old_n, old_length, lmax, nmax, mask, kind, pos) -> None:
     """Bring the mask of the state ``(old_n, old_length)`` up to date after the move ``(kind, pos)``.
 
     Only what the move can change is rewritten: a commutation or braid
@@ -218,7 +218,7 @@ def update_mask(row, length, old_n, old_length, lmax, nmax, mask, kind, pos) -> 
 
 
 @njit(cache=True)
-def step_one(row, length, action, kind_t, pos_t, gen_t, lmax, nmax, mask):  # type: ignore[no-untyped-def]
+def step_one(row, length, action, kind_t, pos_t, gen_t, lmax, nmax, mask):
     """One env step in one call: returns ``(new_length, legal)`` and updates ``mask`` in place."""
     legal = False
     if 0 <= action < kind_t.shape[0]:
@@ -235,7 +235,7 @@ def step_one(row, length, action, kind_t, pos_t, gen_t, lmax, nmax, mask):  # ty
 @njit(cache=True, parallel=True)
 def step_batch(
     obs, lengths, actions, fresh, kind_t, pos_t, gen_t, lmax, nmax, legal, masks, out, copy_out, steps, history
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """Step every row, in parallel; a ``fresh`` row (just reset) is not stepped and gets its full mask.
 
     A stepped row records its action (or -1 when illegal) in ``history`` at
@@ -255,7 +255,7 @@ def step_batch(
 
 
 @njit(cache=True)
-def grow(uniforms, strands, length, mix, row, cur, moves) -> int:  # type: ignore[no-untyped-def]
+def grow(uniforms, strands, length, mix, row, cur, moves) -> int:
     """Grow the braid in ``row`` (word length ``cur``) to ``strands`` strands and length ``length``.
 
     Every step is a kernel move whose inverse is a kernel move, so the knot
@@ -314,7 +314,7 @@ def grow(uniforms, strands, length, mix, row, cur, moves) -> int:  # type: ignor
 
 
 @njit(cache=True)
-def grow_batch(uniforms, strands, length, mix, rows, n_moves) -> None:  # type: ignore[no-untyped-def]
+def grow_batch(uniforms, strands, length, mix, rows, n_moves) -> None:
     """:func:`grow` from each row's state (word length 0) with its row of ``uniforms``."""
     moves = np.zeros((n_moves, 3), np.int32)
     for b in range(rows.shape[0]):

@@ -196,7 +196,7 @@ class UnKnotEnv(gym.Env[Any, np.int64]):
             info["certificate"] = self.certificate()
         return self._observation(), reward, solved, False, info
 
-    def render(self) -> str | np.ndarray | None:
+    def render(self) -> str | np.ndarray | None:  # type: ignore[override]  # gymnasium: an unbound TypeVar
         if self.render_mode == "ansi":
             return braid_text(*self.braid)
         if self.render_mode == "rgb_array":
