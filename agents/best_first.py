@@ -31,7 +31,8 @@ popped, and states already seen (same PD code) are skipped. The prior order
 puts first the band shapes that most often untie a slice knot in one move
 (measured on KnotInfo's slice knots: no half twist and short, or one half
 twist and two crossed strands; two half twists only on longer bands). The search is deterministic; the
-seed only names the certificate, and the budget only decides when it stops.
+seed only names the certificate, and the budget only decides when it stops (``max_expansions``: after
+that many diagrams expanded, the same on every run; the mirror fallback then comes after a quarter of them).
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from typing import Any
 from rigorgym.envs.ribbon import BandSpec, candidate_bands
 from rigorgym.verifiers.diagram import Diagram
 
+from .base import Budget
 from .ribbon_search import (
     MirrorPairs,
     Move,
@@ -182,6 +184,7 @@ class BestFirst(RibbonSolver):
     """``best-first``: see the module docstring."""
 
     name = "best-first"
+    LIMITS = ("max_expansions",)  # diagrams whose candidate bands were screened
 
     def __init__(
         self, max_bands: int = 3, max_twists: int = 2, max_growth: int = 6, mirror_fallback_at: float = 0.25
@@ -191,7 +194,8 @@ class BestFirst(RibbonSolver):
         self.max_growth = max_growth  # children with more screened crossings than the root + this are dropped
         self.mirror_fallback_at = mirror_fallback_at  # fraction of the budget after which longer mirror bands are tried
 
-    def search(self, diagram: Diagram, deadline: float, seed: int) -> SearchOutcome:
+    def search(self, diagram: Diagram, deadline: float, seed: int, budget: Budget | None = None) -> SearchOutcome:
+        cap = budget.max_expansions if budget is not None else None  # the clock is ``deadline``
         trivial = trivial_moves(diagram)
         if trivial is not None:
             return SearchOutcome(trivial)
@@ -244,12 +248,18 @@ class BestFirst(RibbonSolver):
         seen.add(root.pd)
         start = time.perf_counter()
         fallback_at = start + self.mirror_fallback_at * (deadline - start)
+
+        def fallback_due() -> bool:
+            if cap is not None:  # deterministic: after a share of the expansions
+                return stats["expanded"] >= self.mirror_fallback_at * cap
+            return time.perf_counter() > fallback_at
+
         root_node = _Node(root, root_moves, 0)
         sides = summand_sides(root)
         mirror = mirror_pairs(root, sides) if sides is not None else None
         found = expand(root_node)
-        while found is None and heap and time.perf_counter() < deadline:
-            if mirror is not None and time.perf_counter() > fallback_at:
+        while found is None and heap and time.perf_counter() < deadline and (cap is None or stats["expanded"] < cap):
+            if mirror is not None and fallback_due():
                 stats["mirror_fallback"] = 1
                 found = mirror_fallback(root_node, mirror, deadline, stats)
                 mirror = None  # once; then the search goes on where it stopped

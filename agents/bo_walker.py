@@ -18,7 +18,8 @@ the component, feet at one crossing). The drawn band is screened
   diagram (simplified by the kernel, seed 0) with probability ``descend``.
 
 A walk ends after ``walk_steps`` draws; the walker then restarts from the
-knot, until the budget runs out. Screens and kernel results are cached per
+knot, until the budget runs out (seconds, or ``max_steps`` draws over all walks:
+a deterministic budget). Screens and kernel results are cached per
 solve (a drawn band is never screened twice), so at the knot itself the
 walk amounts to trying bands in a random order weighted by ``w``.
 
@@ -40,6 +41,7 @@ import numpy as np
 from rigorgym.envs.ribbon import candidate_bands
 from rigorgym.verifiers.diagram import Diagram
 
+from .base import Budget
 from .ribbon_search import (
     FEATURES,
     Move,
@@ -97,6 +99,7 @@ class BoWalker(RibbonSolver):
     """``bo-walker``: see the module docstring."""
 
     name = "bo-walker"
+    LIMITS = ("max_steps",)  # band draws over all walks
 
     def __init__(self, params: dict[str, Any] | None = None) -> None:
         params = load_params() if params is None else params
@@ -124,7 +127,7 @@ class BoWalker(RibbonSolver):
             screen = memo.screens[diagram.pd] = Screen(diagram)
         return _State(diagram, moves, bands, specs, probs, screen)
 
-    def search(self, diagram: Diagram, deadline: float, seed: int) -> SearchOutcome:
+    def search(self, diagram: Diagram, deadline: float, seed: int, budget: Budget | None = None) -> SearchOutcome:
         trivial = trivial_moves(diagram)
         if trivial is not None:
             return SearchOutcome(trivial)
@@ -150,6 +153,8 @@ class BoWalker(RibbonSolver):
             state = root
             for _ in range(self.walk_steps):
                 if time.perf_counter() > deadline or (self.max_cost is not None and cost() > self.max_cost):
+                    return outcome(None)
+                if budget is not None and not budget.steps_left(stats["draws"]):
                     return outcome(None)
                 stats["draws"] += 1
                 spec = state.specs[int(rng.choice(len(state.specs), p=state.probs))]

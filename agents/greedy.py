@@ -15,13 +15,13 @@ import heapq
 import itertools
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import gymnasium as gym
 from rigorgym.envs.unknot.types import BraidInstance
 from rigorgym.verifiers.braid import Braid, apply_move
 
-from .base import SolveResult
+from .base import Budget, SolveResult, as_budget
 
 Move = dict[str, Any]
 
@@ -53,12 +53,18 @@ def successors(b: Braid) -> list[tuple[list[Move], Braid]]:
     return result
 
 
-def best_first(start: Braid, budget_s: float, max_nodes: int = 2_000_000) -> list[Move] | None:
-    """Kernel moves from ``start`` to the trivial braid, or None within the budget."""
+def best_first(
+    start: Braid, budget_s: float, max_nodes: int = 2_000_000, max_expansions: int | None = None
+) -> list[Move] | None:
+    """Kernel moves from ``start`` to the trivial braid, or None within the budget.
+
+    ``max_expansions`` caps the states expanded (a deterministic budget: the clock may still stop it first).
+    """
     deadline = time.perf_counter() + budget_s
     tie = itertools.count()
     parent: dict[Braid, tuple[Braid | None, list[Move]]] = {start: (None, [])}
     heap = [(len(start.word) + start.strands - 1, next(tie), start)]
+    expansions = 0
     while heap and len(parent) < max_nodes:
         _, _, state = heapq.heappop(heap)
         if state.is_trivial_knot:
@@ -69,8 +75,9 @@ def best_first(start: Braid, budget_s: float, max_nodes: int = 2_000_000) -> lis
                 path[:0] = moves
                 node = prev
             return path
-        if time.perf_counter() > deadline:
+        if time.perf_counter() > deadline or (max_expansions is not None and expansions >= max_expansions):
             return None
+        expansions += 1
         for moves, nxt in successors(state):
             if nxt not in parent:
                 parent[nxt] = (state, moves)
@@ -84,11 +91,13 @@ class GreedySearch:
 
     name: str = "greedy"
     max_nodes: int = 2_000_000
+    LIMITS: ClassVar[tuple[str, ...]] = ("max_expansions",)
 
-    def solve(self, env: gym.Env, instance: Any, budget_s: float, seed: int) -> SolveResult:
+    def solve(self, env: gym.Env, instance: Any, budget: Budget | float, seed: int) -> SolveResult:
         start = time.perf_counter()
+        budget = as_budget(budget)
         inst = instance if isinstance(instance, BraidInstance) else BraidInstance.from_instance(instance)
-        path = best_first(inst.braid, budget_s, self.max_nodes)
+        path = best_first(inst.braid, budget.seconds, self.max_nodes, budget.max_expansions)
         if path is None:
             return SolveResult(None, time.perf_counter() - start)
         # Replay on the unwrapped env: the path may be longer than a TimeLimit allows.

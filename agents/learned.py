@@ -11,7 +11,9 @@ for the algorithms that cannot mask in training; A3C folders are delegated to
 :class:`LearnedAgent` is the :class:`~.base.Agent` of ``rigorgym solve
 --agent DIR`` and ``rigorgym evaluate``: one greedy episode, then sampled
 restarts, until the env hands out a certificate that the kernel accepts or the
-wall-clock budget is spent (then nothing: never an unverified claim).
+budget is spent (then nothing: never an unverified claim). The budget is
+wall-clock seconds and, optionally, ``max_steps`` env steps over all
+episodes (a deterministic budget: the same seed then gives the same result).
 """
 
 from __future__ import annotations
@@ -20,13 +22,13 @@ import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import gymnasium as gym
 import numpy as np
 
 from .algos.saved import ALGOS, ActingPolicy, AgentCard, BadAgentDir, masked_choice
-from .base import SolveResult
+from .base import Budget, SolveResult, as_budget
 
 PRETRAINED_DIR = Path(__file__).resolve().parent / "data" / "pretrained"
 SB3_ALGOS = ("ppo", "dqn", "trpo", "maskable_ppo")
@@ -160,6 +162,7 @@ class LearnedAgent:
     card: AgentCard = field(init=False)
     _policy: ActingPolicy | None = field(default=None, init=False, repr=False)
     _own_env: gym.Env[Any, Any] | None = field(default=None, init=False, repr=False)
+    LIMITS: ClassVar[tuple[str, ...]] = ("max_steps",)  # env steps over all episodes
 
     def __post_init__(self) -> None:
         self.folder = Path(self.folder)
@@ -208,7 +211,9 @@ class LearnedAgent:
         cert = _ribbon_obstruction(instance, seed, self.name)
         return cert if cert is not None and self._verified(cert) else None
 
-    def solve(self, env: gym.Env[Any, Any], instance: Any, budget_s: float, seed: int) -> SolveResult:
+    def solve(self, env: gym.Env[Any, Any], instance: Any, budget: Budget | float, seed: int) -> SolveResult:
+        budget = as_budget(budget)
+        budget_s = budget.seconds
         env_id = env.spec.id if env.spec is not None else self.card.env_id
         check_game(self.card, env_id, self.folder)
         policy = self.policy  # loaded once, outside the budget
@@ -230,7 +235,7 @@ class LearnedAgent:
                 extra["claim"] = "not_slice"
                 return done(cert)
 
-        while time.perf_counter() - start < budget_s:
+        while time.perf_counter() - start < budget_s and budget.steps_left(steps):
             deterministic = episodes == 0  # one greedy episode, then sampled restarts
             try:
                 obs, info = board.reset(seed=seed if episodes == 0 else None, options={"instance": instance})
@@ -245,6 +250,8 @@ class LearnedAgent:
                 invalid += 1
                 break
             for _ in range(limit):
+                if not budget.steps_left(steps):
+                    break
                 action = policy.act(obs, info["action_mask"], deterministic, rng)
                 obs, _, terminated, truncated, info = board.step(action)
                 steps += 1

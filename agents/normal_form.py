@@ -34,12 +34,12 @@ certificate instead (no moves; the kernel recomputes H_1).
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, ClassVar
 
 from rigorgym.verifiers.plumbing import PlumbingGraph, apply_move, isomorphic
 from rigorgym.verifiers.plumbing_invariants import InvariantTooCostly, first_homology
 
-from .base import SolveResult
+from .base import Budget, SolveResult, as_budget
 
 #: A guard against a reduction that does not terminate (it always has, on every suite).
 MAX_REDUCTION_MOVES = 100_000
@@ -122,26 +122,35 @@ def _homology_differs(g: PlumbingGraph, h: PlumbingGraph) -> bool:
         return False
 
 
-def certify_pair(instance: Any) -> tuple[str, list[dict[str, Any]]] | None:
-    """``("distinct", [])`` or ``("homeomorphic", moves)`` for a :class:`PlumbingInstance`, or None if neither."""
+def certify_pair(instance: Any, max_moves: int = MAX_REDUCTION_MOVES) -> tuple[str, list[dict[str, Any]]] | None:
+    """``("distinct", [])`` or ``("homeomorphic", moves)`` for a :class:`PlumbingInstance`, or None if neither.
+
+    ``max_moves`` bounds the reduction moves of both graphs together (``--max-steps``).
+    """
     g, h = instance.kernel_graphs()
     if _homology_differs(g, h):
         return "distinct", []
     try:
-        moves = reduce_to_normal_form(g, 0) + reduce_to_normal_form(h, 1)
+        first = reduce_to_normal_form(g, 0, max_moves)
+        moves = first + reduce_to_normal_form(h, 1, max_moves - len(first))
     except ReductionLimit:
         return None
     return ("homeomorphic", moves) if isomorphic(g, h) else None
 
 
 class NormalFormSolver:
-    """``normal-form``: certify a plumbing pair by invariants (distinct) or by Neumann reduction (homeomorphic)."""
+    """``normal-form``: certify a plumbing pair by invariants (distinct) or by Neumann reduction (homeomorphic).
+
+    Deterministic and not limited by the clock; ``budget.max_steps`` caps its reduction moves.
+    """
 
     name = "normal-form"
+    LIMITS: ClassVar[tuple[str, ...]] = ("max_steps",)
 
-    def solve(self, env: Any, instance: Any, budget_s: float, seed: int) -> SolveResult:
+    def solve(self, env: Any, instance: Any, budget: Budget | float, seed: int) -> SolveResult:
         start = time.perf_counter()
-        found = certify_pair(instance)
+        max_moves = as_budget(budget).max_steps
+        found = certify_pair(instance, MAX_REDUCTION_MOVES if max_moves is None else max_moves)
         seconds = time.perf_counter() - start
         if found is None:
             return SolveResult(None, seconds)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import gymnasium as gym
 import numpy as np
 
-from .base import SolveResult
+from .base import Budget, SolveResult, as_budget
 
 
 @dataclass
@@ -17,26 +17,29 @@ class RandomWalker:
     """Plays uniformly random legal actions in the env until it wins or the budget runs out.
 
     Each walk lasts the env's ``max_episode_steps`` (or ``walk_steps``); walks
-    restart from the instance until ``budget_s`` seconds have passed.
+    restart from the instance until ``budget.seconds`` have passed or, with
+    ``budget.max_steps``, that many env steps (all walks together) were played.
     """
 
     name: str = "random"
     walk_steps: int | None = None
+    LIMITS: ClassVar[tuple[str, ...]] = ("max_steps",)
 
-    def solve(self, env: gym.Env, instance: Any, budget_s: float, seed: int) -> SolveResult:
+    def solve(self, env: gym.Env, instance: Any, budget: Budget | float, seed: int) -> SolveResult:
+        budget = as_budget(budget)
         if self.walk_steps:
             env = gym.wrappers.TimeLimit(env.unwrapped, self.walk_steps)
         rng = np.random.default_rng(seed)
         start = time.perf_counter()
         steps = 0
         first = True
-        while time.perf_counter() - start < budget_s:
+        while time.perf_counter() - start < budget.seconds and budget.steps_left(steps):
             _, info = env.reset(seed=seed if first else None, options={"instance": instance})
             first = False
             if env.unwrapped.solved:  # the trivial braid: a certificate with no moves
                 return SolveResult(self._certificate(env.unwrapped.certificate()), time.perf_counter() - start, 0)
             done = False
-            while not done:
+            while not done and budget.steps_left(steps):
                 legal = np.flatnonzero(info["action_mask"])
                 action = legal[rng.integers(len(legal))] if len(legal) else 0
                 _, _, terminated, truncated, info = env.step(action)
@@ -44,7 +47,7 @@ class RandomWalker:
                 if terminated and "certificate" in info:
                     return SolveResult(self._certificate(info["certificate"]), time.perf_counter() - start, steps)
                 done = terminated or truncated
-                if steps % 256 == 0 and time.perf_counter() - start >= budget_s:
+                if steps % 256 == 0 and time.perf_counter() - start >= budget.seconds:
                     break
         return SolveResult(None, time.perf_counter() - start, steps)
 

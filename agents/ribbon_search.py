@@ -50,7 +50,7 @@ from rigorgym.verifiers.slice_obstructions import alexander, fox_milnor_obstruct
 from spherogram.links.bands.core import Band, add_one_band
 from spherogram.links.simplify import dual_graph_as_nx
 
-from .base import SolveResult
+from .base import Budget, SolveResult, as_budget
 from .slice_obstruction import _accepted, _lt_candidates, find_obstruction
 
 Move = dict[str, Any]
@@ -596,11 +596,15 @@ class RibbonSolver:
 
     name = "ribbon"
 
-    def search(self, diagram: Diagram, deadline: float, seed: int) -> SearchOutcome:  # pragma: no cover
+    def search(
+        self, diagram: Diagram, deadline: float, seed: int, budget: Budget | None = None
+    ) -> SearchOutcome:  # pragma: no cover
         raise NotImplementedError
 
-    def solve(self, env: Any, instance: Any, budget_s: float, seed: int) -> SolveResult:
+    def solve(self, env: Any, instance: Any, budget: Budget | float, seed: int) -> SolveResult:
         start = time.perf_counter()
+        budget = as_budget(budget)
+        budget_s = budget.seconds
         inst = as_instance(instance)
         diagram = inst.diagram()
         tau_last = diagram.crossings > TAU_FIRST_MAX_CROSSINGS
@@ -609,12 +613,10 @@ class RibbonSolver:
             cert = self._certificate(inst, [move], "not_slice", seed)
             if cert is not None:
                 return SolveResult(cert, time.perf_counter() - start, 1, {"claim": "not_slice"})
-        outcome = self.search(diagram, start + budget_s, seed)
-        if (
-            outcome.moves is None
-            and tau_last
-            and start + budget_s - time.perf_counter() >= TAU_LAST_MIN_LEFT * budget_s
-        ):
+        outcome = self.search(diagram, start + budget_s, seed, budget)
+        left = start + budget_s - time.perf_counter()
+        # with a count limit the search stopped on its count, not the clock: tau then runs whenever time is left
+        if outcome.moves is None and tau_last and left >= (0 if budget.limits else TAU_LAST_MIN_LEFT * budget_s):
             move = tau_obstruction(diagram)
             if move is not None:
                 cert = self._certificate(inst, [move], "not_slice", seed)

@@ -1,7 +1,10 @@
 """Running an agent over instances: the one loop behind `rigorgym solve`, the demo and the benchmarks.
 
 Every certificate an agent returns is re-verified by the kernel before it is
-counted; an invalid one is dropped (never an unverified claim).
+counted; an invalid one is dropped (never an unverified claim). The budget
+per instance is a :class:`~.base.Budget` (or plain seconds): with a count
+limit (``max_steps``, ``max_expansions``) binding and a fixed seed, two runs
+give the same certificates.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import Any
 import gymnasium as gym
 from rigorgym.verifiers import verify
 
-from .base import SolveResult
+from .base import Agent, Budget, SolveResult, as_budget, check_limits
 from .registry import make_agent
 
 
@@ -39,19 +42,30 @@ class InstanceOutcome:
         return self.result.certificate if self.verified else None
 
 
+def checked_agent(agent_name: str, budget: Budget | float) -> Agent:
+    """The agent of ``agent_name``, after refusing a count limit it cannot honour (:class:`~.base.UnsupportedLimit`)."""
+    agent = make_agent(agent_name)
+    check_limits(agent, as_budget(budget))
+    return agent
+
+
 def run_agent(
     env_id: str,
     instances: Sequence[Any],
     agent_name: str,
-    budget_s: float,
+    budget_s: Budget | float,
     seed: int = 0,
     progress: bool | None = None,
     on_dropped: Callable[[str], None] | None = None,
 ) -> Iterator[InstanceOutcome]:
-    """Yield one verified outcome per instance, in order (lazily, so callers can stream results)."""
+    """Yield one verified outcome per instance, in order (lazily, so callers can stream results).
+
+    ``budget_s``: seconds per instance, or a :class:`~.base.Budget` with count limits too.
+    """
     from tqdm import tqdm
 
-    agent = make_agent(agent_name)
+    budget = as_budget(budget_s)
+    agent = checked_agent(agent_name, budget)
     env = make_env_for(env_id, instances)
     bar = tqdm(
         instances,
@@ -63,7 +77,7 @@ def run_agent(
     solved = 0
     try:
         for k, inst in enumerate(bar):
-            result = agent.solve(env, inst, budget_s, seed + k)
+            result = agent.solve(env, inst, budget, seed + k)
             verified = False
             if result.certificate is not None:
                 result.certificate["meta"].update({"agent": agent_name, "seed": seed + k})

@@ -40,13 +40,13 @@ import itertools
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, ClassVar
 
 import gymnasium as gym
 from rigorgym.envs.unknot.types import BraidInstance
 from rigorgym.verifiers.braid import Braid
 
-from .base import SolveResult
+from .base import Budget, SolveResult, as_budget
 from .unknot_features import hand_value, top_count  # noqa: F401  (top_count re-exported; shared with the value net)
 
 Word = tuple[int, ...]
@@ -486,6 +486,7 @@ class GuidedSearch:
     config: SearchConfig = field(default_factory=SearchConfig)
     weights: str | None = None
     _scorer: Scorer | None = field(default=None, repr=False)
+    LIMITS: ClassVar[tuple[str, ...]] = ("max_expansions",)
 
     def __post_init__(self) -> None:
         if self.value not in ("learned", "hand"):
@@ -502,8 +503,9 @@ class GuidedSearch:
                 self._scorer = load_value(self.weights).score
         return self._scorer
 
-    def solve(self, env: gym.Env, instance: Any, budget_s: float, seed: int) -> SolveResult:
+    def solve(self, env: gym.Env, instance: Any, budget: Budget | float, seed: int) -> SolveResult:
         start = time.perf_counter()
+        budget = as_budget(budget)
         inst = instance if isinstance(instance, BraidInstance) else BraidInstance.from_instance(instance)
         game = env.unwrapped
         layout = getattr(game, "layout", None)
@@ -515,7 +517,9 @@ class GuidedSearch:
             max_length=min(self.config.max_length, layout.max_length),
             max_strands=min(self.config.max_strands, layout.max_strands),
         )
-        outcome = guided_search(inst.braid, self.scorer(), budget_s, cfg)
+        if budget.max_expansions is not None:
+            cfg = replace(cfg, max_expansions=min(budget.max_expansions, cfg.max_expansions or budget.max_expansions))
+        outcome = guided_search(inst.braid, self.scorer(), budget.seconds, cfg)
         extra = {"expansions": outcome.expansions, "states": outcome.states, "value": self.value}
         if outcome.moves is None:
             return SolveResult(None, time.perf_counter() - start, 0, extra)

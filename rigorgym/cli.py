@@ -1,13 +1,14 @@
-"""The ``rigorgym`` command (DESIGN.md §7).
+"""The ``rigorgym`` command; docs/cli.md documents every sub-command and flag.
 
 Exit codes: 0 success, 1 a check failed (an invalid certificate), 2 bad
-input (one line on stderr, never a traceback).
+input (one line on stderr, never a traceback, nothing written).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import statistics
 import subprocess
@@ -218,20 +219,63 @@ def _resolve_agent(spec: str, env_id: str) -> str:
     return str(folder)
 
 
-def cmd_solve(args: argparse.Namespace) -> int:
-    from rigorgym.agents.runner import run_agent
+def _check_seed(seed: int) -> None:
+    if seed < 0:
+        raise BadInput(f"--seed must be >= 0, got {seed}")
+
+
+def _budget(args: argparse.Namespace) -> Any:
+    """The per-instance :class:`~rigorgym.agents.base.Budget` of ``--budget-s``, ``--max-steps``, ``--max-expansions``."""
+    from rigorgym.agents.base import Budget
+
+    if not (math.isfinite(args.budget_s) and args.budget_s > 0):
+        raise BadInput(f"--budget-s must be a finite number of seconds > 0, got {args.budget_s:g}")
+    for flag, value in (("--max-steps", args.max_steps), ("--max-expansions", args.max_expansions)):
+        if value is not None and value < 1:
+            raise BadInput(f"{flag} must be >= 1, got {value}")
+    return Budget(args.budget_s, args.max_steps, args.max_expansions)
+
+
+def _run_checks(args: argparse.Namespace) -> tuple[str, Any]:
+    """The checks ``solve`` and ``evaluate`` share, before anything runs or is written: (agent, budget)."""
+    from rigorgym.agents.base import UnsupportedLimit
+    from rigorgym.agents.runner import checked_agent
 
     if args.env not in _registered_envs():
         raise BadInput(f"unknown env {args.env!r} (see `rigorgym list envs`)")
-    args.agent = _resolve_agent(args.agent, args.env)
-    if args.budget_s <= 0:
-        raise BadInput("--budget-s must be positive")
-    instances = _instances(args)
-    out = Path(args.out)
+    _check_seed(args.seed)
+    if args.limit is not None and args.limit < 1:
+        raise BadInput(f"--limit must be >= 1, got {args.limit}")
+    budget = _budget(args)
+    agent = _resolve_agent(args.agent, args.env)
+    try:
+        checked_agent(agent, budget)
+    except UnsupportedLimit as exc:
+        raise BadInput(str(exc)) from None
+    return agent, budget
+
+
+def _median_moves(moves: list[int]) -> str:
+    """The median of the solved instances' moves, or ``-`` when none was solved (never ``nan``)."""
+    return f"{statistics.median(moves):g}" if moves else "-"
+
+
+def _check_out(out: Path, force: bool) -> None:
     if not out.parent.is_dir():
         raise BadInput(f"output folder {out.parent} does not exist")
     if out.is_dir():
         raise BadInput(f"--out {out} is a folder; give a file name (certificates are JSON lines)")
+    if out.exists() and not force:
+        raise BadInput(f"--out {out} exists; choose a new file or add --force to overwrite it")
+
+
+def cmd_solve(args: argparse.Namespace) -> int:
+    from rigorgym.agents.runner import run_agent
+
+    args.agent, budget = _run_checks(args)
+    instances = _instances(args)
+    out = Path(args.out)
+    _check_out(out, args.force)
     # Certificates stream into a side file that replaces --out at the end (also on Ctrl-C).
     tmp = out.with_name(out.name + ".partial")
     moves: list[int] = []
@@ -247,7 +291,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
         raise BadInput(f"cannot write {out}: {exc.strerror}") from None
     with handle:
         try:
-            for outcome in run_agent(args.env, instances, args.agent, args.budget_s, args.seed, None, dropped):
+            for outcome in run_agent(args.env, instances, args.agent, budget, args.seed, None, dropped):
                 seconds.append(outcome.result.seconds)
                 if outcome.certificate is not None:
                     handle.write(json.dumps(outcome.certificate) + "\n")
@@ -256,9 +300,10 @@ def cmd_solve(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             interrupted = True
     os.replace(tmp, out)
-    median = statistics.median(moves) if moves else float("nan")
     mean_time = statistics.fmean(seconds) if seconds else 0.0
-    print(f"solved {len(moves)}/{len(instances)}  median moves {median:g}  mean time {mean_time:.3f}s  -> {out}")
+    print(
+        f"solved {len(moves)}/{len(instances)}  median moves {_median_moves(moves)}  mean time {mean_time:.3f}s  -> {out}"
+    )
     return 130 if interrupted else EXIT_OK
 
 
@@ -274,13 +319,7 @@ def _registered_envs() -> list[str]:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from rigorgym.agents.runner import run_agent
 
-    if args.env not in _registered_envs():
-        raise BadInput(f"unknown env {args.env!r} (see `rigorgym list envs`)")
-    agent = _resolve_agent(args.agent, args.env)
-    if args.budget_s <= 0:
-        raise BadInput("--budget-s must be positive")
-    if args.limit is not None and args.limit < 1:
-        raise BadInput("--limit must be >= 1")
+    agent, budget = _run_checks(args)
     instances = _instances(args)
     moves: list[int] = []
     seconds: list[float] = []
@@ -288,7 +327,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     def dropped(message: str) -> None:
         print(f"rigorgym: warning: {message}", file=sys.stderr)
 
-    for outcome in run_agent(args.env, instances, agent, args.budget_s, args.seed, None, dropped):
+    for outcome in run_agent(args.env, instances, agent, budget, args.seed, None, dropped):
         seconds.append(outcome.result.seconds)
         if outcome.certificate is not None:
             moves.append(len(outcome.certificate["moves"]))
@@ -302,6 +341,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         "mean_moves": statistics.fmean(moves) if moves else None,
         "median_seconds": statistics.median(seconds) if seconds else None,
         "budget_s": args.budget_s,
+        "max_steps": args.max_steps,
+        "max_expansions": args.max_expansions,
         "seed": args.seed,
     }
     if args.json:
@@ -361,6 +402,52 @@ def _train_options(args: argparse.Namespace) -> dict[str, Any]:
 SB3_PATH_ALGOS = ("ppo", "dqn", "trpo", "maskable_ppo", "a3c")
 
 
+def _fits(value: Any, hint: Any) -> bool:
+    """Whether a ``--set`` value (parsed as JSON) has the type of an ``Args`` field (unknown hints pass)."""
+    import types
+    import typing
+
+    origin, parts = typing.get_origin(hint), typing.get_args(hint)
+    if hint is Any:
+        return True
+    if origin in (typing.Union, types.UnionType):
+        return any(_fits(value, part) for part in parts)
+    if hint is type(None):
+        return value is None
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if hint in (str, Path):
+        return isinstance(value, str)
+    if origin in (tuple, list):
+        item = parts[0] if parts else Any
+        return isinstance(value, list | tuple) and all(_fits(x, item) for x in value)
+    if origin is dict or hint is dict:
+        return isinstance(value, dict)
+    if origin is typing.Literal:
+        return value in parts
+    return True
+
+
+def _type_name(hint: Any) -> str:
+    return getattr(hint, "__name__", None) or str(hint).replace("typing.", "")
+
+
+def _check_option_types(args_class: type, options: dict[str, Any], algo: str) -> None:
+    """Refuse an option whose value has the wrong type for the algorithm's typed ``Args`` (before any folder)."""
+    import dataclasses
+    import typing
+
+    hints = typing.get_type_hints(args_class)
+    names = {f.name for f in dataclasses.fields(args_class)}
+    for key, value in options.items():
+        if key in names and not _fits(value, hints[key]):
+            raise BadInput(f"{key}={json.dumps(value)}: {algo} takes {_type_name(hints[key])} for {key}")
+
+
 def _run_training(args: argparse.Namespace, trainer: Any) -> int:
     """Run ``trainer()`` (it returns the agent folder), then print the card's summary and the folder."""
     from rigorgym.agents.algos.saved import AgentCard
@@ -395,6 +482,9 @@ def _train_rllib(args: argparse.Namespace, options: dict[str, Any]) -> int:
         options["num_env_runners"] = args.num_env_runners
     if args.resume is not None:
         options["resume"] = args.resume
+    from rigorgym.agents.rllib.train import Args as RLlibArgs
+
+    _check_option_types(RLlibArgs, options, f"rllib {args.algo}")  # n_envs (renamed there) is typed by argparse
     try:
         checked = rllib.make_args(
             args.env, args.algo, args.policy, args.steps, args.seed, args.out, args.address, **options
@@ -407,6 +497,9 @@ def _train_rllib(args: argparse.Namespace, options: dict[str, Any]) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    _check_seed(args.seed)
+    if args.threads is not None and args.threads < 0:
+        raise BadInput(f"--threads must be >= 0 (0: torch's default), got {args.threads}")
     options = _train_options(args)
     if args.backend == "rllib":
         return _train_rllib(args, options)
@@ -418,13 +511,23 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise BadInput("--address is for --backend rllib (a Ray cluster)")
     if args.steps < 1:
         raise BadInput(f"--steps must be >= 1, got {args.steps}")
-    from rigorgym.agents.train import make_args, run
+    from rigorgym.agents.train import algo_module, make_args, run
 
+    # A3C's workers use one torch thread each; --threads sets the main process's (its Args has no field for it)
+    threads = options.pop("threads", None) if args.algo == "a3c" else None
     try:
+        _check_option_types(algo_module(args.algo).Args, options, args.algo)
         checked = make_args(args.env, args.algo, args.policy, args.steps, args.seed, args.out, args.resume, **options)
     except ValueError as exc:
         raise BadInput(str(exc)) from None
-    return _run_training(args, lambda: run(args.algo, checked, options.get("wandb_project")))
+
+    def trainer() -> Path:
+        from rigorgym.agents.algos.common import torch_threads
+
+        with torch_threads(threads or 0):
+            return run(args.algo, checked, options.get("wandb_project"))
+
+    return _run_training(args, trainer)
 
 
 # -- bench ----------------------------------------------------------------------------
@@ -465,6 +568,26 @@ def cmd_bench(args: argparse.Namespace) -> int:
 # -- parser ---------------------------------------------------------------------------
 
 
+def _add_budget_arguments(p: argparse.ArgumentParser) -> None:
+    """``--budget-s``, ``--max-steps``, ``--max-expansions``, ``--seed`` (solve and evaluate)."""
+    p.add_argument(
+        "--budget-s", type=float, default=5.0, help="wall-clock seconds per instance (default 5; finite, > 0)"
+    )
+    p.add_argument(
+        "--max-steps",
+        type=int,
+        metavar="N",
+        help="also stop an instance after N env steps / moves tried (random, normal-form, bo-walker, trained agents)",
+    )
+    p.add_argument(
+        "--max-expansions",
+        type=int,
+        metavar="N",
+        help="also stop an instance after N search node expansions (greedy, guided, best-first)",
+    )
+    p.add_argument("--seed", type=int, default=0, help="seed of the first instance, +1 for each next (default 0)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from rigorgym import __version__
 
@@ -495,9 +618,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "solve",
         help="run an agent on instances and write verified certificates",
-        epilog="examples: rigorgym solve UnKnot-v0 --knot 4_1 --agent greedy --budget-s 2 --out certs.jsonl\n"
-        "          rigorgym solve Kirby-Plumbing-v0 --suite plumbing-small-6 --agent normal-form --out certs.jsonl\n"
-        "          rigorgym solve UnKnot-v0 --suite unknot-random-L20 --agent runs/ppo --out certs.jsonl",
+        epilog="examples: rigorgym solve UnKnot-v0 --suite unknot-random-L20 --agent greedy --limit 10 --out certs.jsonl\n"
+        "          rigorgym solve UnKnot-v0 --pd '[[1,1,2,2]]' --agent greedy --budget-s 2 --out kink.jsonl\n"
+        "          rigorgym solve Kirby-Plumbing-v0 --suite plumbing-small-6 --agent normal-form --out plumbing.jsonl\n"
+        "          rigorgym solve UnKnot-v0 --suite unknot-random-L20 --agent greedy --max-expansions 2000 \\\n"
+        "              --budget-s 60 --out greedy.jsonl    (a deterministic budget: every run gives the same result)\n"
+        "          rigorgym solve UnKnot-v0 --suite unknot-random-L20 --agent runs/ppo --out ppo.jsonl",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("env", metavar="ENV")
@@ -511,10 +637,10 @@ def build_parser() -> argparse.ArgumentParser:
         required=True,
         help="a registered agent (rigorgym list agents), pretrained (the best shipped one), or a folder of rigorgym train",
     )
-    p.add_argument("--budget-s", type=float, default=5.0, help="wall-clock seconds per instance (default 5)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--limit", type=int, default=None, help="only the first N instances")
+    _add_budget_arguments(p)
+    p.add_argument("--limit", type=int, default=None, help="only the first N instances (N >= 1)")
     p.add_argument("--out", required=True, metavar="CERTS.jsonl")
+    p.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     p.set_defaults(run=cmd_solve)
 
     p = sub.add_parser(
@@ -552,7 +678,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--wandb-project", metavar="P", help="also log to W&B (offline unless logged in)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--env-kwargs", metavar="JSON", help="extra gym.make kwargs, e.g. '{\"max_episode_steps\": 50}'")
-    p.add_argument("--threads", type=int, help="torch threads while training (default: torch's; 1 on a busy CPU)")
+    p.add_argument(
+        "--threads",
+        type=int,
+        help="torch threads while training (default: torch's; 1 on a busy CPU; A3C: its main process, workers use 1)",
+    )
     p.add_argument(
         "--set",
         action="append",
@@ -575,9 +705,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("env", metavar="ENV")
     p.add_argument("--agent", required=True, help="a registered agent, pretrained, or a folder of rigorgym train")
     p.add_argument("--suite", required=True, help="a shipped suite (rigorgym list suites)")
-    p.add_argument("--limit", type=int, default=None, help="only the first K instances")
-    p.add_argument("--budget-s", type=float, default=5.0, help="wall-clock seconds per instance (default 5)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--limit", type=int, default=None, help="only the first K instances (K >= 1)")
+    _add_budget_arguments(p)
     p.add_argument("--json", action="store_true", help="one JSON object")
     p.set_defaults(run=cmd_evaluate, instances=None, knot=None, pd=None)
 

@@ -758,8 +758,7 @@ def test_read_jsonl_with_non_object_lines(tmp_path: Any) -> None:
 def test_read_empty_file(tmp_path: Any, content: bytes) -> None:
     path = tmp_path / "empty.jsonl"
     path.write_bytes(content)
-    with pytest.raises(UnreadableInput):
-        read_certificates(str(path))
+    assert read_certificates(str(path)) == []  # what `rigorgym solve` writes when it solves nothing
 
 
 @pytest.mark.parametrize(

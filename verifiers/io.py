@@ -31,7 +31,11 @@ def _loads(text: str, where: str) -> Any:
 
 
 def read_certificates(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Entry]:
-    """Read one certificate (a JSON object) or many (one per line, JSONL) from ``path`` (``-``: stdin)."""
+    """Read one certificate (a JSON object) or many (one per line, JSONL) from ``path`` (``-``: stdin).
+
+    An empty file (nothing but whitespace) holds no certificates: ``rigorgym
+    solve`` writes one when it solves nothing, an honest result.
+    """
     try:
         if path == "-":
             data = sys.stdin.buffer.read(max_bytes + 1)
@@ -52,7 +56,7 @@ def read_certificates(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Ent
         raise UnreadableInput(f"{path}: not UTF-8 text") from None
     stripped = text.strip()
     if not stripped:
-        raise UnreadableInput(f"{path}: empty file")
+        return []
     try:
         return [Entry(path, json.loads(stripped))]
     except (ValueError, RecursionError):

@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 import socket
+import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -132,6 +133,20 @@ def validate(args: Args) -> None:
     check_spaces(args.env_id, f"RLlib {args.algo}", args.policy, dict(args.env_kwargs), discrete=True)
     if args.address is not None:
         check_address(args.address)
+    check_steps(args)
+
+
+def check_steps(args: Args) -> None:
+    """Refuse ``steps`` below one training batch: RLlib samples whole batches, so it would run a batch anyway.
+
+    (DQN samples fragments of 16 steps; past ``steps`` a run stops at the end of its iteration, and
+    :func:`train` says how many steps it sampled.)
+    """
+    if args.algo != "dqn" and args.resume is None and args.steps < batch_size(args):
+        raise ValueError(
+            f"--steps {args.steps} is less than one RLlib {args.algo} training batch of {batch_size(args)} env steps; "
+            f"give --steps >= {batch_size(args)} or --set train_batch_size={args.steps}"
+        )
 
 
 # -- the RLlib config ------------------------------------------------------------------------------
@@ -379,5 +394,11 @@ def train(args: Args) -> Path:
     finally:
         if started:
             ray.shutdown()
+    if steps > args.steps:
+        print(
+            f"rigorgym: warning: RLlib samples whole iterations: {steps} env steps in all (asked for {args.steps}); "
+            f"agent.json records {steps}",
+            file=sys.stderr,
+        )
     agent_card(args, steps, metrics, time.perf_counter() - start).write(out)
     return out

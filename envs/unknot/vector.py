@@ -33,9 +33,18 @@ class UnKnotVectorEnv(VectorEnv):
     ``info["action_mask"]`` is the ``(num_envs, n_actions)`` mask, and the
     observation the ``(num_envs, max_length + 1)`` rows: copies by default,
     the live buffers (overwritten by the next step) with ``copy=False``, as in
-    Gymnasium's vector envs. ``info["certificate"]`` holds the certificates
-    of the envs won at this step (an object array, with the
-    ``"_certificate"`` mask).
+    Gymnasium's vector envs.
+
+    ``info["certificate"]`` differs from ``SyncVectorEnv`` on purpose: here it
+    is a ``(num_envs,)`` object array whose entry ``i`` is env ``i``'s whole
+    certificate dict (``None`` where ``info["_certificate"]`` is False), so
+    ``verify(info["certificate"][i])`` works as is. ``SyncVectorEnv`` merges
+    dict-valued infos key by key into a nested dict of arrays
+    (``info["certificate"]["moves"][i]``, ``["instance"]["braid"]["word"][i]``,
+    ``["meta"]["seed"][i]``, each level with its own ``_key`` masks), from
+    which a certificate must be rebuilt. Only the key ``"certificate"`` and
+    its mask ``"_certificate"`` (set only at a step where some env won) are
+    shared; ``tests/test_cli_edges.py`` pins both shapes.
     """
 
     metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": ["ansi"]}
