@@ -1,7 +1,6 @@
 """The import graph of the package: no cycles between modules, and the layers point one way.
 
-Layers (docs/performance.md names this test; DESIGN.md §7 the layers): ``verifiers`` ←
-``envs`` ← ``agents`` ← ``cli``/``leaderboard``; ``fieldtheory`` and ``metricflow``
+Layers: ``verifiers`` ← ``envs`` ← ``agents`` ← ``cli``/``leaderboard``; ``fieldtheory`` and ``metricflow``
 stand alone (they may import only the top-level ``rigorgym`` modules, e.g. the
 registration). Every import counts, function-level (lazy) ones included; only
 ``if TYPE_CHECKING:`` blocks are left out, since they never run. The graph is
