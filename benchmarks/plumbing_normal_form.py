@@ -108,6 +108,11 @@ def fill(page: ResultsPage, report: dict[str, Any]) -> None:
         "here as well (*verified*). Lengths are over the certified pairs; *pairs/s* is the solver's own time, "
         "*end to end* adds the runner's verification and the env. Times come from a shared VM and are indicative."
     )
+    m = report["machine"]
+    load = (m.get("loadavg") or [0.0])[0]
+    if load > m["cpu_count"]:
+        page.text(f"**The machine was overloaded** (load average {load:.1f} on {m['cpu_count']} cores, from other jobs): "
+                  "the rates are depressed accordingly; the counts and lengths do not depend on it.")  # fmt: skip
     page.table(["suite", "pairs", "certified", "verified", "claims", "median moves", "mean", "max", "pairs/s",
                 "end to end", "already isomorphic"],
                [[r["suite"], r["pairs"], f"{r['certified']:,} ({r['fraction']:.1%})", r["verified"],
@@ -137,7 +142,7 @@ def fill(page: ResultsPage, report: dict[str, Any]) -> None:
                 for r in report["random"]])  # fmt: skip
     page.figure(plot(report), f"{STEM}.png", "Certificate lengths per suite and solved fractions.")
     page.heading("Reproduce")
-    page.reproduce(report["reproduce"])
+    page.reproduce(report.get("reproduce", report["command"]))
     page.text("Suites (hash from `rigorgym list suites`):\n\n" + "\n".join(
         f"- `{r['suite']}` ({r['suite_size']} pairs): `{r['suite_hash']}`" for r in report["normal_form"]))  # fmt: skip
 

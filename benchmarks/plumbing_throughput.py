@@ -201,6 +201,10 @@ def fill(page: ResultsPage, records: list[dict[str, Any]]) -> None:
         "same process, in alternating slices, and reported as a ratio. The measuring code is "
         "`rigorgym.agents.protocols.plumbing`."
     )
+    load = (m.get("loadavg") or [0.0])[0]
+    if load > m["cpu_count"]:
+        page.text(f"**The machine was overloaded** (load average {load:.1f} on {m['cpu_count']} cores, from other jobs): "
+                  "absolute rates are depressed accordingly; the ratios, measured in alternating slices, hold.")  # fmt: skip
     page.heading("Acceptance")
     page.acceptance(targets(by))
     if "env_single" in by:

@@ -97,3 +97,24 @@ def test_plumbing_normal_form_quick(tmp_path: Path) -> None:
     assert len(report["normal_form"]) == 4 and len(report["random"]) == 2
     markdown = (tmp_path / "plumbing-normal-form.md").read_text()
     assert "python benchmarks/plumbing_normal_form.py" in markdown and "| plumbing-small-6 |" in markdown
+
+
+def test_plumbing_normal_form_rerenders_from_json(tmp_path: Path) -> None:
+    """The committed page regenerates from its committed raw report."""
+    committed = ROOT / "docs" / "results" / "plumbing-normal-form.json"
+    run_script("plumbing_normal_form.py", "--from-json", str(committed), "--out-dir", str(tmp_path))
+    page = (tmp_path / "plumbing-normal-form.md").read_text()
+    assert "not re-measured" in page and "| plumbing-small-6 |" in page and "## Reference" in page
+
+
+def test_plumbing_classifier_rerenders_from_json(tmp_path: Path) -> None:
+    """The classifier's page and model card regenerate from the committed report (no data, no training)."""
+    committed = ROOT / "docs" / "results" / "plumbing-classifier.json"
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "config.json").write_text("{}")
+    run_script("plumbing_classifier.py", "--from-json", str(committed), "--out-dir", str(tmp_path),
+               "--model-dir", str(model))  # fmt: skip
+    page = (tmp_path / "plumbing-classifier.md").read_text()
+    assert "not re-measured" in page and "## Accuracy" in page and "Does the classifier help" in page
+    assert (model / "CARD.md").read_text().startswith("# plumbing-classifier")

@@ -48,6 +48,29 @@ def test_quick_benchmark_writes_its_report(tmp_path: Path) -> None:
     assert (out / "ri-putrov.png").stat().st_size > 1000
 
 
+def test_page_rerenders_from_the_committed_report(tmp_path: Path) -> None:
+    """``--from-json``: the committed page regenerates from its raw report, through the shared reporter."""
+    committed = ROOT / "docs" / "results" / "ri-putrov.json"
+    if not committed.is_file():
+        pytest.skip("no committed ri-putrov report")
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "ri_putrov.py"), "--from-json", str(committed)]
+        + ["--out-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    page = (tmp_path / "ri-putrov.md").read_text()
+    report = json.loads(committed.read_text())
+    assert "not re-measured" in page and report["command"] in page
+    for row in report["results"]:
+        assert f"| {row['agent']} |" in page
+    assert "### The policy guiding a restart search" in page and "## Training" in page
+    assert (tmp_path / "ri-putrov.png").stat().st_size > 1000
+
+
 # -- the shipped agent -----------------------------------------------------------------------------
 
 

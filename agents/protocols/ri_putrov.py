@@ -24,6 +24,7 @@ for any learned agent of ``rigorgym train`` on Kirby-Plumbing:
 
 from __future__ import annotations
 
+import json
 import shutil
 import statistics
 import time
@@ -602,8 +603,6 @@ def ship_card(run: Run, evaluation: dict[str, Any], command: str) -> tuple[dict[
         f"greedy, {evaluation['move_budget']} moves per pair, on all {evaluation['pairs']} pairs of {SUITE}: "
         f"{evaluation['solved']} solved ({100 * evaluation['success']:.1f}%), every certificate verified by the kernel"
     )
-    import json
-
     options = ", ".join(f"{k}={v}" for k, v in card.policy_options.items())
     text = (
         f"- env: `{card.env_id}` with `{json.dumps(card.env_kwargs)}`; algorithm `a3c` "
