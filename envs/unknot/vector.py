@@ -151,7 +151,7 @@ class UnKnotVectorEnv(VectorEnv):
         """The ``(num_envs, n_actions)`` mask of legal actions."""
         return self._masks
 
-    def render(self) -> tuple[str, ...] | None:
+    def render(self) -> tuple[str, ...] | None:  # type: ignore[override]  # gymnasium: an unbound TypeVar
         if self.render_mode == "ansi":
             return tuple(braid_text(*self.braid(i)) for i in range(self.num_envs))
         return None
