@@ -47,19 +47,35 @@ def measure(args: argparse.Namespace, emit: Recorder) -> dict[str, Any]:
     emit({"benchmark": "rllib_unknot", "minutes": args.minutes, "env_runners": args.env_runners})
     work = Path(tempfile.mkdtemp(prefix="rllib-unknot-run-"))
     folder = train(
-        ENV_ID, "ppo", "mlp", 10**9, args.seed, work / "ppo", time_budget_s=60 * args.minutes - SAVE_MARGIN_S,
-        num_env_runners=args.env_runners, checkpoint_every=0, progress=False,
-    )  # fmt: skip
+        ENV_ID,
+        "ppo",
+        "mlp",
+        10**9,
+        args.seed,
+        work / "ppo",
+        time_budget_s=60 * args.minutes - SAVE_MARGIN_S,
+        num_env_runners=args.env_runners,
+        checkpoint_every=0,
+        progress=False,
+    )
     card = AgentCard.read(folder)
-    training = {"steps": card.steps, "wall_s": rounded(card.wall_s), "solved_rate": card.metrics.get("solved_rate", 0.0),
-                "env_runners": args.env_runners, "ray": ray.__version__}  # fmt: skip
+    training = {
+        "steps": card.steps,
+        "wall_s": rounded(card.wall_s),
+        "solved_rate": card.metrics.get("solved_rate", 0.0),
+        "env_runners": args.env_runners,
+        "ray": ray.__version__,
+    }
     emit({"trained": "rllib-ppo", **training})
     instances = load_suite(SUITE).instances[: args.limit]
     rows = compare_agents({SUITE: instances}, {"rllib-ppo": str(folder), "random": "random"}, args.budget_s, seed=0)
     results = {}
     for row in rows:
-        results[row["agent"]] = {**{k: v for k, v in row.items() if k not in ("per_instance", "agent", "suite")},
-                                 "verified": row["solved"], "seconds": row["wall_s"]}  # fmt: skip
+        results[row["agent"]] = {
+            **{k: v for k, v in row.items() if k not in ("per_instance", "agent", "suite")},
+            "verified": row["solved"],
+            "seconds": row["wall_s"],
+        }
         emit({"agent": row["agent"], **results[row["agent"]]})
     return {"minutes": args.minutes, "budget_s": args.budget_s, "training": training, "results": results}
 
@@ -79,13 +95,29 @@ def render(page: ResultsPage, report: dict[str, Any]) -> None:
     )
     page.table(
         ["agent", "solved", "verified", "solved fraction", "median moves", "seconds"],
-        [[name, f"{r['solved']}/{r['instances']}", r["verified"], f"{r['solved_fraction']:.2f}", r["median_moves"],
-          r["seconds"]] for name, r in rows.items()],  # fmt: skip
+        [
+            [
+                name,
+                f"{r['solved']}/{r['instances']}",
+                r["verified"],
+                f"{r['solved_fraction']:.2f}",
+                r["median_moves"],
+                r["seconds"],
+            ]
+            for name, r in rows.items()
+        ],
     )
     ppo, rnd = rows["rllib-ppo"]["solved_fraction"], rows["random"]["solved_fraction"]
     page.heading("Acceptance")
-    page.acceptance([("RLlib PPO beats the random walker after <= 10 minutes on 2 cores",
-                      f"{ppo:.2f} vs {rnd:.2f} solved", ppo > rnd)])  # fmt: skip
+    page.acceptance(
+        [
+            (
+                "RLlib PPO beats the random walker after <= 10 minutes on 2 cores",
+                f"{ppo:.2f} vs {rnd:.2f} solved",
+                ppo > rnd,
+            )
+        ]
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -49,9 +49,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.diagrams, args.per_size, args.rounds, args.budget_s, args.epochs = 12, 1, 1, 1.0, 3
     train_value_net(
-        Path(args.out), args.diagrams, args.per_size, args.rounds, args.budget_s, args.max_expansions, args.epochs,
-        args.seed, command="python benchmarks/train_unknot_value.py" + (" --quick" if args.quick else ""), on_record=emit,
-    )  # fmt: skip
+        Path(args.out),
+        args.diagrams,
+        args.per_size,
+        args.rounds,
+        args.budget_s,
+        args.max_expansions,
+        args.epochs,
+        args.seed,
+        command="python benchmarks/train_unknot_value.py" + (" --quick" if args.quick else ""),
+        on_record=emit,
+    )
     return 0
 
 

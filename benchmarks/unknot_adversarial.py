@@ -76,12 +76,17 @@ def reading(report: dict[str, Any]) -> list[str]:
         f"- As the solver plays in the games (one greedy episode): {gr[SUITE]['solved_fraction']:.2f} on `{SUITE}` "
         f"against {_fracs(gr)}"
         + (" — measurably lower (95% intervals disjoint)" if _lower(gr) else " — not measurably lower")
-        + ("; and unselected, over all the games, the learned scrambler is the stronger one (first line), so this is "
-           "not only the selection of the hardest games." if _lower(gr) and beat else "."),  # fmt: skip
+        + (
+            "; and unselected, over all the games, the learned scrambler is the stronger one (first line), so this is "
+            "not only the selection of the hardest games."
+            if _lower(gr) and beat
+            else "."
+        ),
         f"- With sampled restarts at {report['budget_s']} s per instance (`rigorgym solve`): solved fraction on "
         f"`{SUITE}` {'measurably lower' if _lower(r) else '**not measurably lower**'} than on `unknot-random` suites "
         f"of similar length — {adv['solved_fraction']:.2f} against {_fracs(r)} (95% intervals "
-        + ("disjoint" if _lower(r) else "overlapping") + ").",
+        + ("disjoint" if _lower(r) else "overlapping")
+        + ").",
         f"- Selection effect: the random scrambler's hardest {ctrl['instances']} braids, chosen the same way, are "
         f"solved at {ctrl['solved_fraction']:.2f} against {adv['solved_fraction']:.2f} for the learned scrambler's: "
         + (
@@ -99,7 +104,8 @@ def reading(report: dict[str, Any]) -> list[str]:
         out.append(
             f"- At {budget} s per instance: {rows[SUITE]['solved_fraction']:.2f} on `{SUITE}`, "
             f"{rows[CONTROL]['solved_fraction']:.2f} on the control, {_fracs(rows)} ("
-            + ("measurably lower" if _lower(rows) else "not measurably lower") + " than every `unknot-random` suite)."
+            + ("measurably lower" if _lower(rows) else "not measurably lower")
+            + " than every `unknot-random` suite)."
         )
     out.append(
         f"- The braids differ in shape too (mean length {adv['mean_length']} vs {ctrl['mean_length']} letters, "
@@ -139,8 +145,16 @@ def render(page: ResultsPage, report: dict[str, Any]) -> None:
     )
     page.table(
         ["scrambler", "games", "solver lost", "solver win rate", "mean scramble length"],
-        [[name, row["games"], row["solver_lost"], f"{row['solver_win_rate']:.3f}", f"{row['mean_scramble_length']:.1f}"]
-         for name, row in (("learned (self-play)", g["learned"]), ("uniform random", g["random"]))],  # fmt: skip
+        [
+            [
+                name,
+                row["games"],
+                row["solver_lost"],
+                f"{row['solver_win_rate']:.3f}",
+                f"{row['mean_scramble_length']:.1f}",
+            ]
+            for name, row in (("learned (self-play)", g["learned"]), ("uniform random", g["random"]))
+        ],
         caption=f"**Games against the shipped solver** (`{report['solver']}`, greedy, 200 turns): "
         f"{g['learned']['games']} games per scrambler (both with `stop` masked: full-length scrambles), the same seeds.",
     )
@@ -152,22 +166,43 @@ def render(page: ResultsPage, report: dict[str, Any]) -> None:
     )
     page.table(
         ["suite", "solved", "solved fraction", "95% CI", "median moves", "mean length", "mean strands", "max strands"],
-        [[name, f"{r['solved']}/{r['instances']}", f"{r['solved_fraction']:.2f}", _ci(r), r["median_moves"],
-          r["mean_length"], r["mean_strands"], r["max_strands"]] for name, r in report["results"].items()],  # fmt: skip
+        [
+            [
+                name,
+                f"{r['solved']}/{r['instances']}",
+                f"{r['solved_fraction']:.2f}",
+                _ci(r),
+                r["median_moves"],
+                r["mean_length"],
+                r["mean_strands"],
+                r["max_strands"],
+            ]
+            for name, r in report["results"].items()
+        ],
         caption=f"**Solving.** The shipped solver through `run_agent` (as `rigorgym solve`: one greedy episode, then "
         f"sampled restarts), {report['budget_s']} s per instance, every certificate re-verified by the kernel.",
     )
     budgets = list(report["results_by_budget"])
     page.table(
         ["suite", *(f"{b} s" for b in budgets)],
-        [[name, *(f"{report['results_by_budget'][b][name]['solved']}/{report['results_by_budget'][b][name]['instances']}"
-                  for b in budgets)] for name in report["results"]],  # fmt: skip
+        [
+            [
+                name,
+                *(
+                    f"{report['results_by_budget'][b][name]['solved']}/{report['results_by_budget'][b][name]['instances']}"
+                    for b in budgets
+                ),
+            ]
+            for name in report["results"]
+        ],
         caption="Solved fraction by budget per instance (same runner, same seeds):",
     )
     page.table(
         ["suite", "solved", "solved fraction", "95% CI", "median moves"],
-        [[name, f"{r['solved']}/{r['instances']}", f"{r['solved_fraction']:.2f}", _ci(r), r["median_moves"]]
-         for name, r in report["greedy"].items()],  # fmt: skip
+        [
+            [name, f"{r['solved']}/{r['instances']}", f"{r['solved_fraction']:.2f}", _ci(r), r["median_moves"]]
+            for name, r in report["greedy"].items()
+        ],
         caption="As the solver plays in the games (one greedy episode of at most 200 moves per instance, no "
         "restarts; every certificate re-verified):",
     )
@@ -193,11 +228,12 @@ def main(argv: list[str] | None = None) -> int:
         "--also-budget-s", type=float, nargs="*", default=[0.1], help="further budgets to measure (default 0.1)"
     )
     parser.add_argument(
-        "--opponent", default="pretrained",
+        "--opponent",
+        default="pretrained",
         help="the solver the scrambler trains against: 'pretrained' (the shipped solver, frozen, playing inside the "
         "game, with end-of-game rewards: how hard the game was for it) or 'none' (both players learn, the game's "
         "zero-sum rewards)",
-    )  # fmt: skip
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out-dir", help="where unknot-adversarial.{json,md} go (default: a temporary folder)")
     parser.add_argument("--suite-dir", help="where the suite and its index entry go (default: a temporary folder)")
@@ -206,8 +242,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.minutes, args.games, args.size, args.budget_s, args.also_budget_s = 20 / 60, 60, 8, 0.3, [0.05]
     out_dir = Path(args.out_dir or tempfile.mkdtemp(prefix="unknot-adversarial-"))
-    page = ResultsPage(STEM, "A self-play scrambler against the shipped UnKnot solver (`unknot-adversarial`)",
-                       __file__, argv)  # fmt: skip
+    page = ResultsPage(
+        STEM, "A self-play scrambler against the shipped UnKnot solver (`unknot-adversarial`)", __file__, argv
+    )
     if args.from_json:
         report = page.from_report(upgrade(json.loads(args.from_json.read_text())))
     else:
@@ -219,9 +256,18 @@ def main(argv: list[str] | None = None) -> int:
         emit({"benchmark": "unknot_adversarial", "minutes": args.minutes, "games": args.games, "size": args.size})
         suite_dir = Path(args.suite_dir or tempfile.mkdtemp(prefix="unknot-adversarial-suite-"))
         work = Path(tempfile.mkdtemp(prefix="unknot-adversarial-run-"))
-        report = adversarial_protocol(args.minutes, args.scramble_moves, args.games, args.size,
-                                      [args.budget_s, *args.also_budget_s], args.opponent, args.seed, suite_dir, work,
-                                      emit)  # fmt: skip
+        report = adversarial_protocol(
+            args.minutes,
+            args.scramble_moves,
+            args.games,
+            args.size,
+            [args.budget_s, *args.also_budget_s],
+            args.opponent,
+            args.seed,
+            suite_dir,
+            work,
+            emit,
+        )
     render(page, report)
     page.write(out_dir, report)
     return 0

@@ -40,7 +40,9 @@ def measure(args: argparse.Namespace, parser: argparse.ArgumentParser, emit: Rec
     from rigorgym.verifiers import KERNEL_VERSION
 
     shipped = list_suites(env="UnKnot-v0")
-    wanted = [s.strip() for s in args.suites.split(",") if s.strip()] if args.suites else sorted(shipped, key=natural_key)
+    wanted = (
+        [s.strip() for s in args.suites.split(",") if s.strip()] if args.suites else sorted(shipped, key=natural_key)
+    )
     suites, missing = [s for s in wanted if s in shipped], [s for s in wanted if s not in shipped]
     for name in missing:
         emit({"suite": name, "skipped": "not shipped (rigorgym list suites)"})
@@ -51,12 +53,30 @@ def measure(args: argparse.Namespace, parser: argparse.ArgumentParser, emit: Rec
     samples = {s: sample(s, args.per_suite, args.seed) for s in suites}
     rows = compare_agents(samples, {a: a for a in agents}, budgets, args.seed, on_row=emit)
     reproduce = "python benchmarks/unknot_baselines.py " + shlex.join(
-        ["--suites", ",".join(suites), "--per-suite", str(args.per_suite), "--budget-s", f"{args.budget_s:g}",
-         "--random-budget-s", f"{args.random_budget_s:g}", "--agents", ",".join(agents), "--seed", str(args.seed)]
-    )  # fmt: skip
+        [
+            "--suites",
+            ",".join(suites),
+            "--per-suite",
+            str(args.per_suite),
+            "--budget-s",
+            f"{args.budget_s:g}",
+            "--random-budget-s",
+            f"{args.random_budget_s:g}",
+            "--agents",
+            ",".join(agents),
+            "--seed",
+            str(args.seed),
+        ]
+    )
     return {
-        "config": {"per_suite": args.per_suite, "budget_s": args.budget_s, "random_budget_s": args.random_budget_s,
-                   "agents": agents, "seed": args.seed, "env": "UnKnot-v0"},  # fmt: skip
+        "config": {
+            "per_suite": args.per_suite,
+            "budget_s": args.budget_s,
+            "random_budget_s": args.random_budget_s,
+            "agents": agents,
+            "seed": args.seed,
+            "env": "UnKnot-v0",
+        },
         "kernel": KERNEL_VERSION,
         "reproduce": reproduce,
         "missing_suites": missing,
@@ -75,12 +95,17 @@ def upgrade(old: dict[str, Any]) -> dict[str, Any]:
         return {**r, "claimed": r["solved"], "solved": r["verified"], "per_instance": per}
 
     return {
-        "command": old["command"], "date": old["finished"], "wall_s": old["wall_s"],
-        "machine": {"loadavg": None, **old["machine"]}, "config": old["config"], "kernel": old["machine"]["kernel"],
-        "reproduce": old["command"], "missing_suites": old.get("missing_suites", []),
+        "command": old["command"],
+        "date": old["finished"],
+        "wall_s": old["wall_s"],
+        "machine": {"loadavg": None, **old["machine"]},
+        "config": old["config"],
+        "kernel": old["machine"]["kernel"],
+        "reproduce": old["command"],
+        "missing_suites": old.get("missing_suites", []),
         "suite_hashes": {r["suite"]: r["suite_hash"] for r in old["results"]},
         "results": [row(r) for r in old["results"]],
-    }  # fmt: skip
+    }
 
 
 def figure(rows: list[dict[str, Any]]) -> Any:
@@ -100,8 +125,10 @@ def figure(rows: list[dict[str, Any]]) -> Any:
     for k, agent in enumerate(agents):
         offset = (k - (len(agents) - 1) / 2) * width
         frac = [by[(s, agent)]["solved_fraction"] if (s, agent) in by else np.nan for s in suites]
-        med = [np.nan if by.get((s, agent), {}).get("median_moves") is None else by[(s, agent)]["median_moves"]
-               for s in suites]  # fmt: skip
+        med = [
+            np.nan if by.get((s, agent), {}).get("median_moves") is None else by[(s, agent)]["median_moves"]
+            for s in suites
+        ]
         top.bar(x + offset, frac, width, label=agent, color=colors.get(agent))
         bottom.bar(x + offset, med, width, label=agent, color=colors.get(agent))
         for xi, f, m in zip(x + offset, frac, med, strict=True):  # make empty bars visible
@@ -140,15 +167,25 @@ def render(page: ResultsPage, report: dict[str, Any]) -> None:
     )
     page.table(
         ["suite", "agent", "solved", "median moves", "median time (s)", "verified"],
-        [[r["suite"], r["agent"], f"{r['solved']}/{r['instances']}", r["median_moves"], r["median_seconds_solved"],
-          f"{r['solved']}/{r['claimed']}"] for r in report["results"]],  # fmt: skip
+        [
+            [
+                r["suite"],
+                r["agent"],
+                f"{r['solved']}/{r['instances']}",
+                r["median_moves"],
+                r["median_seconds_solved"],
+                f"{r['solved']}/{r['claimed']}",
+            ]
+            for r in report["results"]
+        ],
     )
     page.text(
         "*median moves* and *median time* are over the solved instances (– when none was solved); an unsolved "
         "instance costs up to its whole budget (`greedy` stops early when its search runs out of states)."
     )
-    walks = [statistics.median(p["steps"] for p in r["per_instance"]) for r in report["results"]
-             if r["agent"] == "random"]  # fmt: skip
+    walks = [
+        statistics.median(p["steps"] for p in r["per_instance"]) for r in report["results"] if r["agent"] == "random"
+    ]
     if walks:
         page.text(
             f"The random walker played a median of {min(walks):,.0f} to {max(walks):,.0f} env steps per instance "

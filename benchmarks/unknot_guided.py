@@ -49,10 +49,24 @@ def upgrade(old: dict[str, Any]) -> dict[str, Any]:
     """A report of the script before the reporter (``finished``, kernel in ``machine``) in today's form."""
     if "kernel" in old:
         return old
-    keep = ("command", "config", "suites", "agents", "machine", "loadavg_end", "wall_s", "hard_alexander", "value_card",
-            "results")  # fmt: skip
-    return {**{k: old[k] for k in keep}, "date": old["finished"], "kernel": old["machine"]["kernel"],
-            "reproduce": old["command"]}  # fmt: skip
+    keep = (
+        "command",
+        "config",
+        "suites",
+        "agents",
+        "machine",
+        "loadavg_end",
+        "wall_s",
+        "hard_alexander",
+        "value_card",
+        "results",
+    )
+    return {
+        **{k: old[k] for k in keep},
+        "date": old["finished"],
+        "kernel": old["machine"]["kernel"],
+        "reproduce": old["command"],
+    }
 
 
 def figure(report: dict[str, Any]) -> Any:
@@ -110,8 +124,12 @@ def ablation(report: dict[str, Any]) -> str | None:
         else "The learned value does not solve more: its ranking gain on held-out training choices has not "
         "carried over within the wall-clock budget (scoring through torch also costs time per expansion)."
     )
-    return ("**Ablation** (learned value vs hand value, same search, instances and budget): " + "; ".join(parts)
-            + ". The macros and the normalization do almost all the work on the words suites. " + verdict)  # fmt: skip
+    return (
+        "**Ablation** (learned value vs hand value, same search, instances and budget): "
+        + "; ".join(parts)
+        + ". The macros and the normalization do almost all the work on the words suites. "
+        + verdict
+    )
 
 
 def render(page: ResultsPage, report: dict[str, Any]) -> None:
@@ -149,14 +167,27 @@ def render(page: ResultsPage, report: dict[str, Any]) -> None:
     table = []
     for suite in report["suites"]:
         first = by[(suite, report["agents"][0])]
-        cells = [None if (r := by.get((suite, a))) is None
-                 else f"{r['solved']}/{r['instances']} ({100 * r['solved_fraction']:.0f}%)" for a in report["agents"]]  # fmt: skip
+        cells = [
+            None
+            if (r := by.get((suite, a))) is None
+            else f"{r['solved']}/{r['instances']} ({100 * r['solved_fraction']:.0f}%)"
+            for a in report["agents"]
+        ]
         table.append([suite, first["instances"], first["alexander_units"], *cells])
     page.table(["suite", "instances", "Δ-unit", *(names.get(a, a) for a in report["agents"])], table)
     page.table(
         ["suite", "agent", "solved", "of Δ-unit", "median moves", "median s"],
-        [[r["suite"], r["agent"], f"{r['solved']}/{r['instances']}", f"{r['solved_of_units']}/{r['alexander_units']}",
-          r["median_moves"], r["median_seconds_solved"]] for r in report["results"]],  # fmt: skip
+        [
+            [
+                r["suite"],
+                r["agent"],
+                f"{r['solved']}/{r['instances']}",
+                f"{r['solved_of_units']}/{r['alexander_units']}",
+                r["median_moves"],
+                r["median_seconds_solved"],
+            ]
+            for r in report["results"]
+        ],
         caption="Median moves of the certificates and median seconds (solved instances only):",
     )
     if text := ablation(report):
@@ -189,17 +220,35 @@ def measure(args: argparse.Namespace, suites: list[str], agents: list[str]) -> d
     from rigorgym.verifiers import KERNEL_VERSION
 
     torch.set_num_threads(1)
-    run = guided_protocol(suites, args.per_suite, args.hard_sample, args.budget_s, agents, args.seed,
-                          not args.no_hard_units, Recorder())  # fmt: skip
+    run = guided_protocol(
+        suites, args.per_suite, args.hard_sample, args.budget_s, agents, args.seed, not args.no_hard_units, Recorder()
+    )
     card_path = ROOT / "agents" / "data" / "pretrained" / "unknot-value" / "card.json"
     reproduce = "python benchmarks/unknot_guided.py " + shlex.join(
-        ["--suites", ",".join(suites), "--per-suite", str(args.per_suite), "--hard-sample", str(args.hard_sample),
-         "--budget-s", f"{args.budget_s:g}", "--agents", ",".join(agents), "--seed", str(args.seed)]
+        [
+            "--suites",
+            ",".join(suites),
+            "--per-suite",
+            str(args.per_suite),
+            "--hard-sample",
+            str(args.hard_sample),
+            "--budget-s",
+            f"{args.budget_s:g}",
+            "--agents",
+            ",".join(agents),
+            "--seed",
+            str(args.seed),
+        ]
         + (["--no-hard-units"] if args.no_hard_units else [])
-    )  # fmt: skip
+    )
     return {
-        "config": {"budget_s": args.budget_s, "per_suite": args.per_suite, "hard_sample": args.hard_sample,
-                   "seed": args.seed, "env": "UnKnot-v0"},  # fmt: skip
+        "config": {
+            "budget_s": args.budget_s,
+            "per_suite": args.per_suite,
+            "hard_sample": args.hard_sample,
+            "seed": args.seed,
+            "env": "UnKnot-v0",
+        },
         "kernel": KERNEL_VERSION,
         "reproduce": reproduce,
         "value_card": json.loads(card_path.read_text()) if card_path.is_file() else {},

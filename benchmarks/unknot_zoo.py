@@ -56,8 +56,15 @@ def upgrade(old: dict[str, Any]) -> dict[str, Any]:
     if "date" in old:
         return old
     results = [{**{k: v for k, v in r.items() if k != "rows"}, "per_instance": r["rows"]} for r in old["results"]]
-    return {"command": old["command"], "date": old["finished"], "wall_s": round(old["wall_s"], 1),
-            "machine": old["machine"], "config": old["config"], "training": old["training"], "results": results}  # fmt: skip
+    return {
+        "command": old["command"],
+        "date": old["finished"],
+        "wall_s": round(old["wall_s"], 1),
+        "machine": old["machine"],
+        "config": old["config"],
+        "training": old["training"],
+        "results": results,
+    }
 
 
 def figure(results: list[dict[str, Any]], agents: list[str]) -> Any:
@@ -67,10 +74,15 @@ def figure(results: list[dict[str, Any]], agents: list[str]) -> Any:
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.5))
-    for ax, (title, suites) in zip(axes[:2], (("unknot-words", WORD_SUITES), ("unknot-random", RANDOM_SUITES)), strict=True):
+    for ax, (title, suites) in zip(
+        axes[:2], (("unknot-words", WORD_SUITES), ("unknot-random", RANDOM_SUITES)), strict=True
+    ):
         for agent in agents:
-            pts = sorted((r["mean_length"], r["solved_fraction"]) for r in results
-                         if r["agent"] == agent and r["suite"] in suites)  # fmt: skip
+            pts = sorted(
+                (r["mean_length"], r["solved_fraction"])
+                for r in results
+                if r["agent"] == agent and r["suite"] in suites
+            )
             if pts:
                 ax.plot(*zip(*pts, strict=True), marker="o", label=agent)
         ax.set_xlabel("braid length")
@@ -95,7 +107,10 @@ def render(page: ResultsPage, report: dict[str, Any]) -> None:
     )
     page.table(
         ["agent", "training steps", "training wall s", "training solved rate"],
-        [[name, t["steps"], round(t["wall_s"]), f"{t['train_solved_rate']:.3f}"] for name, t in report["training"].items()],
+        [
+            [name, t["steps"], round(t["wall_s"]), f"{t['train_solved_rate']:.3f}"]
+            for name, t in report["training"].items()
+        ],
         caption=f"Trained agents: `{cfg['train_env']}`, {cfg['steps']['mlp']} env steps (MLP) or {cfg['steps']['gnn']} "
         f"(GNN), seed {cfg['seed']}, one torch thread; A3C with its default workers.",
     )
@@ -106,8 +121,11 @@ def render(page: ResultsPage, report: dict[str, Any]) -> None:
             return None
         return f"{r['solved_fraction']:.2f}" + (f" ({r['mean_moves']:.0f})" if r["mean_moves"] is not None else "")
 
-    page.table(["agent", *suites], [[a, *(cell(by.get((a, s))) for s in suites)] for a in agents],
-               caption="Solved fraction (mean moves of the solved) per suite:")  # fmt: skip
+    page.table(
+        ["agent", *suites],
+        [[a, *(cell(by.get((a, s))) for s in suites)] for a in agents],
+        caption="Solved fraction (mean moves of the solved) per suite:",
+    )
     page.text(
         "The zoo's policies act one move at a time with no search, after a short training on short "
         "scrambles (the papers trained for millions of steps; the shipped `unknot-maskable-ppo-mlp`, 200k steps, "
@@ -169,11 +187,30 @@ def main(argv: list[str] | None = None) -> int:
         from rigorgym.agents.protocols.unknot import zoo_protocol
 
         steps = {"mlp": args.steps_mlp, "gnn": args.steps_gnn}
-        run = zoo_protocol(args.train_env, algos, policies, steps, suites, args.per_suite, args.budget_s,
-                           Path(args.agents_dir or tmp.name), baselines, args.seed, args.workers, args.skip_training,
-                           Recorder())  # fmt: skip
-        config = {"train_env": args.train_env, "steps": steps, "per_suite": args.per_suite, "budget_s": args.budget_s,
-                  "seed": args.seed, "suites": run["suites"], "agents": run["agents"]}  # fmt: skip
+        run = zoo_protocol(
+            args.train_env,
+            algos,
+            policies,
+            steps,
+            suites,
+            args.per_suite,
+            args.budget_s,
+            Path(args.agents_dir or tmp.name),
+            baselines,
+            args.seed,
+            args.workers,
+            args.skip_training,
+            Recorder(),
+        )
+        config = {
+            "train_env": args.train_env,
+            "steps": steps,
+            "per_suite": args.per_suite,
+            "budget_s": args.budget_s,
+            "seed": args.seed,
+            "suites": run["suites"],
+            "agents": run["agents"],
+        }
         report = {"config": config, "training": run["training"], "results": run["results"]}
     render(page, report)
     page.write(out_dir, report)

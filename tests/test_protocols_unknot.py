@@ -65,10 +65,14 @@ def test_summarize_counts_only_what_the_kernel_accepted() -> None:
 
 
 def test_compare_agents_runs_every_cell_at_its_budget() -> None:
-    samples = {"unknot-random-L10": P.sample("unknot-random-L10", 2, 0), "unknot-random-L20": P.sample("unknot-random-L20", 2, 0)}
+    samples = {
+        "unknot-random-L10": P.sample("unknot-random-L10", 2, 0),
+        "unknot-random-L20": P.sample("unknot-random-L20", 2, 0),
+    }
     seen: list[dict] = []
-    rows = P.compare_agents(samples, {"greedy": "greedy", "random": "random"}, {"greedy": 2.0, "random": 0.05},
-                            seed=0, on_row=seen.append)  # fmt: skip
+    rows = P.compare_agents(
+        samples, {"greedy": "greedy", "random": "random"}, {"greedy": 2.0, "random": 0.05}, seed=0, on_row=seen.append
+    )
     assert [(r["suite"], r["agent"]) for r in rows] == [(s, a) for s in samples for a in ("greedy", "random")]
     assert all(r["solved"] == 2 for r in rows if r["agent"] == "greedy")
     assert {r["budget_s"] for r in rows if r["agent"] == "random"} == {0.05}
@@ -89,8 +93,20 @@ def test_guided_protocol_counts_the_alexander_ceiling() -> None:
 
 def test_zoo_protocol_evaluates_baselines_without_training(tmp_path: Path) -> None:
     records: list[dict] = []
-    report = P.zoo_protocol("UnKnot-v0", [], [], {}, ["unknot-random-L20", "unknot-random-L10"], 2, 1.0, tmp_path,
-                            baselines=("greedy",), workers=1, skip_training=True, on_record=records.append)  # fmt: skip
+    report = P.zoo_protocol(
+        "UnKnot-v0",
+        [],
+        [],
+        {},
+        ["unknot-random-L20", "unknot-random-L10"],
+        2,
+        1.0,
+        tmp_path,
+        baselines=("greedy",),
+        workers=1,
+        skip_training=True,
+        on_record=records.append,
+    )
     assert report["training"] == {} and report["agents"] == ["greedy"]
     assert report["suites"] == ["unknot-random-L10", "unknot-random-L20"]
     assert [r["bench"] for r in records] == ["unknot_zoo", "unknot_zoo"]

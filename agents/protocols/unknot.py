@@ -51,9 +51,14 @@ def _machine() -> dict[str, Any]:
 
     import rigorgym
 
-    return {"python": platform.python_version(), "platform": platform.platform(), "cpu": platform.processor()
-            or platform.machine(), "cpu_count": os.cpu_count(), "loadavg": [round(x, 2) for x in os.getloadavg()],
-            "rigorgym": rigorgym.__version__}  # fmt: skip
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpu": platform.processor() or platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "loadavg": [round(x, 2) for x in os.getloadavg()],
+        "rigorgym": rigorgym.__version__,
+    }
 
 
 def rounded(x: float) -> float:
@@ -173,8 +178,13 @@ def _job(job: tuple[str, Any, Sequence[Mapping[str, Any]], float, int]) -> dict[
     start = time.perf_counter()
     spec = agent() if callable(agent) else agent
     rows = run_instances(spec, instances, budget_s, seed)
-    return {"agent": label, "budget_s": budget_s, **summarize(rows), "wall_s": rounded(time.perf_counter() - start),
-            "per_instance": rows}  # fmt: skip
+    return {
+        "agent": label,
+        "budget_s": budget_s,
+        **summarize(rows),
+        "wall_s": rounded(time.perf_counter() - start),
+        "per_instance": rows,
+    }
 
 
 def compare_agents(
@@ -321,8 +331,12 @@ def guided_protocol(
     for suite in suites:
         samples[suite] = sample(suite, hard_sample if suite == "unknot-hard" else per_suite, seed)
     hard_alexander: dict[str, int] = {}
-    units = {(x["braid"]["strands"], tuple(x["braid"]["word"])) for xs in samples.values() for x in xs
-             if alexander_unit(**x["braid"])}  # fmt: skip
+    units = {
+        (x["braid"]["strands"], tuple(x["braid"]["word"]))
+        for xs in samples.values()
+        for x in xs
+        if alexander_unit(**x["braid"])
+    }
     if "unknot-hard" in suites and hard_units:
         every = load_suite("unknot-hard").instances
         passing = [x for x in every if alexander_unit(**x["braid"])]
@@ -330,8 +344,10 @@ def guided_protocol(
         hard_alexander = {"instances": len(every), "units": len(passing), "non_units": len(every) - len(passing)}
         on_record({"suite": "unknot-hard", "alexander": hard_alexander})
         samples[HARD_UNITS] = passing
-    unit_ids = {s: {x["id"] for x in xs if (x["braid"]["strands"], tuple(x["braid"]["word"])) in units}
-                for s, xs in samples.items()}  # fmt: skip
+    unit_ids = {
+        s: {x["id"] for x in xs if (x["braid"]["strands"], tuple(x["braid"]["word"])) in units}
+        for s, xs in samples.items()
+    }
 
     def count_units(row: dict[str, Any]) -> dict[str, Any]:
         ids = unit_ids[row["suite"]]
@@ -385,9 +401,13 @@ def train_zoo(
             threads = {"threads": 1} if "threads" in algo_options(algo) else {}  # A3C: one thread per worker already
             train(env_id, algo, policy, steps[policy], seed, work / name, progress=False, **threads)
             card = AgentCard.read(work / name)
-            out[name] = {"agent": name, "env": env_id, "steps": card.steps,
-                         "wall_s": rounded(time.perf_counter() - start),
-                         "train_solved_rate": rounded(card.metrics.get("solved_rate", 0.0))}  # fmt: skip
+            out[name] = {
+                "agent": name,
+                "env": env_id,
+                "steps": card.steps,
+                "wall_s": rounded(time.perf_counter() - start),
+                "train_solved_rate": rounded(card.metrics.get("solved_rate", 0.0)),
+            }
             on_trained(out[name])
     return out
 
@@ -422,11 +442,14 @@ def zoo_protocol(
             card = AgentCard.read(folder)
             training[folder.name] = {"steps": card.steps, "wall_s": 0.0, "train_solved_rate": 0.0}
     else:
-        training = train_zoo(train_env, algos, policies, steps, seed, work,
-                             lambda r: on_record({"bench": "unknot_zoo_train", **r}))  # fmt: skip
+        training = train_zoo(
+            train_env, algos, policies, steps, seed, work, lambda r: on_record({"bench": "unknot_zoo_train", **r})
+        )
     agents = {name: name for name in baselines} | {name: str(work / name) for name in training}
     samples = {s: sample(s, per_suite, seed) for s in sorted(suites, key=natural_key)}
-    results = compare_agents(samples, agents, budget_s, seed, workers, lambda r: on_record({"bench": "unknot_zoo", **r}))
+    results = compare_agents(
+        samples, agents, budget_s, seed, workers, lambda r: on_record({"bench": "unknot_zoo", **r})
+    )
     return {"training": training, "agents": list(agents), "suites": list(samples), "results": results}
 
 
@@ -440,8 +463,12 @@ CONTROL = "random-scrambler control"
 def games_summary(games: Sequence[Any]) -> dict[str, Any]:
     """Games played, lost by the solver, its win rate, the mean scramble length."""
     lost = sum(not g.solved for g in games)
-    return {"games": len(games), "solver_lost": lost, "solver_win_rate": rounded(1 - lost / max(1, len(games))),
-            "mean_scramble_length": rounded(statistics.fmean(g.scramble_length for g in games))}  # fmt: skip
+    return {
+        "games": len(games),
+        "solver_lost": lost,
+        "solver_win_rate": rounded(1 - lost / max(1, len(games))),
+        "mean_scramble_length": rounded(statistics.fmean(g.scramble_length for g in games)),
+    }
 
 
 def play_games(scrambler: Any, solver: Any, games: int, scramble_moves: int, seed: int) -> list[Any]:
@@ -476,8 +503,15 @@ def greedy_episodes(agent: str, instances: Sequence[Mapping[str, Any]]) -> dict[
             done = terminated or truncated
         cert = info.get("certificate")
         solved = bool(cert is not None and verify(cert).valid)
-        rows.append({"solved": solved, "claimed": cert is not None, "moves": len(cert["moves"]) if solved else None,
-                     "seconds": 0.0, "length": len(x["braid"]["word"])})  # fmt: skip
+        rows.append(
+            {
+                "solved": solved,
+                "claimed": cert is not None,
+                "moves": len(cert["moves"]) if solved else None,
+                "seconds": 0.0,
+                "length": len(x["braid"]["word"]),
+            }
+        )
     env.close()
     return summarize(rows)
 
@@ -521,14 +555,26 @@ def adversarial_protocol(
     from rigorgym.envs.suites import load_suite
 
     folder = train_selfplay(
-        ENV_ID, 10**9, seed, work / "selfplay", scramble_moves=scramble_moves, time_budget_s=60 * minutes,
-        hidden=(128, 128), full_scramble=True, progress=False, opponent=None if opponent == "none" else opponent,
+        ENV_ID,
+        10**9,
+        seed,
+        work / "selfplay",
+        scramble_moves=scramble_moves,
+        time_budget_s=60 * minutes,
+        hidden=(128, 128),
+        full_scramble=True,
+        progress=False,
+        opponent=None if opponent == "none" else opponent,
         outcome_reward=opponent != "none",
-    )  # fmt: skip
+    )
     summary = json.loads((folder / "selfplay.json").read_text())
-    training = {"steps": summary["steps"], "wall_s": rounded(summary["wall_s"]),
-                "solved_rate": summary["metrics"].get("charts/solved_rate", 0.0),
-                "scramble_length": summary["metrics"].get("charts/scramble_length", 0.0), "ray": ray.__version__}  # fmt: skip
+    training = {
+        "steps": summary["steps"],
+        "wall_s": rounded(summary["wall_s"]),
+        "solved_rate": summary["metrics"].get("charts/solved_rate", 0.0),
+        "scramble_length": summary["metrics"].get("charts/scramble_length", 0.0),
+        "ray": ray.__version__,
+    }
     on_record({"trained": "selfplay", **training})
 
     solver_dir = pretrained_for(ENV_ID)
@@ -549,17 +595,29 @@ def adversarial_protocol(
         "against the shipped UnKnot solver, lost games first, then the longest wins; each closure proved the unknot "
         "by the kernel"
     )
-    entry = export_suite(played["learned"], suite_dir, ADVERSARIAL_SUITE, size=size, description=description,
-                         scramble_moves=scramble_moves, selfplay_steps=training["steps"], seed=seed)  # fmt: skip
+    entry = export_suite(
+        played["learned"],
+        suite_dir,
+        ADVERSARIAL_SUITE,
+        size=size,
+        description=description,
+        scramble_moves=scramble_moves,
+        selfplay_steps=training["steps"],
+        seed=seed,
+    )
     on_record({"exported": ADVERSARIAL_SUITE, "size": entry["size"], "hash": entry["hash"], "dir": str(suite_dir)})
     export_suite(played["random"], work / "control", "random-scrambler-control", size=size)
 
     def read(path: Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
-    suites = {ADVERSARIAL_SUITE: read(suite_dir / f"{ADVERSARIAL_SUITE}.jsonl"),
-              CONTROL: read(work / "control" / "random-scrambler-control.jsonl")}  # fmt: skip
-    for name in dict.fromkeys(["unknot-random-L20", nearest_random_suite(shape(suites[ADVERSARIAL_SUITE])["mean_length"])]):
+    suites = {
+        ADVERSARIAL_SUITE: read(suite_dir / f"{ADVERSARIAL_SUITE}.jsonl"),
+        CONTROL: read(work / "control" / "random-scrambler-control.jsonl"),
+    }
+    for name in dict.fromkeys(
+        ["unknot-random-L20", nearest_random_suite(shape(suites[ADVERSARIAL_SUITE])["mean_length"])]
+    ):
         suites[name] = load_suite(name).instances
     by_budget: dict[str, dict[str, Any]] = {}
     for budget in budgets:
@@ -573,13 +631,20 @@ def adversarial_protocol(
     for name, row in greedy.items():
         on_record({"suite": name, "protocol": "one greedy episode", **row})
     return {
-        "minutes": minutes, "scramble_moves": scramble_moves, "opponent": opponent, "size": size,
-        "budget_s": budgets[0], "solver": solver_dir.name, "training": training,
+        "minutes": minutes,
+        "scramble_moves": scramble_moves,
+        "opponent": opponent,
+        "size": size,
+        "budget_s": budgets[0],
+        "solver": solver_dir.name,
+        "training": training,
         "games": {name: games_summary(g) for name, g in played.items()},
         "suite": {"name": ADVERSARIAL_SUITE, **{k: v for k, v in entry.items() if k != "description"}},
-        "results": by_budget[f"{budgets[0]:g}"], "results_by_budget": by_budget, "greedy": greedy,
+        "results": by_budget[f"{budgets[0]:g}"],
+        "results_by_budget": by_budget,
+        "greedy": greedy,
         "control_instances": suites[CONTROL],
-    }  # fmt: skip
+    }
 
 
 # -- the value net of ``guided`` -----------------------------------------------------------------
@@ -727,8 +792,14 @@ def fit_value(labels: Labels, epochs: int, seed: int, on_epoch: Sink = _ignore) 
             opt.step()
             total += loss.item()
         if epoch % 5 == 0 or epoch == epochs - 1:
-            on_epoch({"phase": "train", "epoch": epoch, "loss": round(total / max(len(train_sets), 1), 4),
-                      **value_accuracy(model, train_sets, held_sets)})  # fmt: skip
+            on_epoch(
+                {
+                    "phase": "train",
+                    "epoch": epoch,
+                    "loss": round(total / max(len(train_sets), 1), 4),
+                    **value_accuracy(model, train_sets, held_sets),
+                }
+            )
     return model.eval(), value_accuracy(model, train_sets, held_sets)
 
 
@@ -770,8 +841,15 @@ def train_value_net(
     for round_no in range(rounds + 1):
         scorer = hand_value if model is None else ValueNet(model).score
         solved = solve_and_label(instances, scorer, cfg, budget_s, labels)
-        history.append({"round": round_no, "value": "hand" if model is None else "learned", "solved": solved,
-                        "steps": len(labels.steps), "choices": len(labels.choices)})  # fmt: skip
+        history.append(
+            {
+                "round": round_no,
+                "value": "hand" if model is None else "learned",
+                "solved": solved,
+                "steps": len(labels.steps),
+                "choices": len(labels.choices),
+            }
+        )
         on_record({"phase": "solve", **history[-1], "seconds": round(time.perf_counter() - start, 1)})
         model, fit = fit_value(labels, epochs, seed + round_no, lambda r, n=round_no: on_record({**r, "round": n}))
     out.mkdir(parents=True, exist_ok=True)
@@ -782,11 +860,23 @@ def train_value_net(
         "parameters": sum(p.numel() for p in model.parameters()),
         "trained": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "command": command,
-        "args": {"diagrams": diagrams, "per_size": per_size, "rounds": rounds, "budget_s": budget_s,
-                 "max_expansions": max_expansions, "epochs": epochs, "seed": seed},  # fmt: skip
-        "training_set": {"instances": len(instances), "diagrams": sum(1 for i in instances if i.id),
-                         "words": list(VALUE_WORDS), "map_sizes": list(VALUE_MAP_SIZES), "seed": VALUE_SEED,
-                         "disjoint_from_suites": True},  # fmt: skip
+        "args": {
+            "diagrams": diagrams,
+            "per_size": per_size,
+            "rounds": rounds,
+            "budget_s": budget_s,
+            "max_expansions": max_expansions,
+            "epochs": epochs,
+            "seed": seed,
+        },
+        "training_set": {
+            "instances": len(instances),
+            "diagrams": sum(1 for i in instances if i.id),
+            "words": list(VALUE_WORDS),
+            "map_sizes": list(VALUE_MAP_SIZES),
+            "seed": VALUE_SEED,
+            "disjoint_from_suites": True,
+        },
         "loss": "softmax ranking of each path step's children; score = hand value + net",
         "rounds": history,
         "fit": fit,
@@ -794,7 +884,9 @@ def train_value_net(
         "machine": _machine(),
     }
     (out / "card.json").write_text(json.dumps(card, indent=1) + "\n")
-    on_record({"phase": "done", "wrote": [str(out / "value.pt"), str(out / "card.json")], "seconds": card["train_seconds"]})
+    on_record(
+        {"phase": "done", "wrote": [str(out / "value.pt"), str(out / "card.json")], "seconds": card["train_seconds"]}
+    )
     return card
 
 
@@ -819,8 +911,13 @@ def rllib_sps(runners: int, batch: int, iterations: int, seed: int, env_id: str 
         algo.stop()
     finally:
         ray.shutdown()
-    return {"backend": "rllib", "env_runners": runners, "steps": last - first, "seconds": rounded(seconds),
-            "sps": rounded((last - first) / seconds)}  # fmt: skip
+    return {
+        "backend": "rllib",
+        "env_runners": runners,
+        "steps": last - first,
+        "seconds": rounded(seconds),
+        "sps": rounded((last - first) / seconds),
+    }
 
 
 def sb3_sps(batch: int, iterations: int, seed: int, env_id: str = ENV_ID) -> dict[str, Any]:
@@ -835,11 +932,24 @@ def sb3_sps(batch: int, iterations: int, seed: int, env_id: str = ENV_ID) -> dic
     torch.set_num_threads(1)
     args = Args(env_id=env_id, policy="mlp", steps=batch, seed=seed, out=Path(tempfile.mkdtemp()), n_steps=batch)
     env = make_env(args)
-    model = PPO(sb3_policy_name(env.observation_space), env, n_steps=batch, batch_size=128, n_epochs=4,
-                policy_kwargs=sb3_policy_kwargs(args), seed=seed, verbose=0)  # fmt: skip
+    model = PPO(
+        sb3_policy_name(env.observation_space),
+        env,
+        n_steps=batch,
+        batch_size=128,
+        n_epochs=4,
+        policy_kwargs=sb3_policy_kwargs(args),
+        seed=seed,
+        verbose=0,
+    )
     model.learn(total_timesteps=batch)  # warm-up
     start = time.perf_counter()
     model.learn(total_timesteps=batch * iterations, reset_num_timesteps=False)
     seconds = time.perf_counter() - start
-    return {"backend": "sb3", "env_runners": None, "steps": batch * iterations, "seconds": rounded(seconds),
-            "sps": rounded(batch * iterations / seconds)}  # fmt: skip
+    return {
+        "backend": "sb3",
+        "env_runners": None,
+        "steps": batch * iterations,
+        "seconds": rounded(seconds),
+        "sps": rounded(batch * iterations / seconds),
+    }
