@@ -86,8 +86,11 @@ def hide_urls(argv: list[str]) -> list[str]:
     return out
 
 
-def write_page(out_dir: Path, runs: list[list[dict[str, Any]]], argv: list[str], rerendered: bool) -> None:
-    page = ResultsPage(STEM, "Leaderboard under concurrent load", __file__, hide_urls(argv))
+def new_page(argv: list[str]) -> ResultsPage:
+    return ResultsPage(STEM, "Leaderboard under concurrent load", __file__, hide_urls(argv))
+
+
+def write_page(page: ResultsPage, out_dir: Path, runs: list[list[dict[str, Any]]], rerendered: bool) -> None:
     if rerendered:
         page.text("Re-rendered from the saved runs in the JSON (`--from-json`): nothing was measured by this command.")
     page.text(
@@ -127,8 +130,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--n, --certs and --workers must be >= 1")
     if args.server and not args.token:
         parser.error("--server needs --token")
+    page = new_page(argv)
     if args.from_json:
-        write_page(args.out_dir or args.from_json.parent, saved_runs(args.from_json.parent, args.from_json), argv, True)
+        write_page(page, args.out_dir or args.from_json.parent, saved_runs(args.from_json.parent, args.from_json), True)
         return 0
     emit = Recorder()
     backend = "server" if args.server else (args.db or "sqlite").split(":", 1)[0].split("+", 1)[0]
@@ -149,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     if result.refused:
         print(f"refused: {result.refused[:3]}", file=sys.stderr)
     if args.out_dir is not None:
-        write_page(args.out_dir, keep_latest(saved_runs(args.out_dir), emit.records), argv, False)
+        write_page(page, args.out_dir, keep_latest(saved_runs(args.out_dir), emit.records), False)
     return 0 if result.ok else 1
 
 

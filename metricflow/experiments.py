@@ -5,13 +5,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
 
-from . import reference
+from . import curvature, reference
 from .losses import ricci_flow_loss
-from .manifolds import FlatTorus
+from .manifolds import FlatTorus, Hyperbolic, Product, Sphere
 from .networks import CenteredCholeskyMetric, CenteredMetric, FourierMetric, MLPMetric
 from .ntk import metric_ntk, ntk_distance
 
@@ -190,3 +191,288 @@ def torus_mode_ratios(
         amp = np.array([2 * np.mean((g[..., comp[0], comp[1]] - np.eye(2)[comp]) * wave) for g in sol.y])
         rows.append(amp / (eps * np.exp(-(k1**2 + k2**2) * times)))
     return np.asarray(rows)
+
+
+# --- the acceptance run: every figure of docs/results/metricflow.md -----------------------------------------------
+
+Record = dict[str, Any]
+
+
+def curvature_errors() -> dict[str, float]:
+    """Max |R − R_exact| (and |Ric − Ric_exact|) over 256 sampled points, float64, and max |Riem| of flat polar."""
+
+    def polar(p: Tensor) -> Tensor:
+        return torch.diag_embed(torch.stack([torch.ones_like(p[:, 0]), p[:, 0] ** 2], -1))
+
+    cases: dict[str, tuple[Any, float, float | None]] = {
+        "S2": (Sphere(2), 2.0, 1.0),
+        "S3": (Sphere(3), 6.0, 2.0),
+        "H2": (Hyperbolic(2), -2.0, -1.0),
+        "flat T3": (FlatTorus(3), 0.0, 0.0),
+        "S2xS1": (Product(Sphere(2), FlatTorus(1)), 2.0, None),
+        "S2xH2": (Product(Sphere(2), Hyperbolic(2)), 0.0, None),
+    }
+    out = {}
+    for name, (manifold, scal_exact, lam) in cases.items():
+        x, _ = manifold.sample(256, 0)
+        x = x[x[:, : min(3, manifold.dim)].norm(dim=-1) < 5]
+        ric, scal = curvature.ricci_and_scalar(manifold.metric, x)
+        err = float((scal - scal_exact).abs().max())
+        if lam is not None:
+            err = max(err, float((ric - lam * manifold.metric(x)).abs().max()))
+        out[name] = err
+    pts = torch.rand(256, 2, dtype=torch.float64) + 0.5
+    out["flat polar"] = float(curvature.riemann(polar, pts).abs().max())
+    return out
+
+
+def sphere_shrink(ts: np.ndarray | None = None) -> dict[str, Record]:
+    """Round Sⁿ (n = 2, 3) shrinking to 80% of extinction, and the spectral S² solver to ``ts`` (default t ≤ 0.4)."""
+    shrink = {}
+    for n in (2, 3):
+        ext = 1 / (2 * (n - 1))
+        tn = np.linspace(0, 0.8 * ext, 41)
+        sol = reference.scale_flow(Sphere(n), tn, points=16)
+        shrink[f"S{n}"] = {
+            "t": tn.tolist(),
+            "c": sol.y.tolist(),
+            "err": float(np.abs(sol.y / (1 - 2 * (n - 1) * tn) - 1).max()),
+        }
+    ts = np.linspace(0, 0.4, 41) if ts is None else ts
+    c = np.exp(2 * reference.ZonalSphere(24).flow(np.zeros(24), ts).y[:, 0])
+    shrink["S2 spectral"] = {"t": ts.tolist(), "c": c.tolist(), "err": float(np.abs(c / (1 - 2 * ts) - 1).max())}
+    return shrink
+
+
+def perelman_monotone(grid: int = 32, t_end: float = 0.5, points: int = 26) -> Record:
+    """Perelman's F along the coupled flow on T² from w₀ = 1 + 0.3 cos x + 0.2 sin(x + 2y): F, min ΔF, mass drift."""
+    axis = np.arange(grid) * 2 * math.pi / grid
+    xx, yy = np.meshgrid(axis, axis, indexing="ij")
+    w0 = 1 + 0.3 * np.cos(xx) + 0.2 * np.sin(xx + 2 * yy)
+    pt, pf, mass = reference.perelman_along_flow(
+        w0, np.exp(np.cos(xx) + 0.5 * np.sin(yy)), np.linspace(0, t_end, points)
+    )
+    return {
+        "t": pt.tolist(),
+        "F": pf.tolist(),
+        "min_increment": float(np.diff(pf).min()),
+        "mass_drift": float(np.abs(mass - 1).max()),
+    }
+
+
+def ntk_record(
+    widths: Sequence[int] = (64, 256, 1024, 4096), seeds: Sequence[int] = (0, 1, 2), steps: int = 20
+) -> Record:
+    """The metric-NTK change in training against width for the three metric kinds, and the spread at init."""
+    widths = list(widths)
+    changes, slope = ntk_scaling(widths, seeds=tuple(seeds), steps=steps)
+    spread = [ntk_init_spread(n) for n in widths]
+    pos_changes, pos_slope = ntk_scaling(widths, seeds=tuple(seeds), steps=steps, kind="positive")
+    chol_changes, chol_slope = ntk_scaling(widths, seeds=tuple(seeds), steps=steps, kind="cholesky")
+    return {
+        "widths": widths,
+        "change": changes,
+        "slope": slope,
+        "init_spread": spread,
+        "init_slope": fit_slope(widths, spread),
+        "positive": {"change": pos_changes, "slope": pos_slope},
+        "cholesky": {"change": chol_changes, "slope": chol_slope},
+    }
+
+
+def run_all(trials: int = 60, emit: Callable[[Record], None] | None = None, quick: bool = False) -> Record:
+    """Every acceptance measurement (``trials`` optuna trials for the step schedule); ``quick``: tiny sizes.
+
+    ``emit`` sees one short record per measurement as it is made.
+    """
+    from . import control
+
+    def say(record: Record) -> None:
+        if emit is not None:
+            emit(record)
+
+    res: Record = {"curvature_max_error": curvature_errors()}
+    say({"measure": "curvature", **res["curvature_max_error"]})
+    ts = np.linspace(0, 0.4, 11 if quick else 41)
+    res["sphere_shrink"] = sphere_shrink(ts)
+    say({"measure": "sphere_shrink", **{k: v["err"] for k, v in res["sphere_shrink"].items()}})
+    degrees = [2, 3, 4]
+    ratios = sphere_mode_ratios(degrees, ts)
+    res["s2_modes"] = {
+        "degrees": degrees,
+        "t": ts.tolist(),
+        "ratio": ratios.tolist(),
+        "err": float(np.abs(ratios - 1).max()),
+    }
+    say({"measure": "s2_modes", "max_rel_error": res["s2_modes"]["err"]})
+    modes = [(1, 0, "trace"), (1, 2, "trace"), (1, 1, "offdiag"), (2, 0, "offdiag")]
+    tt = np.linspace(0, 1.0, 6 if quick else 21)
+    tratios = torus_mode_ratios(modes, tt)
+    res["torus_modes"] = {
+        "modes": [list(m) for m in modes],
+        "t": tt.tolist(),
+        "ratio": tratios.tolist(),
+        "err": float(np.abs(tratios - 1).max()),
+    }
+    say({"measure": "torus_modes", "max_rel_error": res["torus_modes"]["err"]})
+    res["perelman"] = perelman_monotone(16 if quick else 32, points=6 if quick else 26)
+    say({"measure": "perelman", "min_increment": res["perelman"]["min_increment"]})
+    flow = torus_network_flow(
+        cutoff=3 if quick else 6,
+        grid=12 if quick else 24,
+        t_end=0.02 if quick else 0.2,
+        dt=1e-3,
+        checkpoints=2 if quick else 4,
+    )
+    res["network_flow"] = {
+        "t": flow.times.tolist(),
+        "max_error": flow.max_error,
+        "steps": flow.steps,
+        "dt": flow.dt,
+        "line_net": flow.network[:, :, 0, 0, 0].tolist(),
+        "line_ref": flow.reference[:, :, 0].tolist(),
+    }
+    say({"measure": "network_flow", "max_error": flow.max_error})
+    res["ntk"] = ntk_record(
+        (16, 64) if quick else (64, 256, 1024, 4096), (0,) if quick else (0, 1, 2), 3 if quick else 20
+    )
+    nt = res["ntk"]
+    say(
+        {
+            "measure": "ntk",
+            "slope": nt["slope"],
+            "positive_slope": nt["positive"]["slope"],
+            "init_slope": nt["init_slope"],
+            "cholesky_slope": nt["cholesky"]["slope"],
+        }
+    )
+    small = {"fixed_grid": 6, "seeds": (0,), "heldout": (100,)} if quick else {}
+    ctrl = control.compare(trials=trials, **small)
+    keys = ("fixed_dt", "fixed_steps", "fixed_heldout", "schedule", "tuned_steps", "tuned_heldout", "scan", "trials")
+    res["control"] = {k: getattr(ctrl, k) for k in keys}
+    say({"measure": "control", **{k: v for k, v in res["control"].items() if k != "scan"}})
+    return res
+
+
+def acceptance(res: Record) -> list[tuple[str, str, bool]]:
+    """The acceptance lines (target, measured, holds) of a :func:`run_all` result."""
+    c, nt, cm = res["control"], res["ntk"], res["curvature_max_error"]
+    return [
+        (
+            "curvature exact to 1e-6 (S², S³, H², flat, products)",
+            f"max error {max(cm.values()):.1e}",
+            max(cm.values()) < 1e-6,
+        ),
+        (
+            "round Sⁿ: g = (1 − 2(n−1)t) g₀ within 0.5% to 80% of extinction",
+            ", ".join(f"{k}: {v['err']:.1e}" for k, v in res["sphere_shrink"].items()),
+            all(v["err"] < 5e-3 for v in res["sphere_shrink"].values()),
+        ),
+        (
+            "S² degree-l modes ∝ (1 − 2t)^((l(l+1)−2)/2) within 2% (l = 2, 3, 4, t ≤ 0.4)",
+            f"max rel. error {res['s2_modes']['err']:.1e}",
+            res["s2_modes"]["err"] < 0.02,
+        ),
+        (
+            "T² modes ∝ e^(−|k|²t) (Ricci–DeTurck) within 2% (trace and off-diagonal, t ≤ 1)",
+            f"max rel. error {res['torus_modes']['err']:.1e}",
+            res["torus_modes"]["err"] < 0.02,
+        ),
+        (
+            "Perelman F non-decreasing along the coupled flow",
+            f"min ΔF {res['perelman']['min_increment']:.2e}, F {res['perelman']['F'][0]:.4f} → {res['perelman']['F'][-1]:.4f}",
+            res["perelman"]["min_increment"] > -1e-8,
+        ),
+        (
+            "local-kernel network flow = reference Ricci flow on T² within 1% (max norm, t ≤ 0.2)",
+            f"{res['network_flow']['max_error']:.1e}",
+            res["network_flow"]["max_error"] < 1e-2,
+        ),
+        (
+            "metric-NTK change during training ∝ N^(−1/2) (slope −0.5 ± 0.1)",
+            f"softplus MLP, read-out of non-zero mean: slope {nt['positive']['slope']:.2f} (also measured: tanh MLP "
+            f"with a symmetric read-out {nt['slope']:.2f}, about 1/N; g = c δ + ε L Lᵀ {nt['cholesky']['slope']:.2f}; "
+            f"spread at initialisation {nt['init_slope']:.2f})",
+            abs(nt["positive"]["slope"] + 0.5) <= 0.1,
+        ),
+        (
+            "optuna step schedule beats the best fixed step (steps to tolerance)",
+            f"{c['tuned_steps']:.1f} vs {c['fixed_steps']:.1f} (held-out seeds: {c['tuned_heldout']:.1f} vs {c['fixed_heldout']:.1f})",
+            c["tuned_steps"] < c["fixed_steps"] and c["tuned_heldout"] < c["fixed_heldout"],
+        ),
+    ]
+
+
+def results_figure(res: Record) -> Any:
+    """The eight panels of the results page (a matplotlib figure)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(2, 4, figsize=(18, 8))
+    ax = axes[0, 0]
+    for name, d in res["sphere_shrink"].items():
+        ax.plot(d["t"], d["c"], "o" if "spectral" in name else "-", ms=3, label=name)
+    for n in (2, 3):
+        t = np.linspace(0, 1 / (2 * (n - 1)), 50)
+        ax.plot(t, 1 - 2 * (n - 1) * t, "k:", lw=0.8)
+    ax.set(title="round Sⁿ: g(t)/g₀ vs 1 − 2(n−1)t (dotted)", xlabel="t")
+    ax.legend(fontsize=7)
+    ax = axes[0, 1]
+    t = np.array(res["s2_modes"]["t"])
+    for deg, row in zip(res["s2_modes"]["degrees"], res["s2_modes"]["ratio"], strict=True):
+        exact = (1 - 2 * t) ** ((deg * (deg + 1) - 2) / 2)
+        (line,) = ax.semilogy(t, np.array(row) * exact, "o", ms=3, label=f"l = {deg}")
+        ax.semilogy(t, exact, "-", color=line.get_color(), lw=0.8)
+    ax.set(title="S² modes vs (1−2t)^((l(l+1)−2)/2)", xlabel="t")
+    ax.legend(fontsize=7)
+    ax = axes[0, 2]
+    t = np.array(res["torus_modes"]["t"])
+    for mode, row in zip(res["torus_modes"]["modes"], res["torus_modes"]["ratio"], strict=True):
+        exact = np.exp(-(mode[0] ** 2 + mode[1] ** 2) * t)
+        (line,) = ax.semilogy(t, np.array(row) * exact, "o", ms=3, label=f"k = ({mode[0]},{mode[1]}) {mode[2]}")
+        ax.semilogy(t, exact, "-", color=line.get_color(), lw=0.8)
+    ax.set(title="T² modes (Ricci–DeTurck) vs e^(−|k|²t)", xlabel="t")
+    ax.legend(fontsize=7)
+    ax = axes[0, 3]
+    ax.plot(res["perelman"]["t"], res["perelman"]["F"], "o-", ms=3)
+    ax.set(title="Perelman F along the coupled flow on T²", xlabel="t", ylabel="F")
+    ax = axes[1, 0]
+    nf = res["network_flow"]
+    x = np.arange(len(nf["line_ref"][0])) * 2 * np.pi / len(nf["line_ref"][0])
+    for tt, net, ref in zip(nf["t"], nf["line_net"], nf["line_ref"], strict=True):
+        (line,) = ax.plot(x, ref, "-", label=f"t = {tt:.2f}")
+        ax.plot(x, net, "o", ms=3, color=line.get_color())
+    ax.set(title=f"network flow (dots) vs reference (lines), err {nf['max_error']:.1e}", xlabel="x (y = 0)", ylabel="w")
+    ax.legend(fontsize=7)
+    ax = axes[1, 1]
+    nt = res["ntk"]
+    w = np.array(nt["widths"], dtype=float)
+    for change, slope, name in (
+        (nt["positive"]["change"], nt["positive"]["slope"], "softplus, read-out |N(0,1)|"),
+        (nt["change"], nt["slope"], "tanh, read-out N(0,1)"),
+        (nt["cholesky"]["change"], nt["cholesky"]["slope"], "g₀ + εLLᵀ"),
+    ):
+        (line,) = ax.loglog(w, change, "o", label=f"training change, {name}, slope {slope:.2f}")
+        fit = np.exp(np.polyval(np.polyfit(np.log(w), np.log(change), 1), np.log(w)))
+        ax.loglog(w, fit, "-", lw=0.8, color=line.get_color())
+    ax.loglog(w, nt["init_spread"], "s", label=f"init spread, slope {nt['init_slope']:.2f}")
+    ax.loglog(w, nt["init_spread"][0] * (w / w[0]) ** -0.5, "k:", lw=0.8, label="N^(-1/2)")
+    ax.set(title="metric-NTK vs width N", xlabel="N", ylim=(1e-8, 1))  # room below the data for the legend
+    ax.legend(fontsize=7, loc="lower left")
+    ax = axes[1, 2]
+    c = res["control"]
+    scan = np.array(c["scan"])
+    ax.semilogx(scan[:, 0], scan[:, 1], "o-", ms=3, label="fixed dt (mean steps)")
+    ax.axhline(c["tuned_steps"], color="C1", label=f"optuna cycle {', '.join(f'{d:.3f}' for d in c['schedule'])}")
+    ax.set(title="MetricFlow-v0: steps to tolerance", xlabel="dt", ylabel="steps", ylim=(0, 45))
+    ax.legend(fontsize=7)
+    ax = axes[1, 3]
+    names = list(res["curvature_max_error"])
+    ax.bar(range(len(names)), [max(v, 1e-17) for v in res["curvature_max_error"].values()], log=True)
+    ax.axhline(1e-6, color="k", ls=":")
+    ax.set_xticks(range(len(names)), names, rotation=30, fontsize=7)
+    ax.set(title="curvature: max error (float64) vs 1e-6")
+    fig.tight_layout()
+    return fig

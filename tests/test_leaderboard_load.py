@@ -54,7 +54,7 @@ def test_page_keeps_one_run_per_back_end_and_rerenders(tmp_path: Path) -> None:
     (tmp_path / "leaderboard-load.jsonl").write_text("".join(json.dumps(r) + "\n" for rs in old for r in rs))
     runs = script.keep_latest(script.saved_runs(tmp_path), run("sqlite", 7))
     assert [(r[0]["backend"], r[1]["n"]) for r in runs] == [("postgresql", 6), ("sqlite", 7)]
-    script.write_page(tmp_path, runs, ["--db", "postgresql://secret@host/db"], False)
+    script.write_page(script.new_page(["--db", "postgresql://secret@host/db"]), tmp_path, runs, False)
     assert script.main(["--from-json", str(tmp_path / "leaderboard-load.json"), "--out-dir", str(tmp_path)]) == 0
     text = (tmp_path / "leaderboard-load.md").read_text()
     assert "| postgresql | 6 |" in text and "| sqlite | 7 |" in text and "Re-rendered" in text
