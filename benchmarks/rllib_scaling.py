@@ -7,7 +7,7 @@ Each configuration trains the same masked MLP policy (the zoo's encoder,
 stable-baselines3's PPO (its ``n_steps`` set to the same batch). Steady-state
 steps/s: one warm-up iteration, then ``--iterations`` timed ones (sampling and
 learning both counted); the measurements are
-``rigorgym.agents.protocols.unknot.rllib_sps`` and ``sb3_sps``. The ratios to
+``rigorgym.agents.protocols.unknot_training.rllib_sps`` and ``sb3_sps``. The ratios to
 the 0-runner figure are what to read on a shared machine.
 
 Prints JSON lines; with ``--out`` writes ``rllib-scaling.{md,json}`` there
@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.from_json:
         report = page.from_report(json.loads(args.from_json.read_text()))
     else:
-        from rigorgym.agents.protocols.unknot import rllib_sps, sb3_sps
+        from rigorgym.agents.protocols.unknot_training import rllib_sps, sb3_sps
 
         emit = Recorder()
         emit({"benchmark": "rllib_scaling", "env": ENV_ID, "batch": args.batch, "iterations": args.iterations})

@@ -12,7 +12,7 @@ suites by construction (other seeds): braids of random unknot *diagrams*
 and uniform random words that SnapPy unknots (the recipe of ``unknot-words-*``).
 Everything is seeded; one thread.
 
-The driver is ``rigorgym.agents.protocols.unknot.train_value_net``. Writes
+The driver is ``rigorgym.agents.protocols.unknot_training.train_value_net``. Writes
 ``agents/data/pretrained/unknot-value/value.pt`` and ``card.json`` (no results
 page: the card is what ``docs/results/unknot-guided.md`` quotes); JSON lines of
 progress go to stdout. Usage::
@@ -32,7 +32,7 @@ from _common import emit  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
-    from rigorgym.agents.protocols.unknot import train_value_net
+    from rigorgym.agents.protocols.unknot_training import train_value_net
     from rigorgym.agents.unknot_value import PRETRAINED
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

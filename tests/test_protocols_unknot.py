@@ -1,4 +1,4 @@
-"""The UnKnot protocols (``rigorgym.agents.protocols.unknot``) on a handful of instances with tiny budgets."""
+"""The UnKnot protocols (``rigorgym.agents.protocols.unknot`` and ``.unknot_training``) on a handful of instances with tiny budgets."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from rigorgym.agents.greedy import GreedySearch
 from rigorgym.agents.protocols import unknot as P
+from rigorgym.agents.protocols import unknot_training as T
 from rigorgym.envs.suites import load_suite
 
 import rigorgym  # noqa: F401
@@ -128,13 +129,13 @@ def test_value_labels_and_fit_on_a_few_paths() -> None:
 
     torch.set_num_threads(1)
     cfg = SearchConfig(max_expansions=500)
-    labels = P.Labels()
+    labels = T.Labels()
     instances = [BraidInstance.from_instance(x) for x in P.sample("unknot-words-n5-L20", 3, 0)]
-    solved = P.solve_and_label(instances, hand_value, cfg, 2.0, labels)
+    solved = T.solve_and_label(instances, hand_value, cfg, 2.0, labels)
     assert solved >= 1 and labels.choices and labels.steps
     for children, right in labels.choices.values():
         assert len(children) >= 2 and 0 <= right < len(children)
     epochs: list[dict] = []
-    model, fit = P.fit_value(labels, 1, 0, epochs.append)
+    model, fit = T.fit_value(labels, 1, 0, epochs.append)
     assert set(fit) == {"train_top1", "heldout_top1", "heldout_top1_hand"} and not model.training
     assert epochs and epochs[0]["epoch"] == 0
