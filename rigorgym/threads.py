@@ -49,6 +49,7 @@ PARALLEL_MIN_ROWS_PER_THREAD = 512
 #: What :func:`apply_environment` set (name → value), for :func:`status`.
 _set_by_rigorgym: dict[str, str] = {}
 _openmp_loaded_first: bool | None = None
+_numba_launched = False
 
 
 def configured() -> int | None:
@@ -147,13 +148,32 @@ def parallel_threads(rows: int, available: int | None = None) -> int:
     ``RIGORGYM_THREADS``; one thread per :data:`PARALLEL_MIN_ROWS_PER_THREAD` rows.
     """
     if available is None:
-        import numba
-
-        available = numba.get_num_threads()
+        available = numba_threads()
     cap = configured()
     if cap is not None:
         available = min(available, cap)
     return max(1, min(available, rows // PARALLEL_MIN_ROWS_PER_THREAD))
+
+
+def numba_threads() -> int:
+    """``numba.get_num_threads()``, launching numba's thread pool first without touching torch's thread count.
+
+    Launching numba's OpenMP layer resets torch's intra-op count to its default
+    (measured: ``torch.set_num_threads(1)``, then the first parallel numba call,
+    and torch runs 2 threads again); the first call puts it back.
+    """
+    global _numba_launched
+    import numba
+
+    if _numba_launched:
+        return numba.get_num_threads()
+    torch = sys.modules.get("torch")
+    before = torch.get_num_threads() if torch is not None else None
+    count = numba.get_num_threads()  # launches the pool
+    if torch is not None and torch.get_num_threads() != before:
+        torch.set_num_threads(before)
+    _numba_launched = True
+    return count
 
 
 @contextmanager
@@ -161,7 +181,7 @@ def parallel_rows(rows: int) -> Iterator[int]:
     """numba's thread count set to :func:`parallel_threads` ``(rows)`` for the block, then restored."""
     import numba
 
-    before = numba.get_num_threads()
+    before = numba_threads()
     threads = parallel_threads(rows, before)
     if threads == before:
         yield threads
@@ -185,6 +205,6 @@ def status() -> dict[str, Any]:
         out["torch_threads"] = sys.modules["torch"].get_num_threads()
     if "numba" in sys.modules:
         numba = sys.modules["numba"]
-        out["numba_threads"] = numba.get_num_threads()
+        out["numba_threads"] = numba_threads()
         out["numba_threading_layer"] = numba.threading_layer()  # launched by get_num_threads
     return out
