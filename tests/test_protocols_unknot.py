@@ -124,7 +124,8 @@ def test_adversarial_helpers() -> None:
 
 def test_value_labels_and_fit_on_a_few_paths() -> None:
     torch = pytest.importorskip("torch")
-    from rigorgym.agents.unknot_search import SearchConfig, hand_value
+    from rigorgym.agents.unknot_features import hand_value
+    from rigorgym.agents.unknot_search import SearchConfig
     from rigorgym.envs.unknot.types import BraidInstance
 
     torch.set_num_threads(1)

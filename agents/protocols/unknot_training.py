@@ -136,7 +136,7 @@ def _top1(scores: Any, sets: Sequence[tuple[list[Any], int]]) -> float:
 def value_accuracy(model: Any, train_sets: Sequence[Any], held_sets: Sequence[Any]) -> dict[str, float]:
     """Top-1 accuracy of the ranking (the right child scored lowest): learned on train and held out, hand on held out."""
     import torch
-    from rigorgym.agents.unknot_search import hand_value
+    from rigorgym.agents.unknot_features import hand_value
     from rigorgym.agents.unknot_value import learned_scores
 
     was_training = model.training
@@ -215,7 +215,8 @@ def train_value_net(
     from datetime import UTC, datetime
 
     import torch
-    from rigorgym.agents.unknot_search import SearchConfig, hand_value
+    from rigorgym.agents.unknot_features import hand_value
+    from rigorgym.agents.unknot_search import SearchConfig
     from rigorgym.agents.unknot_value import HIDDEN, N_FEATURES, ValueNet
 
     torch.set_num_threads(1)
