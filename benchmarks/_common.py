@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 import os
 import platform
+import subprocess
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -106,3 +109,36 @@ def write_report(out_dir: Path, stem: str, report: dict[str, Any], markdown: str
     paths[1].write_text(markdown)
     emit({"wrote": [str(p) for p in paths]})
     return paths
+
+
+# -- measuring under contention (issue #18) ----------------------------------------------------
+
+#: The competitor: one CPU-bound process, as another user's job would be.
+BUSY_LOOP = "while True: pass"
+
+
+@contextmanager
+def busy_neighbour(settle_s: float = 0.5) -> Iterator[subprocess.Popen[bytes]]:
+    """One competing CPU-bound process for the block (``python -c 'while True: pass'``), always killed after."""
+    proc = subprocess.Popen([sys.executable, "-c", BUSY_LOOP], stdin=subprocess.DEVNULL)
+    try:
+        time.sleep(settle_s)  # let it start and take its share
+        yield proc
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def phases(with_load: bool) -> list[tuple[str, Callable[[], AbstractContextManager[Any]]]]:
+    """``[("quiet", …)]``, plus ``("loaded", busy_neighbour)`` with ``--with-load``: (name, context factory)."""
+    out: list[tuple[str, Callable[[], AbstractContextManager[Any]]]] = [("quiet", nullcontext)]
+    if with_load:
+        out.append(("loaded", busy_neighbour))
+    return out
+
+
+def thread_settings() -> dict[str, Any]:
+    """The thread settings in force (``rigorgym.threads.status()``), for the machine record."""
+    from rigorgym import threads
+
+    return threads.status()
