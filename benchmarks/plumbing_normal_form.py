@@ -142,7 +142,7 @@ def fill(page: ResultsPage, report: dict[str, Any]) -> None:
                 for r in report["random"]])  # fmt: skip
     page.figure(plot(report), f"{STEM}.png", "Certificate lengths per suite and solved fractions.")
     page.heading("Reproduce")
-    page.reproduce(report.get("reproduce", report["command"]))
+    page.reproduce(report["reproduce"] if "reproduce" in report else report["command"])
     page.text("Suites (hash from `rigorgym list suites`):\n\n" + "\n".join(
         f"- `{r['suite']}` ({r['suite_size']} pairs): `{r['suite_hash']}`" for r in report["normal_form"]))  # fmt: skip
 

@@ -106,7 +106,7 @@ def test_shipped_agent_certificates_verify(shipped: Path) -> None:
     agent = LearnedAgent(shipped, episode_steps=200)
     verified = 0
     for raw in load_suite("plumbing-ri-putrov-10").instances[:12]:
-        result = agent.solve(env, PlumbingInstance.from_instance(raw), budget_s=5.0, seed=0)
+        result = agent.solve(env, PlumbingInstance.from_instance(raw), 5.0, seed=0)
         if result.certificate is not None:
             assert verify(result.certificate).valid
             assert result.certificate["meta"]["instance_id"] == raw["id"]
