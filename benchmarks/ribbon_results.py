@@ -3,9 +3,10 @@
 Runs one solver (``--agent``, default ``best-first``) on each Ribbon-v0 suite
 with a time budget per knot (``--budget-s``, default 60 s as in the issue),
 in ``--workers`` processes (default 2, the cores of the reference machine),
-re-verifies every certificate with the kernel, and writes
-``docs/results/ribbon.json``, ``ribbon.md`` and ``ribbon.png`` (``--out-dir``).
-Prints one JSON line per suite.
+re-verifies every certificate with the kernel
+(:func:`rigorgym.agents.protocols.ribbon.solve_and_verify`), and writes
+``docs/results/ribbon.json``, ``ribbon.md`` and ``ribbon.png`` (``--out-dir``)
+through the reporter. Prints one JSON line per suite.
 
 The anchor is ``ruehlef/ribbon`` (closed binary, a BO-weighted random
 walker) run once on this machine on the 511 slice knots <= 13 crossings at
@@ -19,104 +20,34 @@ Usage::
     python benchmarks/ribbon_results.py --quick                # 20 knots per suite, 10 s budget, temp folder
     python benchmarks/ribbon_results.py --suites ribbon-knotinfo-12 --agent bo-walker
     python benchmarks/ribbon_results.py --suites ribbon-doubles-30 --update    # rerun one suite, keep the others
+    python benchmarks/ribbon_results.py --from-json docs/results/ribbon.json   # re-render the page only
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import tempfile
 import time
-from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import emit, machine, rounded  # noqa: E402
+from _common import emit, machine  # noqa: E402
+from _report import ResultsPage  # noqa: E402
+from rigorgym.agents.protocols.ribbon import ANCHOR, EXPECTED_CLAIM, SUITES, solve_and_verify, summarise_suite  # noqa: E402
 
-SUITES = ("ribbon-knotinfo-12", "ribbon-knotinfo-13", "ribbon-doubles-30", "notslice-knotinfo-12")
-ANCHOR = {
-    "source": "ruehlef/ribbon (closed binary, BO-weighted random walker), run on this machine, 30 s per knot",
-    "ribbon-knotinfo-13": {"solved": 495, "of": 511, "median_s": 0.39, "p90_s": 5.8},
-    "ribbon-knotinfo-12": {"solved": 154, "of": 158},
-}
-TARGETS = {
-    "ribbon-knotinfo-12": 1.0,
-    "ribbon-knotinfo-13": 0.995,
-    "ribbon-doubles-30": 0.90,
-    "notslice-knotinfo-12": 0.99,
-}
-EXPECTED_CLAIM = {"notslice-knotinfo-12": "not_slice"}
+TITLE = "Ribbon-v0: solvers on every suite, against the anchor"
 
 
 def _solve_one(job: tuple[str, dict[str, Any], float, int]) -> dict[str, Any]:
-    """Run in a worker: solve one instance, verify the certificate, report what happened."""
-    agent_name, raw, budget_s, seed = job
-    from rigorgym.agents.registry import make_agent
-    from rigorgym.envs.ribbon import KnotInstance
-    from rigorgym.verifiers import verify
-
-    instance = KnotInstance.from_instance(raw)
-    start = time.perf_counter()
-    result = make_agent(agent_name).solve(None, instance, budget_s, seed)
-    seconds = time.perf_counter() - start
-    cert = result.certificate
-    verdict = verify(cert) if cert is not None else None
-    moves = cert["moves"] if cert is not None else []
-    return {
-        "id": raw["id"],
-        "name": raw.get("name"),
-        "crossings": len(raw["pd"]),
-        "seconds": seconds,
-        "claim": cert["claim"] if cert is not None else None,
-        "verified": bool(verdict and verdict.valid),
-        "bands": sum(m.get("op") == "band" for m in moves),
-        "invariant": moves[0].get("name") if cert is not None and cert["claim"] == "not_slice" else None,
-    }
+    return solve_and_verify(*job)
 
 
-def _percentile(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
-def summarise(suite: str, rows: list[dict[str, Any]], budget_s: float) -> dict[str, Any]:
-    expected = EXPECTED_CLAIM.get(suite, "ribbon")
-    good = [r for r in rows if r["verified"] and r["claim"] == expected]
-    wrong = [r for r in rows if r["verified"] and r["claim"] != expected]
-    times = [r["seconds"] for r in good]
-    out: dict[str, Any] = {
-        "bench": "ribbon_suite",
-        "suite": suite,
-        "knots": len(rows),
-        "certified": len(good),
-        "fraction": rounded(len(good) / len(rows)) if rows else 0.0,
-        "wrong_claim": len(wrong),
-        "median_s": rounded(statistics.median(times)) if times else None,
-        "p90_s": rounded(_percentile(times, 0.9)) if times else None,
-        "max_s": rounded(max(times)) if times else None,
-        "knots_per_minute": rounded(60 * len(rows) / max(sum(r["seconds"] for r in rows), 1e-9)),
-        "budget_s": budget_s,
-        "target_fraction": TARGETS[suite],
-        "meets_target": bool(rows) and len(good) / len(rows) >= TARGETS[suite],
-        "uncertified": [r["name"] or r["id"] for r in rows if not (r["verified"] and r["claim"] == expected)],
-    }
-    if expected == "ribbon":
-        out["bands"] = dict(sorted(Counter(r["bands"] for r in good).items()))
-    else:
-        out["by_invariant"] = dict(Counter(r["invariant"] for r in good).most_common())
-    if suite in ANCHOR:
-        out["anchor"] = ANCHOR[suite]
-    return out
-
-
-def plot(results: dict[str, Any], path: Path) -> None:
+def figure(results: dict[str, Any]) -> Any:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -141,82 +72,80 @@ def plot(results: dict[str, Any], path: Path) -> None:
     ax.legend(fontsize=8, loc="lower right")
     ax.grid(alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    return fig
 
 
-def markdown(results: dict[str, Any]) -> str:
-    cfg = results["config"]
-    lines = [
-        "# Ribbon-v0: solvers on every suite, against the anchor",
-        "",
-        f"Measured {results['date']} by `benchmarks/ribbon_results.py` (rigorgym {results['machine']['rigorgym']}, "
-        f"kernel `{results['kernel']}`), agent `{cfg['agent']}`, budget {cfg['budget_s']:g} s per knot, "
-        f"{cfg['workers']} worker processes. Every certificate was re-verified by the kernel; a knot counts as "
-        "certified only with a valid certificate of the expected claim (`ribbon`, or `not_slice` on the "
-        "non-slice suite). Seconds are per knot, wall time inside the worker, over the certified knots.",
-        "",
-        "| suite | knots | certified | fraction | target | median s | p90 s | max s | knots/min | detail |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
-    ]
+def build_page(page: ResultsPage, results: dict[str, Any], rerendered: bool) -> None:
+    cfg, m = results["config"], results["measured"]
+    if rerendered:
+        page.text(
+            "Re-rendered from [ribbon.json](ribbon.json) by the command above: nothing was re-measured. The numbers "
+            f"were measured {m['date']} in {m['wall_s']:.0f} s of wall time on {m['machine']['cpu']} "
+            f"({m['machine']['cpu_count']} cores), {m['machine']['platform']}, Python {m['machine']['python']}, "
+            f"load average at start {m['machine']['loadavg']}."
+        )
+    page.text(
+        f"Measured {m['date']} (rigorgym {m['machine']['rigorgym']}, kernel `{results['kernel']}`), agent "
+        f"`{cfg['agent']}`, budget {cfg['budget_s']:g} s per knot, {cfg['workers']} worker processes. Every "
+        "certificate was re-verified by the kernel; a knot counts as certified only with a valid certificate of the "
+        "expected claim (`ribbon`, or `not_slice` on the non-slice suite). Seconds are per knot, wall time inside the "
+        "worker, over the certified knots."
+    )
+    rows = []
     for suite, data in results["suites"].items():
         s = data["summary"]
-        detail = s.get("bands") or s.get("by_invariant")
-        detail_text = ", ".join(f"{k}: {v}" for k, v in (detail or {}).items())
-        if "bands" in s:
-            detail_text = "bands " + detail_text
-        mark = "✓" if s["meets_target"] else "✗"
-        lines.append(
-            f"| {suite} | {s['knots']} | {s['certified']} | {100 * s['fraction']:.1f}% | "
-            f"≥ {100 * s['target_fraction']:.1f}% {mark} | {s['median_s']} | {s['p90_s']} | {s['max_s']} | "
-            f"{s['knots_per_minute']} | {detail_text} |"
-        )
+        detail = ", ".join(f"{k}: {v}" for k, v in (s.get("bands") or s.get("by_invariant") or {}).items())
+        rows.append(
+            [
+                suite, s["knots"], s["certified"], f"{100 * s['fraction']:.1f}%",
+                f"≥ {100 * s['target_fraction']:.1f}% {'✓' if s['meets_target'] else '✗'}",
+                s["median_s"], s["p90_s"], s["max_s"], s["knots_per_minute"],
+                ("bands " + detail) if "bands" in s else detail,
+            ]
+        )  # fmt: skip
+    columns = ["suite", "knots", "certified", "fraction", "target", "median s", "p90 s", "max s", "knots/min", "detail"]
+    page.table(columns, rows)
     a = ANCHOR["ribbon-knotinfo-13"]
-    lines += [
-        "",
+    page.text(
         f"**Anchor** ({ANCHOR['source']}): {a['solved']}/{a['of']} of the slice knots ≤ 13 crossings "
         f"({100 * a['solved'] / a['of']:.1f}%; 154/158 of those ≤ 12), median {a['median_s']} s, "
-        f"p90 {a['p90_s']} s per solved knot. Quoted, not run here.",
-        "",
-        "Uncertified knots (by suite):",
-        "",
+        f"p90 {a['p90_s']} s per solved knot. Quoted, not run here."
+    )
+    lines = [f"- `{s}`: {', '.join(d['summary']['uncertified']) or 'none'}" for s, d in results["suites"].items()]
+    page.text("Uncertified knots (by suite):\n\n" + "\n".join(lines))
+    lines = [
+        f"- `{suite}`: {d['summary']['measured']['date']}, load {d['summary']['measured']['loadavg']}"
+        for suite, d in results["suites"].items()
+        if d["summary"].get("measured")
     ]
-    for suite, data in results["suites"].items():
-        names = data["summary"]["uncertified"]
-        lines.append(f"- `{suite}`: {', '.join(names) if names else 'none'}")
-    lines += ["", "When each suite was measured (load average at its end):", ""]
-    for suite, data in results["suites"].items():
-        when = data["summary"].get("measured")
-        if when:
-            lines.append(f"- `{suite}`: {when['date']}, load {when['loadavg']}")
-    lines += [
-        "",
-        "![solved fraction against seconds per knot](ribbon.png)",
-        "",
-        "## Reproduce",
-        "",
-        "```bash",
+    page.text("When each suite was measured (load average at its end):\n\n" + "\n".join(lines))
+    page.figure(figure(results), "ribbon.png", "Solved fraction against seconds per knot.")
+    page.reproduce(
         f"python benchmarks/ribbon_results.py --agent {cfg['agent']} --budget-s {cfg['budget_s']:g} "
-        f"--workers {cfg['workers']} --suites {','.join(results['suites'])}",
-        "```",
-        "",
-        f"Machine: {results['machine']['cpu']} ({results['machine']['cpu_count']} cores), "
-        f"{results['machine']['platform']}, Python {results['machine']['python']}, load average at start "
-        f"{results['machine']['loadavg']}. Total wall time {results['wall_s']:.0f} s.",
-        "",
-    ]
-    return "\n".join(lines)
+        f"--workers {cfg['workers']} --suites {','.join(results['suites'])}"
+    )
 
 
-def write(results: dict[str, Any], out_dir: Path) -> None:
+def write(results: dict[str, Any], out_dir: Path, argv: list[str], started: float, rerendered: bool = False) -> None:
+    """Write ribbon.{md,json,png} from ``results`` (the page's wall time counted from ``started``)."""
     order = {name: k for k, name in enumerate(SUITES)}
     results["suites"] = dict(sorted(results["suites"].items(), key=lambda item: order.get(item[0], len(order))))
-    (out_dir / "ribbon.json").write_text(json.dumps(results, indent=1) + "\n")
-    plot(results, out_dir / "ribbon.png")
-    (out_dir / "ribbon.md").write_text(markdown(results))
+    page = ResultsPage("ribbon", TITLE, __file__, argv)
+    page.started = started
+    build_page(page, results, rerendered)
+    page.write(out_dir, {k: v for k, v in results.items() if k not in ("command", "date", "wall_s", "machine")})
+
+
+def load(path: Path) -> dict[str, Any]:
+    """A saved ribbon.json; older ones kept the measuring run's date, machine and wall time at the top level."""
+    results = json.loads(path.read_text())
+    if "measured" not in results:
+        results["measured"] = {k: results[k] for k in ("date", "machine", "wall_s")}
+    return dict(results)
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--agent", default="best-first")
     parser.add_argument("--budget-s", type=float, default=60.0)
@@ -231,7 +160,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="keep the other suites of an existing ribbon.json (same agent and budget) and rerun only --suites",
     )
+    parser.add_argument("--from-json", type=Path, help="only re-render the page from a saved ribbon.json")
     args = parser.parse_args(argv)
+    start = time.perf_counter()
+    if args.from_json:
+        write(load(args.from_json), Path(args.out_dir or args.from_json.parent), argv, start, rerendered=True)
+        return 0
     if args.quick:
         args.limit = args.limit or 20
         args.budget_s = min(args.budget_s, 10.0)
@@ -242,37 +176,36 @@ def main(argv: list[str] | None = None) -> int:
     from rigorgym.verifiers import KERNEL_VERSION
     from tqdm import tqdm
 
-    start = time.perf_counter()
+    now = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     results: dict[str, Any] = {
-        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "machine": machine(),
+        "measured": {"date": now, "machine": machine(), "wall_s": 0.0},
         "kernel": KERNEL_VERSION,
         "config": {"agent": args.agent, "budget_s": args.budget_s, "workers": args.workers, "seed": args.seed},
         "suites": {},
     }
-    emit({"bench": "machine", **results["machine"], "kernel": KERNEL_VERSION})
+    emit({"bench": "machine", **results["measured"]["machine"], "kernel": KERNEL_VERSION})
     previous = out_dir / "ribbon.json"
+    earlier = 0.0
     if args.update and previous.is_file():
-        old = json.loads(previous.read_text())
+        old = load(previous)
         if old.get("config", {}).get("agent") != args.agent or old["config"].get("budget_s") != args.budget_s:
             parser.error(f"--update: {previous} was made with another agent or budget; rerun every suite instead")
         results["suites"] = {k: v for k, v in old["suites"].items() if k not in args.suites.split(",")}
-        results["date"] = old["date"] + " (updated " + results["date"] + ")"
-        start -= old.get("wall_s", 0.0)
+        results["measured"] = {**old["measured"], "date": f"{old['measured']['date']} (updated {now})"}
+        earlier = old["measured"].get("wall_s", 0.0)
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
         for suite_name in args.suites.split(","):
             suite = load_suite(suite_name)
             raws = list(suite.instances[: args.limit])
             jobs = [(args.agent, raw, args.budget_s, args.seed + k) for k, raw in enumerate(raws)]
             rows = list(tqdm(pool.map(_solve_one, jobs), total=len(jobs), desc=suite_name, file=sys.stderr))
-            summary = summarise(suite_name, rows, args.budget_s)
+            summary = summarise_suite(suite_name, rows, args.budget_s)
             summary["suite_hash"] = suite.hash
             summary["measured"] = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), **machine()}
             emit(summary)
             results["suites"][suite_name] = {"summary": summary, "rows": rows}
-            results["wall_s"] = time.perf_counter() - start
-            write(results, out_dir)  # after every suite, so a long run keeps what it has
-    emit({"bench": "wrote", "files": [str(out_dir / f) for f in ("ribbon.json", "ribbon.png", "ribbon.md")]})
+            results["measured"]["wall_s"] = earlier + time.perf_counter() - start
+            write(results, out_dir, argv, start)  # after every suite, so a long run keeps what it has
     return 0
 
 

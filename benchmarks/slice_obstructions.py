@@ -6,10 +6,14 @@ non-slice knots up to 12 crossings, and ``ribbon-knotinfo-12``, its slice
 knots, where nothing may be found) and prints one JSON line per suite and
 crossing number: how many knots got an obstruction, which invariant, and the
 median / 90th percentile / max seconds per knot (the slice knots pay for
-every test, tau included). The kernel re-checks every move found. Usage::
+every test, tau included). The kernel re-checks every move found. Its lines
+are the "Slice obstructions" section of docs/results/ribbon-solvers.md
+(``benchmarks/ribbon_solvers.py --from-json docs/results/ribbon-solvers.json
+--obstructions FILE`` renders them through the reporter). Usage::
 
     python benchmarks/slice_obstructions.py --crossings 12
     python benchmarks/slice_obstructions.py --suites notslice-knotinfo-12 --limit 200
+    python benchmarks/slice_obstructions.py > obstructions.jsonl    # for the results page
 """
 
 from __future__ import annotations

@@ -22,7 +22,9 @@ caches are warm.
 
 Writes ``agents/data/bo_walker_weights.json`` (weights, ``descend``,
 ``walk_steps`` and a card: sampler, trials, seed, training knots, objective
-values). Usage::
+values); the card is the "bo-walker tuning" section of
+docs/results/ribbon-solvers.md, which ``benchmarks/ribbon_solvers.py`` renders
+through the reporter. Usage::
 
     PYTHONPATH=... python benchmarks/tune_bo_walker.py --trials 60 --seeds 1 --timeout-s 1500 --seed 0
 """

@@ -33,7 +33,7 @@ def test_update_keeps_the_other_suites(tmp_path: Path) -> None:
     saved = json.loads((tmp_path / "ribbon.json").read_text())
     assert list(saved["suites"]) == ["ribbon-knotinfo-12", "notslice-knotinfo-12"]  # the order of SUITES
     assert all(s["summary"]["certified"] == 2 for s in saved["suites"].values())
-    assert "updated" in saved["date"]
+    assert "updated" in saved["measured"]["date"]
     text = (tmp_path / "ribbon.md").read_text()
     assert "ribbon-knotinfo-12" in text and "notslice-knotinfo-12" in text
 
@@ -49,3 +49,42 @@ def test_update_refuses_another_budget(tmp_path: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 2 and "another agent or budget" in done.stderr
     assert (tmp_path / "ribbon.json").read_text() == before
+
+
+def _script(name: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(BENCH / name), *args], capture_output=True, text=True, timeout=300, cwd=ROOT
+    )
+
+
+def test_ribbon_solvers_merges_runs_into_its_page(tmp_path: Path) -> None:
+    common = ("--suite", "ribbon-knotinfo-12", "--limit", "2", "--budget-s", "10", "--out-dir", str(tmp_path))
+    for agent in ("best-first", "bo-walker"):
+        done = _script("ribbon_solvers.py", "--agents", agent, *common)
+        assert done.returncode == 0, done.stderr[-2000:]
+    saved = json.loads((tmp_path / "ribbon-solvers.json").read_text())
+    assert (
+        sorted((r["agent"], r["solved"]) for r in saved["rows"])
+        == [("best-first", True)] * 2 + [("bo-walker", True)] * 2
+    )
+    assert len(saved["runs"]) == 2
+    lines = tmp_path / "obstructions.jsonl"
+    lines.write_text(json.dumps({"suite": "notslice-knotinfo-12", "crossings": 3, "knots": 1, "obstructed": 1,
+                                 "by_invariant": {"signature": 1}, "median_s": 0.01, "p90_s": 0.01, "max_s": 0.01,
+                                 "missed": []}) + "\n")  # fmt: skip
+    done = _script(
+        "ribbon_solvers.py", "--from-json", str(tmp_path / "ribbon-solvers.json"), "--obstructions", str(lines)
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    text = (tmp_path / "ribbon-solvers.md").read_text()
+    assert "| best-first | 2/2 (100.0%) |" in text and "| bo-walker | 2/2 (100.0%) |" in text
+    assert "Re-rendered" in text and "| notslice-knotinfo-12 | 3 |" in text and "## bo-walker tuning" in text
+
+
+def test_pages_rerender_from_their_json(tmp_path: Path) -> None:
+    for name, stem in (("ribbon_rl_vs_bo.py", "ribbon-rl"), ("ribbon_results.py", "ribbon")):
+        (tmp_path / f"{stem}.json").write_text((ROOT / "docs" / "results" / f"{stem}.json").read_text())
+        done = _script(name, "--from-json", str(tmp_path / f"{stem}.json"))
+        assert done.returncode == 0, done.stderr[-2000:]
+        text = (tmp_path / f"{stem}.md").read_text()
+        assert "Re-rendered" in text and f"({stem}.png)" in text and (tmp_path / f"{stem}.png").exists()

@@ -16,6 +16,10 @@ prints them. The checks:
 - :func:`check_hostile`: how often random band specs make spherogram loop forever (a two-second alarm per spec),
   how long ``simplify`` moves take on a 400-crossing alternating diagram, and each ``not_slice`` invariant at the
   crossing cap.
+
+And the solvers on the shipped suites (``benchmarks/ribbon_results.py``, ``benchmarks/ribbon_solvers.py``):
+:func:`solve_and_verify` runs an agent on one instance and re-verifies its certificate, :func:`summarise_suite`
+states a suite's certified fraction against :data:`TARGETS`, next to the quoted :data:`ANCHOR`.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from __future__ import annotations
 import json
 import random
 import signal
+import statistics
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -493,3 +498,92 @@ def check_hostile(quick: bool = False, full: bool = False) -> list[Record]:
     """Random band specs, simplify on 400 crossings (all 2,000 moves verified if ``full``), invariants at the cap."""
     sample = 2000 if full else (10 if quick else 60)
     return [random_band_specs(40 if quick else 150), simplify_400(sample, full), *invariants_at_cap()]
+
+
+# --- the solvers on the shipped suites ------------------------------------------------------------------------------
+
+#: the Ribbon-v0 suites, in the order of the results page
+SUITES = ("ribbon-knotinfo-12", "ribbon-knotinfo-13", "ribbon-doubles-30", "notslice-knotinfo-12")
+#: ``ruehlef/ribbon`` (closed binary, a BO-weighted random walker), run once on the reference machine; quoted
+ANCHOR: dict[str, Any] = {
+    "source": "ruehlef/ribbon (closed binary, BO-weighted random walker), run on this machine, 30 s per knot",
+    "ribbon-knotinfo-13": {"solved": 495, "of": 511, "median_s": 0.39, "p90_s": 5.8},
+    "ribbon-knotinfo-12": {"solved": 154, "of": 158},
+}
+#: the fraction of each suite a solver must certify
+TARGETS = {
+    "ribbon-knotinfo-12": 1.0,
+    "ribbon-knotinfo-13": 0.995,
+    "ribbon-doubles-30": 0.90,
+    "notslice-knotinfo-12": 0.99,
+}
+#: the claim a certificate must make on each suite (``ribbon`` unless named here)
+EXPECTED_CLAIM = {"notslice-knotinfo-12": "not_slice"}
+
+
+def solve_and_verify(agent_name: str, raw: dict[str, Any], budget_s: float, seed: int) -> Record:
+    """Run the agent ``agent_name`` on one suite instance and re-verify its certificate with the kernel.
+
+    One row: id, name, crossings, seconds (wall time of ``solve``), steps, claim (None without a certificate),
+    verified, the number of band moves and, for ``not_slice``, the invariant used. Picklable, for process pools.
+    """
+    from rigorgym.agents.registry import make_agent
+
+    instance = KnotInstance.from_instance(raw)
+    start = time.perf_counter()
+    result = make_agent(agent_name).solve(None, instance, budget_s, seed)
+    seconds = time.perf_counter() - start
+    cert_ = result.certificate
+    verdict = verify(cert_) if cert_ is not None else None
+    moves = cert_["moves"] if cert_ is not None else []
+    return {
+        "id": raw["id"],
+        "name": raw.get("name"),
+        "crossings": len(raw["pd"]),
+        "seconds": seconds,
+        "steps": result.steps,
+        "claim": cert_["claim"] if cert_ is not None else None,
+        "verified": bool(verdict and verdict.valid),
+        "bands": sum(m.get("op") == "band" for m in moves),
+        "invariant": moves[0].get("name") if cert_ is not None and cert_["claim"] == "not_slice" else None,
+    }
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """The ``q`` quantile by nearest rank, None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def summarise_suite(suite: str, rows: list[Record], budget_s: float) -> Record:
+    """Certified count and fraction against :data:`TARGETS`, seconds over the certified knots, bands or invariants."""
+    expected = EXPECTED_CLAIM.get(suite, "ribbon")
+    good = [r for r in rows if r["verified"] and r["claim"] == expected]
+    wrong = [r for r in rows if r["verified"] and r["claim"] != expected]
+    times = [r["seconds"] for r in good]
+    p90 = percentile(times, 0.9)
+    out: Record = {
+        "bench": "ribbon_suite",
+        "suite": suite,
+        "knots": len(rows),
+        "certified": len(good),
+        "fraction": _r(len(good) / len(rows)) if rows else 0.0,
+        "wrong_claim": len(wrong),
+        "median_s": _r(statistics.median(times)) if times else None,
+        "p90_s": _r(p90) if p90 is not None else None,
+        "max_s": _r(max(times)) if times else None,
+        "knots_per_minute": _r(60 * len(rows) / max(sum(r["seconds"] for r in rows), 1e-9)),
+        "budget_s": budget_s,
+        "target_fraction": TARGETS[suite],
+        "meets_target": bool(rows) and len(good) / len(rows) >= TARGETS[suite],
+        "uncertified": [r["name"] or r["id"] for r in rows if not (r["verified"] and r["claim"] == expected)],
+    }
+    if expected == "ribbon":
+        out["bands"] = dict(sorted(Counter(r["bands"] for r in good).items()))
+    else:
+        out["by_invariant"] = dict(Counter(r["invariant"] for r in good).most_common())
+    if suite in ANCHOR:
+        out["anchor"] = ANCHOR[suite]
+    return out
