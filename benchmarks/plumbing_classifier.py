@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from _common import emit
+from _common import emit, public_command
 from _report import ResultsPage
 from rigorgym.agents import plumbing_classifier as pc
 from rigorgym.agents.protocols import plumbing as pp
@@ -208,6 +208,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="only re-render the page (and CARD.md) from a JSON written earlier (no data, no training)")  # fmt: skip
     args = parser.parse_args(argv)
     page = ResultsPage(STEM, TITLE, __file__, argv)
+    page.command = public_command(Path(__file__).name, argv, ("--out-dir", "--model-dir"))  # no local paths
     if args.from_json:
         report = json.loads(Path(args.from_json).read_text())
         report = page.from_report({"date": report.get("finished"), "loadavg_end": "not recorded", **report})

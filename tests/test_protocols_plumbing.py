@@ -88,6 +88,13 @@ def test_ship_agent_copies_the_card_and_the_chosen_weights(tmp_path: Path) -> No
     assert (target / "CARD.md").read_text() == "# demo\n\n- line\n"
 
 
+def test_restart_protocol_refuses_other_games(tmp_path: Path) -> None:
+    AgentCard("UnKnot-v0", "ppo", "mlp", 10, 1, "model.zip").write(tmp_path)
+    (tmp_path / "model.zip").write_bytes(b"")
+    with pytest.raises(ValueError, match="Kirby-Plumbing"):
+        rp.evaluate_agent_restarts(tmp_path, attempts=1)
+
+
 # -- suites, certificates and the reference game ---------------------------------------------------
 
 

@@ -324,7 +324,9 @@ def evaluate_agent_restarts(
     ``attempts`` = 1 is the greedy protocol (one episode per pair). The boards
     are built from the agent's card (its env id and kwargs); the first
     ``limit`` pairs of ``suite`` are played. Returns :func:`restart_summary`
-    plus ``suite`` and ``move_budget``.
+    plus ``suite`` and ``move_budget``. A3C and stable-baselines3 agents of a
+    Kirby-Plumbing env only (ValueError otherwise; ``BadAgentDir`` for a folder
+    that is not an agent).
     """
     from rigorgym.agents.algos.saved import AgentCard
     from rigorgym.agents.learned import load_policy
@@ -332,6 +334,9 @@ def evaluate_agent_restarts(
     if attempts < 1 or move_budget < 1:
         raise ValueError(f"attempts and move_budget must be >= 1, got {attempts} and {move_budget}")
     card = AgentCard.read(agent)
+    if card.algo.startswith("rllib_") or not card.env_id.startswith("Kirby-Plumbing"):
+        raise ValueError(f"{agent}: the Ri–Putrov protocol plays A3C or SB3 agents of Kirby-Plumbing, not "
+                         f"{card.algo} on {card.env_id}")  # fmt: skip
     policy = load_policy(agent)
     instances = suite_instances(limit, suite)
     evaluation, found = evaluate_restarts(
