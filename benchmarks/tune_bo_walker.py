@@ -1,6 +1,8 @@
 """Tune the ``bo-walker``'s band weights with Bayesian optimisation (optuna, TPE) and ship them.
 
-Training knots (never the 12- and 13-crossing knots that the walker is then
+The training knots, the objective and the search space are in
+:mod:`rigorgym.agents.protocols.ribbon` (``training_knots``,
+``walker_objective``, ``walker_params``). Training knots (never the 12- and 13-crossing knots that the walker is then
 evaluated on):
 
 - the slice knots of KnotInfo with at most ``--max-crossings`` (11) crossings,
@@ -33,74 +35,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-import numpy as np
 import optuna
-import spherogram
 from _common import emit
-from rigorgym.agents.bo_walker import KERNEL_COST, BoWalker, WalkerMemo
+from rigorgym.agents.bo_walker import KERNEL_COST, WalkerMemo
+from rigorgym.agents.protocols.ribbon import training_knots, walker_objective, walker_params
 from rigorgym.agents.ribbon_search import FEATURES
-from rigorgym.envs.ribbon import KnotInstance
-from rigorgym.envs.suites import load_suite
-from rigorgym.envs.suites.build_ribbon import reverse
-from rigorgym.verifiers.diagram import _deterministic_hashes
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "agents" / "data" / "bo_walker_weights.json"
-COMPOSITES = (("3_1", "3_1"), ("3_1", "4_1"), ("4_1", "4_1"), ("3_1", "5_1"))
-
-
-def _double(name: str) -> spherogram.Link:
-    k = spherogram.Link(spherogram.Link(name).PD_code())
-    return k.connected_sum(reverse(k.mirror()))
-
-
-def composite(a: str, b: str) -> KnotInstance:
-    """(a # -a) # (b # -b), a ribbon knot that needs two bands."""
-    with _deterministic_hashes():
-        link = _double(a).connected_sum(_double(b))
-        pd = tuple(tuple(int(v) for v in x) for x in link.PD_code(min_strand_index=1))
-    return KnotInstance(pd, f"({a}#-{a})#({b}#-{b})")
-
-
-def training_knots(max_crossings: int) -> list[KnotInstance]:
-    knots = [
-        KnotInstance.from_instance(x)
-        for x in load_suite("ribbon-knotinfo-12").instances
-        if len(x["pd"]) <= max_crossings
-    ]
-    return knots + [composite(a, b) for a, b in COMPOSITES]
-
-
-def evaluate(params: dict[str, Any], knots: list[KnotInstance], seeds: int, max_cost: int, memo: WalkerMemo) -> dict:
-    walker = BoWalker(params)
-    walker.memo = memo
-    walker.max_cost = max_cost
-    logs, solved = [], 0
-    for knot in knots:
-        diagram = knot.diagram()
-        for s in range(seeds):
-            out = walker.search(diagram, time.perf_counter() + 600, s)
-            cost = out.extra.get("cost", 0) if out.moves is not None else 2 * max_cost
-            solved += out.moves is not None
-            logs.append(math.log(max(cost, 1)))
-    return {"objective": float(np.mean(logs)), "solved": solved, "runs": len(knots) * seeds}
-
-
-def params_of(trial: optuna.trial.BaseTrial) -> dict[str, Any]:
-    return {
-        "weights": {f: trial.suggest_float(f, -3.0, 3.0) for f in FEATURES},
-        "descend": trial.suggest_float("descend", 0.0, 0.3),
-        "walk_steps": trial.suggest_int("walk_steps", 4, 200, log=True),
-        "max_bands": 3,
-        "max_twists": 2,
-    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -134,14 +81,14 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
 
     def objective(trial: optuna.trial.Trial) -> float:
-        result = evaluate(params_of(trial), knots, args.seeds, args.max_cost, memo)
+        result = walker_objective(walker_params(trial), knots, args.seeds, args.max_cost, memo)
         trial.set_user_attr("solved", result["solved"])
         emit({"trial": trial.number, **result, "seconds": round(time.perf_counter() - start, 1)})
         return result["objective"]
 
     study.optimize(objective, n_trials=args.trials, timeout=args.timeout_s)
     best = study.best_trial
-    params = params_of(optuna.trial.FixedTrial(best.params))
+    params = walker_params(optuna.trial.FixedTrial(best.params))
     first = study.trials[0]
     card = {
         "how": (

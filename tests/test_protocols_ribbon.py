@@ -52,3 +52,17 @@ def test_alarm_interrupts_and_is_cancelled() -> None:
     with protocol.alarm(0.05):
         pass
     time.sleep(0.1)  # the cancelled alarm does not ring later
+
+
+def test_walker_tuning_pieces() -> None:
+    optuna = pytest.importorskip("optuna")
+    from rigorgym.agents.ribbon_search import FEATURES
+
+    knots = protocol.training_knots(6)
+    assert [k.name for k in knots] == ["6_1", *(f"({a}#-{a})#({b}#-{b})" for a, b in protocol.COMPOSITES)]
+    assert knots[1].crossings == 12
+    start = {f: 0.0 for f in FEATURES} | {"descend": 0.1, "walk_steps": 50}
+    params = protocol.walker_params(optuna.trial.FixedTrial(start))
+    assert params["max_bands"] == 3 and set(params["weights"]) == set(FEATURES)
+    result = protocol.walker_objective(params, knots[:1], seeds=1, max_cost=1000)
+    assert result["solved"] == 1 and result["runs"] == 1 and result["objective"] > 0

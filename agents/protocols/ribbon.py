@@ -587,3 +587,77 @@ def summarise_suite(suite: str, rows: list[Record], budget_s: float) -> Record:
     if suite in ANCHOR:
         out["anchor"] = ANCHOR[suite]
     return out
+
+
+# --- tuning the bo-walker (benchmarks/tune_bo_walker.py) ------------------------------------------------------------
+
+#: pairs (K, K') whose (K # -K) # (K' # -K') join the training knots: ribbon knots that need two bands
+COMPOSITES = (("3_1", "3_1"), ("3_1", "4_1"), ("4_1", "4_1"), ("3_1", "5_1"))
+
+
+def composite(a: str, b: str) -> KnotInstance:
+    """(a # -a) # (b # -b), a ribbon knot that needs two bands (-K: the reverse of the mirror image)."""
+    import spherogram
+    from rigorgym.envs.suites.build_ribbon import reverse
+    from rigorgym.verifiers.diagram import _deterministic_hashes
+
+    def double(name: str) -> Any:
+        k = spherogram.Link(spherogram.Link(name).PD_code())
+        return k.connected_sum(reverse(k.mirror()))
+
+    with _deterministic_hashes():
+        link = double(a).connected_sum(double(b))
+        code = tuple(tuple(int(v) for v in x) for x in link.PD_code(min_strand_index=1))
+    return KnotInstance(code, f"({a}#-{a})#({b}#-{b})")
+
+
+def training_knots(max_crossings: int) -> list[KnotInstance]:
+    """The slice knots of ``ribbon-knotinfo-12`` up to ``max_crossings`` and the :data:`COMPOSITES`."""
+    from rigorgym.envs.suites import load_suite
+
+    knots_ = [
+        KnotInstance.from_instance(x)
+        for x in load_suite("ribbon-knotinfo-12").instances
+        if len(x["pd"]) <= max_crossings
+    ]
+    return knots_ + [composite(a, b) for a, b in COMPOSITES]
+
+
+def walker_objective(
+    params: dict[str, Any], knots_: list[KnotInstance], seeds: int, max_cost: int, memo: Any = None
+) -> Record:
+    """Mean log cost per solve of a ``BoWalker(params)`` over ``knots_`` × ``seeds`` (a failure counts 2·max_cost).
+
+    The cost counts one unit per band screened and ``KERNEL_COST`` per kernel simplification (machine-independent);
+    ``memo`` (a ``WalkerMemo``) shares screens and kernel results across calls.
+    """
+    import math
+
+    from rigorgym.agents.bo_walker import BoWalker
+
+    walker = BoWalker(params)
+    if memo is not None:
+        walker.memo = memo
+    walker.max_cost = max_cost
+    logs, solved = [], 0
+    for knot in knots_:
+        diagram = knot.diagram()
+        for s in range(seeds):
+            out = walker.search(diagram, time.perf_counter() + 600, s)
+            cost = out.extra.get("cost", 0) if out.moves is not None else 2 * max_cost
+            solved += out.moves is not None
+            logs.append(math.log(max(cost, 1)))
+    return {"objective": statistics.fmean(logs), "solved": solved, "runs": len(knots_) * seeds}
+
+
+def walker_params(trial: Any) -> dict[str, Any]:
+    """The walker's search space, drawn from an optuna trial: feature weights, ``descend``, ``walk_steps``."""
+    from rigorgym.agents.ribbon_search import FEATURES
+
+    return {
+        "weights": {f: trial.suggest_float(f, -3.0, 3.0) for f in FEATURES},
+        "descend": trial.suggest_float("descend", 0.0, 0.3),
+        "walk_steps": trial.suggest_int("walk_steps", 4, 200, log=True),
+        "max_bands": 3,
+        "max_twists": 2,
+    }
