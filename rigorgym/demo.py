@@ -5,6 +5,9 @@ Runs ``random``, ``greedy`` and the shipped pretrained agent on
 ``normal-form``, ``random`` and the pretrained agent on the Kirby-Plumbing
 suites, ``best-first`` on a dozen Ribbon knots (embedded defaults; a few minutes on 2 cores), and prints suite,
 agent, solved, median moves and how many certificates the kernel accepted.
+The budgets are counts (search node expansions, env steps), not seconds, so
+the table is the same on every run whatever the machine's load; each row
+also has a generous wall-clock cap that a normal run never reaches.
 Then it starts a local leaderboard (SQLite in a temporary folder), submits
 ``greedy``'s ``unknot-random-L20`` certificates, prints the ranking the server
 computed after re-verifying them and the page's URL, and stops the server.
@@ -25,26 +28,36 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from rigorgym.agents.base import Budget
 from rigorgym.agents.learned import NoPretrainedAgent, pretrained_for
 from rigorgym.agents.runner import run_agent
 from rigorgym.envs.games import GAMES
 from rigorgym.envs.suites import list_suites, load_suite
 from rigorgym.verifiers import verify
 
-#: (suite, instances, agent, budget in seconds per instance)
+#: (suite, instances, agent, budget per instance). Counts, so that the figures repeat run to run; they were
+#: sized to take about the wall-clock time the former budgets in seconds took (the ``seconds`` now only cap it).
+#: normal-form is deterministic and unlimited by the clock (it needs no count).
 PLAN = (
-    ("unknot-random-L20", 100, "greedy", 2.0),
-    ("unknot-random-L20", 20, "random", 1.0),
-    ("unknot-random-L20", 20, "pretrained", 2.0),
-    ("unknot-hard", 10, "greedy", 3.0),
-    ("unknot-hard", 10, "random", 1.0),
-    ("plumbing-ri-putrov-10", 1000, "normal-form", 5.0),
-    ("plumbing-ri-putrov-10", 20, "pretrained", 2.0),
-    ("plumbing-distinct-10", 500, "normal-form", 5.0),
-    ("plumbing-small-6", 10, "random", 1.0),
-    ("ribbon-knotinfo-12", 12, "best-first", 20.0),
-    ("notslice-knotinfo-12", 12, "best-first", 5.0),
+    ("unknot-random-L20", 100, "greedy", Budget(20.0, max_expansions=5_000)),
+    ("unknot-random-L20", 20, "random", Budget(10.0, max_steps=20_000)),
+    ("unknot-random-L20", 20, "pretrained", Budget(20.0, max_steps=1_000)),
+    ("unknot-hard", 10, "greedy", Budget(30.0, max_expansions=5_000)),
+    ("unknot-hard", 10, "random", Budget(10.0, max_steps=20_000)),
+    ("plumbing-ri-putrov-10", 1000, "normal-form", Budget(5.0)),
+    ("plumbing-ri-putrov-10", 20, "pretrained", Budget(20.0, max_steps=500)),
+    ("plumbing-distinct-10", 500, "normal-form", Budget(5.0)),
+    ("plumbing-small-6", 10, "random", Budget(10.0, max_steps=8_000)),
+    ("ribbon-knotinfo-12", 12, "best-first", Budget(60.0, max_expansions=200)),
+    ("notslice-knotinfo-12", 12, "best-first", Budget(20.0, max_expansions=50)),
 )
+
+
+def budget_text(budget: Budget) -> str:
+    """The count limits of a row, as the table shows them."""
+    parts = [f"{budget.max_expansions} exp."] if budget.max_expansions is not None else []
+    parts += [f"{budget.max_steps} steps"] if budget.max_steps is not None else []
+    return ", ".join(parts) or "-"
 
 
 #: The (suite, agent) of PLAN whose certificates the demo submits to a local leaderboard.
@@ -57,10 +70,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("runs/demo"), help="folder for the simulators' plots")
     args = parser.parse_args(argv)
     console = Console()
-    console.width = max(console.width, 120)  # the table needs the room; pipes default to 80
+    console.width = max(console.width, 132)  # the table needs the room; pipes default to 80
     table = Table(title="rigorgym demo: baselines on packaged suites, certificates re-verified by the kernel")
-    for column in ("suite", "agent", "solved", "claims", "median moves", "verified", "seconds"):
-        table.add_column(column, justify="left" if column in ("suite", "agent") else "right")
+    for column in ("suite", "agent", "budget", "solved", "claims", "median moves", "verified", "seconds"):
+        width = max(len(name) for name, *_ in PLAN) if column == "suite" else None  # suite names whole
+        table.add_column(column, justify="left" if column in ("suite", "agent") else "right", min_width=width)
     submitted: tuple[str, list[dict]] | None = None
     for suite_name, count, agent, budget in PLAN:
         if suite_name not in list_suites():
@@ -88,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         table.add_row(
             suite_name,
             agent,
+            budget_text(budget),
             f"{len(certs)}/{len(instances)}",
             ", ".join(f"{claim} {n}" for claim, n in sorted(Counter(c["claim"] for c in certs).items())) or "-",
             f"{statistics.median(moves):g}" if moves else "-",
@@ -101,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
         "normal-form: Neumann's reduction of both plumbing graphs, or H_1 for distinct pairs; "
         "best-first: slice obstructions, then a search over bands (Ribbon-v0); "
         "pretrained: the best agent shipped in the package for the game (trained with rigorgym train). "
+        "Budgets per instance are counts (exp.: search node expansions; steps: env steps), so the table repeats "
+        "run to run. "
         "Full results: docs/results/unknot-baselines.md, docs/results/plumbing-normal-form.md, docs/results/ribbon.md"
     )
     if submitted is not None:
