@@ -142,8 +142,11 @@ def obstruction_section(page: ResultsPage, lines: list[dict[str, Any]]) -> None:
             "Not measured yet: `python benchmarks/slice_obstructions.py > obstructions.jsonl`, then `--obstructions obstructions.jsonl`."
         )
         return
+    where = next((r["machine"] for r in lines if "machine" in r), None)
     page.text(
-        "`python benchmarks/slice_obstructions.py` on KnotInfo's knots up to 12 crossings (raw lines in `obstructions` in the JSON):"
+        "`python benchmarks/slice_obstructions.py` on KnotInfo's knots up to 12 crossings (raw lines in `obstructions` "
+        "in the JSON)"
+        + (f"; {where['cpu_count']}-core {where['cpu']}, load average {where['loadavg']} at the end:" if where else ":")
     )
     table = [[r["suite"], r["crossings"], r["knots"], r["obstructed"],
               ", ".join(f"{k} {v}" for k, v in r["by_invariant"].items()) or "—", r["median_s"], r["p90_s"], r["max_s"]]
