@@ -87,9 +87,9 @@ class SolveResult:
 
 
 class Agent(Protocol):
-    """A solver: ``solve(env, instance, budget, seed)`` on an env built by the caller, who verifies the result.
+    """A solver: ``solve(env, instance, budget_s, seed)`` on an env built by the caller, who verifies the result.
 
-    ``budget`` is a :class:`Budget` (plain seconds are accepted too); ``LIMITS``
+    ``budget_s`` is a :class:`Budget` (or plain seconds, the name's origin); ``LIMITS``
     names the count limits of a budget the agent honours (others are refused
     by :func:`check_limits` before it runs).
     """
@@ -97,4 +97,4 @@ class Agent(Protocol):
     name: str
     LIMITS: ClassVar[tuple[str, ...]]
 
-    def solve(self, env: Any, instance: Any, budget: Budget | float, seed: int) -> SolveResult: ...
+    def solve(self, env: Any, instance: Any, budget_s: Budget | float, seed: int) -> SolveResult: ...

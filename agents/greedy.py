@@ -93,9 +93,9 @@ class GreedySearch:
     max_nodes: int = 2_000_000
     LIMITS: ClassVar[tuple[str, ...]] = ("max_expansions",)
 
-    def solve(self, env: gym.Env, instance: Any, budget: Budget | float, seed: int) -> SolveResult:
+    def solve(self, env: gym.Env, instance: Any, budget_s: Budget | float, seed: int) -> SolveResult:
         start = time.perf_counter()
-        budget = as_budget(budget)
+        budget = as_budget(budget_s)
         inst = instance if isinstance(instance, BraidInstance) else BraidInstance.from_instance(instance)
         path = best_first(inst.braid, budget.seconds, self.max_nodes, budget.max_expansions)
         if path is None:

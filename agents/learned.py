@@ -211,9 +211,9 @@ class LearnedAgent:
         cert = _ribbon_obstruction(instance, seed, self.name)
         return cert if cert is not None and self._verified(cert) else None
 
-    def solve(self, env: gym.Env[Any, Any], instance: Any, budget: Budget | float, seed: int) -> SolveResult:
-        budget = as_budget(budget)
-        budget_s = budget.seconds
+    def solve(self, env: gym.Env[Any, Any], instance: Any, budget_s: Budget | float, seed: int) -> SolveResult:
+        budget = as_budget(budget_s)
+        seconds = budget.seconds
         env_id = env.spec.id if env.spec is not None else self.card.env_id
         check_game(self.card, env_id, self.folder)
         policy = self.policy  # loaded once, outside the budget
@@ -235,7 +235,7 @@ class LearnedAgent:
                 extra["claim"] = "not_slice"
                 return done(cert)
 
-        while time.perf_counter() - start < budget_s and budget.steps_left(steps):
+        while time.perf_counter() - start < seconds and budget.steps_left(steps):
             deterministic = episodes == 0  # one greedy episode, then sampled restarts
             try:
                 obs, info = board.reset(seed=seed if episodes == 0 else None, options={"instance": instance})
@@ -259,7 +259,7 @@ class LearnedAgent:
                     if self._verified(info["certificate"]):
                         return done(info["certificate"])
                     invalid += 1  # an env bug: never passed on
-                if terminated or truncated or time.perf_counter() - start >= budget_s:
+                if terminated or truncated or time.perf_counter() - start >= seconds:
                     break
         return done(None)
 

@@ -147,9 +147,9 @@ class NormalFormSolver:
     name = "normal-form"
     LIMITS: ClassVar[tuple[str, ...]] = ("max_steps",)
 
-    def solve(self, env: Any, instance: Any, budget: Budget | float, seed: int) -> SolveResult:
+    def solve(self, env: Any, instance: Any, budget_s: Budget | float, seed: int) -> SolveResult:
         start = time.perf_counter()
-        max_moves = as_budget(budget).max_steps
+        max_moves = as_budget(budget_s).max_steps
         found = certify_pair(instance, MAX_REDUCTION_MOVES if max_moves is None else max_moves)
         seconds = time.perf_counter() - start
         if found is None:

@@ -25,8 +25,8 @@ class RandomWalker:
     walk_steps: int | None = None
     LIMITS: ClassVar[tuple[str, ...]] = ("max_steps",)
 
-    def solve(self, env: gym.Env, instance: Any, budget: Budget | float, seed: int) -> SolveResult:
-        budget = as_budget(budget)
+    def solve(self, env: gym.Env, instance: Any, budget_s: Budget | float, seed: int) -> SolveResult:
+        budget = as_budget(budget_s)
         if self.walk_steps:
             env = gym.wrappers.TimeLimit(env.unwrapped, self.walk_steps)
         rng = np.random.default_rng(seed)

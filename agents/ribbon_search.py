@@ -601,10 +601,10 @@ class RibbonSolver:
     ) -> SearchOutcome:  # pragma: no cover
         raise NotImplementedError
 
-    def solve(self, env: Any, instance: Any, budget: Budget | float, seed: int) -> SolveResult:
+    def solve(self, env: Any, instance: Any, budget_s: Budget | float, seed: int) -> SolveResult:
         start = time.perf_counter()
-        budget = as_budget(budget)
-        budget_s = budget.seconds
+        budget = as_budget(budget_s)
+        seconds = budget.seconds
         inst = as_instance(instance)
         diagram = inst.diagram()
         tau_last = diagram.crossings > TAU_FIRST_MAX_CROSSINGS
@@ -613,10 +613,10 @@ class RibbonSolver:
             cert = self._certificate(inst, [move], "not_slice", seed)
             if cert is not None:
                 return SolveResult(cert, time.perf_counter() - start, 1, {"claim": "not_slice"})
-        outcome = self.search(diagram, start + budget_s, seed, budget)
-        left = start + budget_s - time.perf_counter()
+        outcome = self.search(diagram, start + seconds, seed, budget)
+        left = start + seconds - time.perf_counter()
         # with a count limit the search stopped on its count, not the clock: tau then runs whenever time is left
-        if outcome.moves is None and tau_last and left >= (0 if budget.limits else TAU_LAST_MIN_LEFT * budget_s):
+        if outcome.moves is None and tau_last and left >= (0 if budget.limits else TAU_LAST_MIN_LEFT * seconds):
             move = tau_obstruction(diagram)
             if move is not None:
                 cert = self._certificate(inst, [move], "not_slice", seed)

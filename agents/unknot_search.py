@@ -503,9 +503,9 @@ class GuidedSearch:
                 self._scorer = load_value(self.weights).score
         return self._scorer
 
-    def solve(self, env: gym.Env, instance: Any, budget: Budget | float, seed: int) -> SolveResult:
+    def solve(self, env: gym.Env, instance: Any, budget_s: Budget | float, seed: int) -> SolveResult:
         start = time.perf_counter()
-        budget = as_budget(budget)
+        budget = as_budget(budget_s)
         inst = instance if isinstance(instance, BraidInstance) else BraidInstance.from_instance(instance)
         game = env.unwrapped
         layout = getattr(game, "layout", None)
