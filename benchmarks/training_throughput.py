@@ -1,41 +1,45 @@
-"""Env steps per second during training, per algorithm and policy, beside the raw env throughput.
+"""Env steps per second during training, per algorithm and policy, beside the raw env; and how it holds up under load.
 
-For each game (``UnKnot-v0``, ``Kirby-Plumbing-RiPutrov-v0``, ``Ribbon-Easy-v0``)
-this script measures, in one process:
+Two parts, in one process:
 
-* ``env``: the raw env, random legal actions (``action_masks()``), single
-  env, ``gym.make`` wrappers included;
-* ``train``: every algorithm × policy (ppo, dqn, trpo, maskable_ppo, a3c ×
-  mlp, gnn) trained for ``--steps`` env steps with one torch thread; steps/s
-  is env steps over wall time of ``rigorgym.agents.train.train`` (model
-  construction and the final save included, so short runs understate it).
-
-The ratio ``train / env`` is what to read: how much of the env's speed the
-learner leaves. Prints JSON lines; ``--out`` writes them and a markdown table
-(docs/results/training-throughput.{jsonl,md}).
+* ``matrix``: for each game (``UnKnot-v0``, ``Kirby-Plumbing-RiPutrov-v0``, ``Ribbon-Easy-v0``)
+  the raw env (random legal actions) and every algorithm × policy trained for ``--steps``
+  env steps by ``rigorgym.agents.train.train`` with rigorgym's default threads (model
+  construction and the final save included, so short runs understate it);
+* ``key`` (issue #18): a 3-layer GCN training step (1 and 2 torch threads, and torch's
+  default with its OpenMP runtime loaded before rigorgym, as before the fix), MaskablePPO with
+  the GNN policy, and the README's ``rigorgym train UnKnot-v0 --algo maskable_ppo --policy gnn``;
+  with ``--with-load`` measured again beside one competing CPU-bound process.
 
 Usage::
 
-    python benchmarks/training_throughput.py                      # about 10 minutes
-    python benchmarks/training_throughput.py --quick              # UnKnot only, 256 steps
-    python benchmarks/training_throughput.py --games unknot --algos ppo,a3c
+    python benchmarks/training_throughput.py --with-load --out-dir docs/results   # about 15 minutes
+    python benchmarks/training_throughput.py --quick                          # UnKnot only, 256 steps
+    python benchmarks/training_throughput.py --games unknot --algos ppo,a3c --only matrix
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+if __name__ == "__main__" and sys.argv[1:2] == ["--gcn-child"]:
+    import torch  # noqa: F401  (before rigorgym: torch's OpenMP runtime starts as it did before issue #18)
+
 import gymnasium as gym
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import emit, machine, rounded  # noqa: E402
+from _common import Recorder, by_bench, machine, phases, rounded, thread_settings, until  # noqa: E402
+from _report import ResultsPage  # noqa: E402
 
 GAMES = {
     "unknot": ("UnKnot-v0", 2048),
@@ -44,6 +48,11 @@ GAMES = {
 }
 ALGOS = ("ppo", "dqn", "trpo", "maskable_ppo", "a3c")
 POLICIES = ("mlp", "gnn")
+README = ["train", "UnKnot-v0", "--algo", "maskable_ppo", "--policy", "gnn"]
+MAX_SLOWDOWN = 3.0  # loaded speed within 3x of quiet (issue #18)
+
+#: Prints each record as a JSON line and keeps it for the page.
+emit = Recorder()
 
 
 def env_throughput(env_id: str, seconds: float = 3.0, seed: int = 0) -> float:
@@ -51,64 +60,128 @@ def env_throughput(env_id: str, seconds: float = 3.0, seed: int = 0) -> float:
     env = gym.make(env_id)
     rng = np.random.default_rng(seed)
     env.reset(seed=seed)
-    steps, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
+
+    def chunk() -> int:
         legal = np.flatnonzero(env.unwrapped.action_masks())
         _, _, terminated, truncated, _ = env.step(int(rng.choice(legal)) if legal.size else 0)
-        steps += 1
         if terminated or truncated:
             env.reset()
-    elapsed = time.perf_counter() - start
+        return 1
+
+    steps, elapsed = until(seconds, chunk)
     env.close()
     return steps / elapsed
 
 
 def train_throughput(env_id: str, algo: str, policy: str, steps: int) -> dict[str, Any]:
+    """Env steps/s of one whole ``train`` call with rigorgym's default threads (one torch thread)."""
     from rigorgym.agents.algos.saved import AgentCard
     from rigorgym.agents.train import train
 
     options: dict[str, Any] = {"progress": False}
     if algo == "a3c":
-        options["workers"] = 2
-        options["n_steps"] = 16
-    else:
-        options["threads"] = 1
-        if algo in ("ppo", "trpo", "maskable_ppo"):
-            options["n_steps"] = min(256, steps)
-            options["batch_size"] = min(64, steps)
-        if algo == "dqn":
-            options["learning_starts"] = min(256, steps // 2)
+        options.update(workers=2, n_steps=16)
+    if algo in ("ppo", "trpo", "maskable_ppo"):
+        options.update(n_steps=min(256, steps), batch_size=min(64, steps))
+    if algo == "dqn":
+        options["learning_starts"] = min(256, steps // 2)
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
-        out = train(env_id, algo, policy, steps, 0, Path(tmp) / "agent", **options)
+        card = AgentCard.read(train(env_id, algo, policy, steps, 0, Path(tmp) / "agent", **options))
         wall = time.perf_counter() - start
-        card = AgentCard.read(out)
     return {"steps": card.steps, "wall_s": rounded(wall), "steps_per_s": rounded(card.steps / wall)}
 
 
-def write_markdown(records: list[dict[str, Any]], path: Path, command: str) -> None:
-    env_rows = {r["env"]: r["steps_per_s"] for r in records if r["bench"] == "env"}
-    lines = [
-        "# Training throughput",
-        "",
-        f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by `{command}` "
-        f"on {records[0].get('cpu', '?')} ({records[0].get('cpu_count', '?')} cores). "
-        "Env steps per second of a whole `rigorgym.agents.train.train` call (model setup and save "
-        "included; SB3 algorithms with one torch thread, A3C with 2 worker processes, whose start-up "
-        "is included), beside the raw env with random legal actions in the same process.",
-        "",
-        "| env | algo | policy | env steps | wall s | train steps/s | raw env steps/s | ratio |",
-        "|---|---|---|---:|---:|---:|---:|---:|",
-    ]
-    for r in records:
-        if r["bench"] != "train":
-            continue
-        raw = env_rows.get(r["env"], float("nan"))
-        lines.append(
-            f"| {r['env']} | {r['algo']} | {r['policy']} | {r['steps']} | {r['wall_s']} | {r['steps_per_s']} "
-            f"| {rounded(raw)} | {rounded(r['steps_per_s'] / raw)} |"
-        )
-    path.write_text("\n".join(lines) + "\n")
+# -- issue #18: the figures that collapsed under load -------------------------------------------
+
+
+def gcn_step_ms(thread_counts: tuple[int, ...], seconds: float, rounds: int = 3) -> dict[int, float]:
+    """Milliseconds per training step (forward, backward, Adam) of a 3-layer GCN on 64 UnKnot observations.
+
+    The thread counts are measured in alternating slices (median of ``rounds``); 0 is torch's own count.
+    """
+    import torch
+    from rigorgym.agents.policies import GNNEncoder
+
+    env = gym.make("UnKnot-v0")
+    obs, info = env.reset(seed=0)
+    rng, batch = np.random.default_rng(0), []
+    for _ in range(64):
+        obs, _, done, cut, info = env.step(int(rng.choice(np.flatnonzero(info["action_mask"]))))
+        batch.append(obs)
+        if done or cut:
+            obs, info = env.reset()
+    torch.manual_seed(0)
+    encoder = GNNEncoder(env.observation_space, conv="gcn", depth=3, width=64)
+    head = torch.nn.Linear(encoder.features_dim, 1)
+    optimiser = torch.optim.Adam([*encoder.parameters(), *head.parameters()])
+    x = torch.as_tensor(np.stack(batch))
+
+    def step() -> int:
+        optimiser.zero_grad()
+        head(encoder(x)).pow(2).mean().backward()
+        optimiser.step()
+        return 1
+
+    before = torch.get_num_threads()
+    times: dict[int, list[float]] = {n: [] for n in thread_counts}
+    for _ in range(rounds):
+        for n in thread_counts:
+            torch.set_num_threads(n or before)
+            step()  # warm-up at this count
+            done_steps, elapsed = until(seconds / rounds, step)
+            times[n].append(1e3 * elapsed / done_steps)
+    torch.set_num_threads(before)
+    return {n: float(np.median(t)) for n, t in times.items()}
+
+
+def gcn_before_fix(seconds: float) -> float:
+    """The GCN step in a fresh process that loads torch before rigorgym, with torch's default threads."""
+    cmd = [sys.executable, __file__, "--gcn-child", str(seconds)]
+    ours = thread_settings()["set_by_rigorgym"]  # not inherited: the child starts as a process before the fix did
+    env = {name: value for name, value in os.environ.items() if name not in ours}
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=True, env=env)
+    return float(json.loads(done.stdout.strip().splitlines()[-1])["ms"])
+
+
+def cli_example(steps: int, quick: bool) -> dict[str, Any]:
+    """The README's ``rigorgym train`` example (``--steps`` shortened): env steps/s of training, and the whole wall time."""
+    extra = ["--set", "n_steps=64", "--set", "batch_size=32"] if quick else []
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = [
+            sys.executable,
+            "-m",
+            "rigorgym",
+            *README,
+            "--steps",
+            str(steps),
+            "--out",
+            f"{tmp}/agent",
+            "--no-progress",
+        ]
+        start = time.perf_counter()
+        done = subprocess.run([*cmd, *extra], capture_output=True, text=True, timeout=1800, check=True)
+        wall = time.perf_counter() - start
+    found = re.search(r"(\d+) steps in ([\d.]+)s", done.stdout)
+    assert found, done.stdout[-500:]
+    trained, train_s = int(found.group(1)), float(found.group(2))
+    return {"steps": trained, "train_s": train_s, "steps_per_s": rounded(trained / train_s), "wall_s": rounded(wall)}
+
+
+def key_figures(phase: str, quick: bool) -> None:
+    seconds = 0.6 if quick else 6.0
+    for threads, ms in gcn_step_ms((1, 2), seconds).items():
+        config = f"{threads} torch thread{'s' * (threads > 1)}, OMP_WAIT_POLICY=PASSIVE"
+        emit({"bench": "gcn_step", "phase": phase, "config": config, "ms": rounded(ms)})
+    emit({"bench": "gcn_step", "phase": phase, "config": "torch's default threads, spinning (OpenMP loaded before rigorgym)",
+          "ms": rounded(gcn_before_fix(seconds))})  # fmt: skip
+    steps = 256 if quick else 2048
+    emit({"bench": "train_key", "phase": phase, "env": "UnKnot-v0", "algo": "maskable_ppo", "policy": "gnn",
+          **train_throughput("UnKnot-v0", "maskable_ppo", "gnn", steps)})  # fmt: skip
+    emit({"bench": "cli_example", "phase": phase, **cli_example(64 if quick else 2048, quick)})
+
+
+# -- main and the page ----------------------------------------------------------------------------
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -118,30 +191,86 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--policies", default=",".join(POLICIES))
     p.add_argument("--steps", type=int, default=0, help="env steps per run (default: per game)")
     p.add_argument("--quick", action="store_true", help="UnKnot only, 256 steps")
-    p.add_argument("--out", type=Path, default=None, help="folder for training-throughput.{jsonl,md}")
+    p.add_argument("--only", choices=["matrix", "key"], action="append", help="run only these parts")
+    p.add_argument("--with-load", action="store_true", help="the key figures again beside one busy process")
+    p.add_argument(
+        "--out-dir", "--out", dest="out", type=Path, help="write training-throughput.{md,json} (the page) here"
+    )
     args = p.parse_args(argv)
-    games = ["unknot"] if args.quick else args.games.split(",")
-    records: list[dict[str, Any]] = [{"bench": "machine", **machine()}]
-    emit(records[0])
-    for game in games:
+    argv = sys.argv[1:] if argv is None else argv
+    parts = args.only or ["matrix", "key"]
+    page = ResultsPage("training-throughput", "Training throughput", __file__, argv)
+    emit({"bench": "machine", **machine(), "threads": thread_settings()})
+    for game in ["unknot"] if args.quick else args.games.split(","):
+        if "matrix" not in parts:
+            break
         env_id, default_steps = GAMES[game]
         steps = 256 if args.quick else (args.steps or default_steps)
-        rec = {"bench": "env", "env": env_id, "steps_per_s": rounded(env_throughput(env_id))}
-        emit(rec)
-        records.append(rec)
+        emit({"bench": "env", "env": env_id, "steps_per_s": rounded(env_throughput(env_id))})
         for algo in args.algos.split(","):
             for policy in args.policies.split(","):
-                rec = {"bench": "train", "env": env_id, "algo": algo, "policy": policy}
-                rec.update(train_throughput(env_id, algo, policy, steps))
-                emit(rec)
-                records.append(rec)
+                emit({"bench": "train", "env": env_id, "algo": algo, "policy": policy,
+                      **train_throughput(env_id, algo, policy, steps)})  # fmt: skip
+    for phase, context in phases(args.with_load) if "key" in parts else []:
+        with context():
+            key_figures(phase, args.quick)
     if args.out is not None:
-        args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / "training-throughput.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
-        command = "python benchmarks/training_throughput.py" + (" --quick" if args.quick else "")
-        write_markdown(records, args.out / "training-throughput.md", command)
+        write_page(page, emit.records, args.out)
+    return 0
+
+
+def write_page(page: ResultsPage, records: list[dict[str, Any]], out: Path) -> None:
+    by = by_bench(records)
+    page.text(
+        "Env steps per second of whole `rigorgym.agents.train.train` calls (model setup and save included) with "
+        "rigorgym's default threads: one torch thread for the SB3 algorithms, 2 worker processes of one thread for "
+        "A3C ([docs/performance.md](../performance.md)). *loaded* rows ran beside one competing CPU-bound process "
+        "(`python -c 'while True: pass'`, `--with-load`); *quiet* ones beside none of ours (the machine's load "
+        "average is above)."
+    )
+    key = {(r["bench"], r["phase"], r.get("config")): r for r in records if "phase" in r}
+    checks = []
+    for bench, config, what in (
+        ("train_key", None, "MaskablePPO + GNN policy"),
+        ("gcn_step", "1 torch thread, OMP_WAIT_POLICY=PASSIVE", "GCN step"),
+    ):
+        quiet, loaded = key.get((bench, "quiet", config)), key.get((bench, "loaded", config))
+        if quiet and loaded:
+            slow = (
+                quiet["steps_per_s"] / loaded["steps_per_s"] if "steps_per_s" in quiet else loaded["ms"] / quiet["ms"]
+            )
+            checks.append((f"loaded: {what} within {MAX_SLOWDOWN:g}× its quiet speed (#18)", f"{slow:.2f}× slower",
+                           slow <= MAX_SLOWDOWN))  # fmt: skip
+    if checks:
+        page.heading("Acceptance")
+        page.acceptance(checks)
+    if "gcn_step" in by:
+        page.heading("Issue #18: quiet and beside one busy process")
+        page.table(["phase", "3-layer GCN training step (64 UnKnot graphs)", "ms per step"],
+                   [[r["phase"], r["config"], r["ms"]] for r in by["gcn_step"]])  # fmt: skip
+        rows = [
+            [r["phase"], "`train(...)`, maskable_ppo + gnn", r["steps"], r["wall_s"], r["steps_per_s"]]
+            for r in by.get("train_key", [])
+        ]
+        rows += [[r["phase"], "`rigorgym " + " ".join(README) + f" --steps {r['steps']}`", r["steps"], r["wall_s"],
+                  r["steps_per_s"]] for r in by.get("cli_example", [])]  # fmt: skip
+        page.table(["phase", "run", "env steps", "wall s", "training steps/s"], rows,
+                   "The README's example: steps/s over the training itself (as it prints), wall time with start-up.")  # fmt: skip
+    if "train" in by:
+        raw = {r["env"]: r["steps_per_s"] for r in by.get("env", [])}
+        page.heading("Every algorithm and policy")
+        page.table(["env", "algo", "policy", "env steps", "wall s", "train steps/s", "raw env steps/s", "ratio"],
+                   [[r["env"], r["algo"], r["policy"], r["steps"], r["wall_s"], r["steps_per_s"], raw.get(r["env"]),
+                     rounded(r["steps_per_s"] / raw[r["env"]]) if r["env"] in raw else None] for r in by["train"]])  # fmt: skip
+    page.reproduce("python benchmarks/training_throughput.py --with-load --out-dir docs/results")
+    page.write(out, {"records": records})
+
+
+def child(seconds: float) -> int:
+    """``--gcn-child SECONDS``: the GCN step as before the fix (torch loaded first, its default threads)."""
+    print(json.dumps({"ms": gcn_step_ms((0,), seconds)[0]}))
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(child(float(sys.argv[2])) if sys.argv[1:2] == ["--gcn-child"] else main())

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,34 +16,41 @@ BENCH = ROOT / "benchmarks"
 pytestmark = pytest.mark.skipif(not BENCH.is_dir(), reason="no benchmarks folder (not a source checkout)")
 
 
-def test_training_throughput_quick(tmp_path: Path) -> None:
+def _run(*args: str, timeout: float = 300) -> list[dict[str, Any]]:
     done = subprocess.run(
-        [
-            sys.executable,
-            str(BENCH / "training_throughput.py"),
-            "--quick",
-            "--algos",
-            "ppo,dqn",
-            "--policies",
-            "mlp",
-            "--out",
-            str(tmp_path),
-        ],
+        [sys.executable, str(BENCH / "training_throughput.py"), *args],
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=timeout,
         cwd=ROOT,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    records = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
-    env = [r for r in records if r["bench"] == "env"]
-    train = [r for r in records if r["bench"] == "train"]
+    return [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+
+
+def test_training_throughput_quick(tmp_path: Path) -> None:
+    records = _run("--quick", "--only", "matrix", "--algos", "ppo,dqn", "--policies", "mlp", "--out-dir", str(tmp_path))
+    env = [r for r in records if r.get("bench") == "env"]
+    train = [r for r in records if r.get("bench") == "train"]
     assert len(env) == 1 and env[0]["steps_per_s"] > 0
     assert {(r["algo"], r["policy"]) for r in train} == {("ppo", "mlp"), ("dqn", "mlp")}
     assert all(r["steps"] >= 256 and r["steps_per_s"] > 0 for r in train)
-    table = (tmp_path / "training-throughput.md").read_text()
-    assert "| UnKnot-v0 | ppo | mlp |" in table and "ratio" in table
-    assert len((tmp_path / "training-throughput.jsonl").read_text().splitlines()) == len(records)
+    page = (tmp_path / "training-throughput.md").read_text()
+    assert "| UnKnot-v0 | ppo | mlp |" in page and "ratio" in page
+    assert str(tmp_path) not in page  # the local folder stays out of the quoted command
+    assert len(json.loads((tmp_path / "training-throughput.json").read_text())["records"]) == len(records) - 1
+
+
+def test_training_throughput_key_figures_quiet_and_loaded(tmp_path: Path) -> None:
+    """Issue #18's figures, quiet and beside a busy process: GCN step, MaskablePPO + GNN, the README's command."""
+    records = _run("--quick", "--only", "key", "--with-load", "--out-dir", str(tmp_path), timeout=600)
+    phases = {(r["bench"], r["phase"]) for r in records if "phase" in r}
+    assert phases == {(b, p) for b in ("gcn_step", "train_key", "cli_example") for p in ("quiet", "loaded")}
+    assert all(r["ms"] > 0 for r in records if r.get("bench") == "gcn_step")
+    assert all(r["steps"] >= 64 and r["steps_per_s"] > 0 for r in records if r.get("bench") == "cli_example")
+    page = (tmp_path / "training-throughput.md").read_text()
+    assert "## Acceptance" in page and "within 3× its quiet speed" in page
+    assert "rigorgym train UnKnot-v0 --algo maskable_ppo --policy gnn" in page
 
 
 def test_ribbon_rl_vs_bo_quick(tmp_path: Path) -> None:
@@ -56,7 +64,7 @@ def test_ribbon_rl_vs_bo_quick(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     records = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
-    summaries = {r["agent"]: r for r in records if r["bench"] == "ribbon_rl_vs_bo"}
+    summaries = {r["agent"]: r for r in records if r.get("bench") == "ribbon_rl_vs_bo"}
     assert set(summaries) == {"maskable-ppo-gnn", "bo-walker"}
     assert all(s["knots"] == 3 and s["budget_s"] == 2.0 for s in summaries.values())
     saved = json.loads((tmp_path / "ribbon-rl.json").read_text())
