@@ -21,6 +21,7 @@ def test_unknot_throughput_quick_writes_its_page(tmp_path: Path) -> None:
     assert all(r["illegal_actions"] == 0 for r in by["env_single"])
     assert {(r["phase"], r["B"]) for r in by["env_vector"]} == {(p, b) for p in ("quiet", "loaded") for b in (1, 64)}
     assert all(r["numba_threads"] == 1 for r in by["env_vector"])  # small batches step on one thread
+    assert all(1 <= r["other_threads"] <= r["B"] for r in by["env_vector"])  # the comparison: every numba thread
     report = json.loads((tmp_path / "unknot-throughput.json").read_text())
     assert len(report["records"]) == len(records) - 1  # all but the "wrote" line
     text = (tmp_path / "unknot-throughput.md").read_text()
