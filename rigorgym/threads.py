@@ -13,8 +13,8 @@ neighbour. So rigorgym
   loop): import ``rigorgym`` before ``torch`` for it to apply.
   :func:`status` says whether it came too late;
 * trains with **one** torch thread unless asked otherwise
-  (:func:`training_threads`): the networks are small, and one thread is as
-  fast as two on a quiet machine and many times faster on a busy one;
+  (:func:`training_threads`): the networks are small, one thread is about as
+  fast as two, and it leaves the other cores to the env and to other jobs;
 * runs the vector env's parallel loop on one thread below
   :data:`PARALLEL_MIN_ROWS_PER_THREAD` rows per thread (:func:`parallel_threads`).
 
