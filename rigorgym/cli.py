@@ -299,6 +299,10 @@ def cmd_solve(args: argparse.Namespace) -> int:
                     moves.append(len(outcome.certificate["moves"]))
         except KeyboardInterrupt:
             interrupted = True
+        except BaseException:  # e.g. an agent folder whose model does not load: leave nothing behind
+            handle.close()
+            tmp.unlink(missing_ok=True)
+            raise
     os.replace(tmp, out)
     mean_time = statistics.fmean(seconds) if seconds else 0.0
     print(

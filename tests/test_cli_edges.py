@@ -253,6 +253,7 @@ def _certificates(capsys: pytest.CaptureFixture[str], out: Path, argv: list[str]
     [
         ("UnKnot-v0", "random", ("--instances", "EASY"), ("--max-steps", "1500")),
         ("UnKnot-v0", "greedy", ("--suite", "unknot-random-L20", "--limit", "4"), ("--max-expansions", "200")),
+        ("UnKnot-v0", "guided", ("--suite", "unknot-words-n3-L20", "--limit", "3"), ("--max-expansions", "300")),
         ("Kirby-Plumbing-v0", "normal-form", ("--suite", "plumbing-small-6", "--limit", "6"), ("--max-steps", "40")),
     ],
 )
@@ -330,3 +331,18 @@ def test_solve_help_examples_succeed(capsys: pytest.CaptureFixture[str], tmp_pat
             argv += ["--limit", "3"]
         stdout, _ = ok(capsys, *argv, "--force")
         assert re.search(r"solved [1-9]\d*/", stdout), (argv, stdout)
+
+
+def test_an_agent_that_fails_to_load_leaves_nothing(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A folder whose card reads but whose model does not load is found once the run starts: still no file."""
+    from rigorgym.agents.algos.saved import AgentCard
+    from rigorgym.agents.learned import shipped_agents
+
+    folder = tmp_path / "agent"
+    folder.mkdir()
+    card = AgentCard.read(shipped_agents()["unknot-maskable-ppo-mlp"])
+    card.write(folder)
+    (folder / card.model_file).write_bytes(b"not a zip")
+    out = tmp_path / "c.jsonl"
+    assert "cannot load" in bad_input(capsys, *solve(out, "--pd", "[[1,1,2,2]]", agent=str(folder)))
+    assert not out.exists() and not (tmp_path / "c.jsonl.partial").exists()
