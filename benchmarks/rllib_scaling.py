@@ -67,7 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.quick:
         args.batch, args.iterations = 200, 1
-    page = ResultsPage(STEM, "RLlib scaling on this machine", __file__, argv)
+    public = [("--out-dir" + a[5:]) if a.split("=")[0] == "--out" else a for a in argv]  # a local path: not quoted
+    page = ResultsPage(STEM, "RLlib scaling on this machine", __file__, public)
     if args.from_json:
         report = page.from_report(json.loads(args.from_json.read_text()))
     else:
