@@ -49,7 +49,7 @@ typecheck: $(STAMP)
 	ln -s $(CURDIR)/rigorgym/*.py $(TYPECHECK_TREE)/rigorgym/
 	ln -s $(CURDIR)/verifiers $(TYPECHECK_TREE)/rigorgym/verifiers
 	ln -s $(CURDIR)/envs $(TYPECHECK_TREE)/rigorgym/envs
-	MYPYPATH=$(TYPECHECK_TREE) $(VENV)/bin/mypy -p rigorgym.verifiers -p rigorgym.envs
+	$(VENV)/bin/mypy
 
 docs: $(STAMP)
 	$(VENV)/bin/mkdocs build --strict --site-dir site
