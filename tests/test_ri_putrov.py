@@ -71,6 +71,29 @@ def test_page_rerenders_from_the_committed_report(tmp_path: Path) -> None:
     assert (tmp_path / "ri-putrov.png").stat().st_size > 1000
 
 
+def test_recheck_remeasures_the_shipped_agent(tmp_path: Path) -> None:
+    """``--from-json --recheck``: the shipped agent's evaluation is measured again and the page says so."""
+    committed = ROOT / "docs" / "results" / "ri-putrov.json"
+    if not committed.is_file() or not (SHIPPED / "agent.json").is_file():
+        pytest.skip("no committed ri-putrov report or no shipped agent")
+    report = json.loads(committed.read_text())
+    report["budget"].update(limit=3, attempts=2, move_budget=60)
+    small = tmp_path / "small.json"
+    small.write_text(json.dumps(report))
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "ri_putrov.py"), "--from-json", str(small), "--recheck"]
+        + ["--out-dir", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    recheck = json.loads((tmp_path / "out" / "ri-putrov.json").read_text())["recheck"]
+    assert recheck["pairs"] == 3 and recheck["attempts"] == 2 and recheck["verified"] == recheck["solved"]
+    assert "Re-measured on" in (tmp_path / "out" / "ri-putrov.md").read_text()
+
+
 # -- the shipped agent -----------------------------------------------------------------------------
 
 
