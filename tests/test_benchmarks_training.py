@@ -107,9 +107,9 @@ def test_unknot_zoo_quick(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     records = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
-    trained = {r["agent"] for r in records if r["bench"] == "unknot_zoo_train"}
+    trained = {r["agent"] for r in records if r.get("bench") == "unknot_zoo_train"}
     assert trained == {"ppo-mlp", "dqn-mlp"}
-    evaluated = {(r["agent"], r["suite"]) for r in records if r["bench"] == "unknot_zoo"}
+    evaluated = {(r["agent"], r["suite"]) for r in records if r.get("bench") == "unknot_zoo"}
     assert len(evaluated) == 4 * 2  # random, greedy and the two trained agents on two suites
     greedy = [r for r in records if r.get("agent") == "greedy" and r["bench"] == "unknot_zoo"]
     assert all(r["solved"] == r["instances"] for r in greedy)  # short scrambles: greedy always unknots them
