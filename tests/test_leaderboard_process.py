@@ -57,12 +57,13 @@ def db(tmp_path: Path) -> str:
     return sqlite_url(tmp_path)
 
 
+@pytest.mark.slow
 def test_kill_9_loses_nothing_and_verification_resumes(
     db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    created = subprocess.run([*CLI, "token", "create", "alice", "--db", db], capture_output=True, text=True, timeout=60)
-    assert created.returncode == 0, created.stderr
-    token = created.stdout.strip().splitlines()[-1]
+    # the token command in-process (tests/test_leaderboard_cli.py); the server and `submit --wait` as processes
+    assert cli_main(["token", "create", "alice", "--db", db]) == 0
+    token = capsys.readouterr().out.strip().splitlines()[-1]
     assert token.startswith("rglb_")
     assert cli_main(["token", "create", "alice", "--db", db]) == 2
     assert "exists" in capsys.readouterr().err

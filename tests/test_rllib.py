@@ -66,10 +66,26 @@ def scalar_tags(folder: Path) -> set[str]:
     return set(acc.Tags()["scalars"])
 
 
-@pytest.mark.parametrize("policy", ["mlp", "gnn"])
-@pytest.mark.parametrize("algo", RLLIB_ALGOS)
-def test_every_algo_and_policy_trains_and_plays(local_ray, tmp_path: Path, algo: str, policy: str) -> None:
-    out = train(ENV_ID, algo, policy, 40, 0, tmp_path / "agent", **tiny(policy))
+# Every algorithm, and each policy under each of the two RLModules (the actor-critic of PPO, APPO and IMPALA;
+# DQN's Q-module): the policy reaches the module the same way whatever the algorithm, so the other three
+# pairs prove nothing more. PPO x MLP is the module's shared run (``ppo_agent``).
+PAIRS = [("ppo", "mlp"), ("appo", "gnn"), ("impala", "mlp"), ("dqn", "mlp"), ("dqn", "gnn")]
+
+
+def test_pairs_cover_every_algo_and_policy() -> None:
+    assert {a for a, _ in PAIRS} == set(RLLIB_ALGOS)
+    for module_algos in ({"ppo", "appo", "impala"}, {"dqn"}):
+        assert {p for a, p in PAIRS if a in module_algos} == {"mlp", "gnn"}
+
+
+@pytest.mark.parametrize(("algo", "policy"), PAIRS)
+def test_every_algo_and_policy_trains_and_plays(
+    local_ray, request: pytest.FixtureRequest, tmp_path: Path, algo: str, policy: str
+) -> None:
+    if (algo, policy) == ("ppo", "mlp"):
+        out = request.getfixturevalue("ppo_agent")
+    else:
+        out = train(ENV_ID, algo, policy, 40, 0, tmp_path / "agent", **tiny(policy))
     card = AgentCard.read(out)
     assert card.algo == f"rllib_{algo}" and card.policy == policy and card.steps >= 40
     assert json.loads((out / "checkpoint" / "rigorgym.json").read_text())["env_id"] == ENV_ID
@@ -129,32 +145,51 @@ def test_bad_inputs_are_value_errors(ppo_agent: Path, tmp_path: Path) -> None:
     assert not any((tmp_path / name).exists() for name in "abd")
 
 
-def rigorgym_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "WANDB_MODE": "disabled"}
-    env.pop("RAY_ADDRESS", None)
-    proc = subprocess.run(
-        [sys.executable, "-m", "rigorgym", *args], capture_output=True, text=True, timeout=timeout, env=env
-    )
-    assert "Traceback" not in proc.stderr + proc.stdout, proc.stderr[-3000:]
-    return proc
+def test_train_stays_the_function_after_its_submodule_loads() -> None:
+    """``rigorgym.agents.rllib.train`` is the function even once the submodule ``.train`` is imported."""
+    import importlib
+
+    import rigorgym.agents.rllib as package
+
+    importlib.import_module("rigorgym.agents.rllib.train")
+    from rigorgym.agents.rllib import train as again
+
+    assert callable(again) and again is package.train and again is train
 
 
-def test_cli_resume_of_another_game_is_exit_2(ppo_agent: Path, tmp_path: Path) -> None:
-    proc = rigorgym_cli(
-        "train", "Kirby-Plumbing-Easy-v0", "--backend", "rllib", "--algo", "ppo", "--policy", "mlp", "--steps", "8",
-        "--resume", str(ppo_agent / "checkpoint"), "--out", str(tmp_path / "x"),
+def cli_in_process(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
+    """``rigorgym ARGV`` through ``rigorgym.cli.main`` in this process (its local Ray): (exit status, stderr)."""
+    from rigorgym.cli import main
+
+    capsys.readouterr()
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:
+        code = exc.code
+    err = capsys.readouterr().err
+    assert "Traceback" not in err, err[-3000:]
+    return int(code or 0), err
+
+
+def test_cli_resume_of_another_game_is_exit_2(
+    ppo_agent: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, err = cli_in_process(
+        capsys, "train", "Kirby-Plumbing-Easy-v0", "--backend", "rllib", "--algo", "ppo", "--policy", "mlp",
+        "--steps", "8", "--resume", str(ppo_agent / "checkpoint"), "--out", str(tmp_path / "x"),
     )  # fmt: skip
-    assert proc.returncode == 2
-    assert "a checkpoint of UnKnot-Easy-v0" in proc.stderr.strip().splitlines()[-1]
+    assert code == 2
+    assert "a checkpoint of UnKnot-Easy-v0" in err.strip().splitlines()[-1]
+    assert not (tmp_path / "x").exists()
 
 
-def test_cli_solve_with_an_rllib_agent(ppo_agent: Path, tmp_path: Path) -> None:
+def test_cli_solve_with_an_rllib_agent(ppo_agent: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     certs = tmp_path / "certs.jsonl"
-    proc = rigorgym_cli(
-        "solve", ENV_ID, "--suite", "unknot-random-L10", "--limit", "3", "--agent", str(ppo_agent),
+    code, err = cli_in_process(
+        capsys, "solve", ENV_ID, "--suite", "unknot-random-L10", "--limit", "3", "--agent", str(ppo_agent),
         "--budget-s", "2", "--out", str(certs),
     )  # fmt: skip
-    assert proc.returncode in (0, 1), proc.stderr
+    assert code in (0, 1), err
     lines = [json.loads(line) for line in certs.read_text().splitlines()] if certs.exists() else []
     assert all(verify(c).valid for c in lines)
 
@@ -284,46 +319,64 @@ def test_selfplay_against_the_frozen_shipped_solver() -> None:
     assert infos["scrambler"]["winner"] in ("solver", "scrambler") and "solver" not in infos
 
 
-# -- the benchmarks (quick modes, each with its own local Ray in a subprocess) -----------------------
+# -- the benchmarks (small runs, in this process: no interpreter, no Ray of their own to start) ---------
 
 
-def bench(name: str, *args: str) -> list[dict]:
-    root = Path(__file__).resolve().parent.parent
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    env.pop("RAY_ADDRESS", None)
-    proc = subprocess.run(
-        [sys.executable, str(root / "benchmarks" / name), *args], capture_output=True, text=True, timeout=600, env=env
+def bench(capsys: pytest.CaptureFixture[str], name: str, *args: str) -> list[dict]:
+    """``benchmarks/NAME ARGS`` through its ``main``, here; its JSON lines."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / name
+    spec = importlib.util.spec_from_file_location(f"_bench_{path.stem}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    capsys.readouterr()
+    assert module.main(list(args)) == 0
+    out = capsys.readouterr().out
+    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+
+
+@pytest.mark.slow
+def test_rllib_unknot_small(local_ray, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A few seconds of training (``--quick`` trains for 20 s): the table, the verified column, the page."""
+    rows = bench(
+        capsys, "rllib_unknot.py", "--minutes", "0.45", "--limit", "3", "--budget-s", "0.3", "--out-dir", str(tmp_path)
     )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
-
-
-def test_rllib_scaling_quick(tmp_path: Path) -> None:
-    rows = bench("rllib_scaling.py", "--quick", "--runners", "0,1", "--out", str(tmp_path))
-    measured = [r for r in rows if "sps" in r]
-    assert [(r["backend"], r["env_runners"]) for r in measured] == [("rllib", 0), ("rllib", 1), ("sb3", None)]
-    assert all(r["sps"] > 0 for r in measured)
-    assert "| rllib | 1 |" in (tmp_path / "rllib-scaling.md").read_text()
-
-
-def test_rllib_unknot_quick(tmp_path: Path) -> None:
-    rows = bench("rllib_unknot.py", "--quick", "--budget-s", "0.3", "--out-dir", str(tmp_path))
     agents = {r["agent"]: r for r in rows if "agent" in r}
     assert set(agents) == {"rllib-ppo", "random"}
-    assert all(r["verified"] == r["solved"] for r in agents.values())
+    assert all(r["instances"] == 3 and r["verified"] == r["solved"] for r in agents.values())
     assert "Acceptance" in (tmp_path / "rllib-unknot.md").read_text()
 
 
-def test_unknot_adversarial_quick(tmp_path: Path) -> None:
+@pytest.mark.slow
+def test_unknot_adversarial_small(local_ray, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Self-play for a few seconds, 12 games a scrambler, a 4-braid suite (``--quick``: 20 s, 60, 8)."""
     rows = bench(
-        "unknot_adversarial.py", "--quick", "--out-dir", str(tmp_path), "--suite-dir", str(tmp_path / "suite")
+        capsys, "unknot_adversarial.py", "--minutes", "0.1", "--games", "12", "--size", "4", "--budget-s", "0.2",
+        "--also-budget-s", "0.05", "--out-dir", str(tmp_path), "--suite-dir", str(tmp_path / "suite"),
     )  # fmt: skip
     assert {r["scrambler"] for r in rows if "scrambler" in r} == {"learned", "random"}
     greedy = [r for r in rows if r.get("protocol") == "one greedy episode"]
     assert greedy and all(0 <= r["solved"] <= r["instances"] for r in greedy)
     index = json.loads((tmp_path / "suite" / "index.json").read_text())
-    assert index["unknot-adversarial"]["size"] >= 1
+    assert 1 <= index["unknot-adversarial"]["size"] <= 4
     assert "As the solver plays in the games" in (tmp_path / "unknot-adversarial.md").read_text()
+
+
+@pytest.mark.slow
+def test_rllib_scaling_quick(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Its own local Ray per configuration (after this module's: the cluster test below needs none either).
+
+    0 env runners only: an env runner actor is exercised by the two benchmarks above and the cluster test."""
+    ray.shutdown()
+    rows = bench(capsys, "rllib_scaling.py", "--quick", "--runners", "0", "--out", str(tmp_path))
+    measured = [r for r in rows if "sps" in r]
+    assert [(r["backend"], r["env_runners"]) for r in measured] == [("rllib", 0), ("sb3", None)]
+    assert all(r["sps"] > 0 for r in measured)
+    assert "| rllib | 0 |" in (tmp_path / "rllib-scaling.md").read_text()
+    assert not ray.is_initialized()
 
 
 # -- a real two-node cluster on 127.0.0.1 (runs last: `ray stop` stops every Ray process) -----------
@@ -341,8 +394,12 @@ def ray_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
     return subprocess.run([exe, *args], capture_output=True, text=True, timeout=timeout, env=env)
 
 
-def test_zz_training_on_a_two_node_cluster(tmp_path: Path) -> None:
-    """``ray start --head``, a second ``ray start --address``, a run through ``--address``, then ``ray stop``."""
+@pytest.mark.slow
+def test_zz_training_on_a_two_node_cluster(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``ray start --head``, a second ``ray start --address``, a run through ``--address``, then ``ray stop``.
+
+    The run is ``rigorgym train`` in this process (``main``), a driver that joins the cluster and leaves it;
+    a subprocess would only add its imports."""
     ray.shutdown()  # this process's local Ray (the module fixture) must not be in the way of `ray stop`
     port = free_port()
     address = f"127.0.0.1:{port}"
@@ -357,13 +414,14 @@ def test_zz_training_on_a_two_node_cluster(tmp_path: Path) -> None:
         )
         assert worker.returncode == 0, worker.stdout + worker.stderr
         out = tmp_path / "agent"
-        proc = rigorgym_cli(
-            "train", ENV_ID, "--backend", "rllib", "--algo", "ppo", "--policy", "mlp", "--steps", "40",
+        code, err = cli_in_process(
+            capsys, "train", ENV_ID, "--backend", "rllib", "--algo", "ppo", "--policy", "mlp", "--steps", "40",
             "--num-env-runners", "1", "--address", address, "--env-kwargs", json.dumps(ENV_KWARGS),
             "--hidden", "32", "--set", "train_batch_size=40", "--set", "minibatch_size=20", "--set", "num_epochs=1",
             "--no-progress", "--out", str(out),
         )  # fmt: skip
-        assert proc.returncode == 0, proc.stderr[-3000:]
+        assert code == 0, err[-3000:]
+        assert not ray.is_initialized(), "the run leaves the cluster it joined"
         assert AgentCard.read(out).steps >= 40
         status = ray_cli("status", f"--address={address}")
         assert status.stdout.count("node_") >= 2, status.stdout

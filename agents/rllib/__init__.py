@@ -13,6 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from ..algos.saved import RLLIB_ALGOS
+from . import train as _train_module  # noqa: F401  (loaded now: see below)
+
+# The submodule .train shares its name with the function train below. Python sets a package's attribute to a
+# submodule when the submodule is first imported: loaded lazily (by make_args), it would replace the function,
+# and a later `from rigorgym.agents.rllib import train` would get the module. Loaded here, before the def, the
+# function wins for good (the module is light: Ray and torch load only when a run starts).
 
 #: CLI option names of the SB3 path that mean something else here
 _RENAMED = {"n_envs": "num_envs_per_env_runner"}
