@@ -210,6 +210,7 @@ def test_checkpoints_and_resume(tmp_path: Path) -> None:
         tiny_run(tmp_path / "again", UNKNOT, "ppo", "gnn", steps=64, resume=tmp_path / "junk.zip")
 
 
+@pytest.mark.slow  # wandb starts its own service process
 def test_wandb_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("WANDB_API_KEY", raising=False)
     monkeypatch.setenv("WANDB_MODE", "offline")
