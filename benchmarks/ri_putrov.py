@@ -93,6 +93,15 @@ def plot(report: dict[str, Any]) -> Any:
 def fill(page: ResultsPage, report: dict[str, Any], command: str) -> None:
     """Every table, paragraph and figure of the page, from the report alone."""
     b, results = report["budget"], report["results"]
+    if report.get("recheck"):
+        v = report["recheck"]
+        page.text(
+            f"**Re-measured on {v['date']}** by `--recheck` (load average {v['loadavg']}; the training was not "
+            "re-run): the shipped agent through `rigorgym.agents.protocols.ri_putrov.evaluate_agent_restarts` solves "
+            f"{pct(v['by_attempts']['1'])} of the {v['pairs']} pairs with its greedy episode and {v['solved']} "
+            f"({pct(v['success'])}, verified: {v['verified']}) with up to {v['attempts']} episodes per pair, in "
+            f"{v['eval_s']:.0f} s."
+        )
     page.text(
         f"Each agent is trained from scratch with seed {report['seed']}, then evaluated **greedily** in the table "
         f"(the masked argmax of its own policy, one episode per pair, at most {b['move_budget']} moves; no search, "
@@ -187,14 +196,6 @@ def fill(page: ResultsPage, report: dict[str, Any], command: str) -> None:
                   "its first invocation left in `runs/ri-putrov`.)")  # fmt: skip
     if report.get("shipped"):
         page.text(f"The A3C agent ships as `{report['shipped']}` (`rigorgym solve ... --agent pretrained`).")
-    if report.get("recheck"):
-        v = report["recheck"]
-        page.text(
-            f"**Re-measured on {v['date']}** (load average {v['loadavg']}; the training was not re-run): the shipped "
-            f"agent through `rigorgym.agents.protocols.ri_putrov.evaluate_agent_restarts` solves {pct(v['by_attempts']['1'])}"
-            f" of the {v['pairs']} pairs with its greedy episode and {v['solved']} ({pct(v['success'])}, verified: "
-            f"{v['verified']}) with up to {v['attempts']} episodes per pair, in {v['eval_s']:.0f} s."
-        )
 
 
 def rerender(path: Path, out_dir: Path, argv: list[str], recheck: bool) -> int:
