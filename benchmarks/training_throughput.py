@@ -255,7 +255,8 @@ def write_page(page: ResultsPage, records: list[dict[str, Any]], out: Path) -> N
         rows += [[r["phase"], "`rigorgym " + " ".join(README) + f" --steps {r['steps']}`", r["steps"], r["wall_s"],
                   r["steps_per_s"]] for r in by.get("cli_example", [])]  # fmt: skip
         page.table(["phase", "run", "env steps", "wall s", "training steps/s"], rows,
-                   "The README's example: steps/s over the training itself (as it prints), wall time with start-up.")  # fmt: skip
+                   "MaskablePPO + GNN through `train(...)` (`n_steps` 256; steps/s over the whole call) and the README's "
+                   "command (its defaults, `--steps` shortened; steps/s as it prints them, wall s with start-up).")  # fmt: skip
     if "train" in by:
         raw = {r["env"]: r["steps_per_s"] for r in by.get("env", [])}
         page.heading("Every algorithm and policy")
