@@ -1,4 +1,10 @@
-"""Shared fixtures: the fixed kernel cases (tests/data/contract/), and hypothesis profiles."""
+"""Shared fixtures: the fixed kernel cases (tests/data/contract/), and hypothesis profiles.
+
+``rigorgym`` is imported here, before any test module imports torch: importing it sets
+``OMP_WAIT_POLICY=PASSIVE`` (unless set), which OpenMP reads once, when torch loads it
+(rigorgym/threads.py). A test module that imports torch first would otherwise leave its
+threads spin-waiting, several times slower on a busy CPU (and with ``-n 2`` the CPU is busy).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,8 @@ import os
 from pathlib import Path
 
 from hypothesis import HealthCheck, settings
+
+import rigorgym  # noqa: F401  (first: the thread settings, see above)
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTRACT = Path(__file__).resolve().parent / "data" / "contract"
