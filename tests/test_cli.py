@@ -7,12 +7,8 @@ script itself where the process boundary is the point (the entry point, stdin, a
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
-import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -27,49 +23,13 @@ from rigorgym.envs.unknot.generator import invert_moves
 from rigorgym.verifiers import verify
 
 import rigorgym  # noqa: F401
-from rigorgym.cli import main
+from tests.cli_support import run_cli
 
-EXE = shutil.which("rigorgym", path=str(Path(sys.executable).parent)) or shutil.which("rigorgym")
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run(
-    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, process: bool = False
-) -> subprocess.CompletedProcess:
-    """``rigorgym ARGS``: in-process through ``main`` (an uncaught exception fails the test), or a real process."""
-    if process:
-        command = [EXE, *args] if EXE else [sys.executable, "-m", "rigorgym", *args]
-        proc = subprocess.run(
-            command, capture_output=True, text=True, timeout=60, cwd=cwd, env={**os.environ, **(env or {})}
-        )
-    else:
-        proc = _in_process(list(args), cwd, env or {})
-    assert "Traceback" not in proc.stderr, proc.stderr
-    assert "Traceback" not in proc.stdout, proc.stdout
-    return proc
-
-
-def _in_process(argv: list[str], cwd: Path | None, env: dict[str, str]) -> subprocess.CompletedProcess:
-    out, err = io.StringIO(), io.StringIO()
-    saved = {k: os.environ.get(k) for k in env}
-    here = os.getcwd()
-    os.environ.update(env)
-    try:
-        if cwd is not None:
-            os.chdir(cwd)
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                code = main(argv)
-            except SystemExit as exc:
-                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    finally:
-        os.chdir(here)
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-    return subprocess.CompletedProcess(["rigorgym", *argv], code, out.getvalue(), err.getvalue())
+def run(*args: str, **kwargs: Any) -> subprocess.CompletedProcess:
+    return run_cli(*args, **kwargs)
 
 
 def one_line_error(proc: subprocess.CompletedProcess) -> str:
@@ -542,11 +502,4 @@ def test_evaluate_baseline_json() -> None:
     assert summary["instances"] == 2 and summary["solved"] == round(2 * summary["solved_fraction"])
 
 
-def test_train_rllib_unreachable_cluster(tmp_path: Path) -> None:
-    proc = run(
-        "train", "UnKnot-v0", "--algo", "ppo", "--policy", "mlp", "--steps", "8", "--backend", "rllib",
-        "--address", "127.0.0.1:9", "--out", str(tmp_path / "out"),
-    )  # fmt: skip
-    assert proc.returncode == 2
-    assert "no Ray cluster at 127.0.0.1:9" in one_line_error(proc)
-    assert not (tmp_path / "out").exists()
+# `train --backend rllib --address` of an unreachable cluster: tests/test_training.py::test_cli_train_bad_input

@@ -1,12 +1,9 @@
-"""Smoke runs of `rigorgym solve` / `rigorgym verify` on Kirby-Plumbing-v0 (docs/design.md §7), each in a subprocess."""
+"""Smoke runs of `rigorgym solve` / `rigorgym verify` on Kirby-Plumbing-v0 (docs/design.md §7), in-process."""
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +11,7 @@ import pytest
 from rigorgym.envs.suites import load_suite
 from rigorgym.verifiers import verify
 
-EXE = shutil.which("rigorgym", path=str(Path(sys.executable).parent)) or shutil.which("rigorgym")
+from tests.cli_support import run_cli
 
 # -2 against (-3 with a -1 leaf): homeomorphic by one blow-down
 PAIR = {
@@ -26,11 +23,7 @@ DISTINCT = {"graphs": [{"nodes": [[4, -5]], "edges": []}, {"nodes": [[0, -3]], "
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    command = [EXE, *args] if EXE else [sys.executable, "-m", "rigorgym", *args]
-    proc = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=cwd, env={**os.environ})
-    assert "Traceback" not in proc.stderr, proc.stderr
-    assert "Traceback" not in proc.stdout, proc.stdout
-    return proc
+    return run_cli(*args, cwd=cwd)  # in-process (the process itself: tests/test_cli.py)
 
 
 def one_line_error(proc: subprocess.CompletedProcess) -> str:
