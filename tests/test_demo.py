@@ -6,7 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 
+
+@pytest.mark.slow  # the whole `make demo` in a process: every row, a leaderboard, two simulators
 def test_demo_runs_at_small_scale(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "rigorgym.demo", "--scale", "0.01", "--out", str(tmp_path)],
