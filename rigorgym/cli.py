@@ -324,6 +324,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from rigorgym.agents.runner import run_agent
 
     agent, budget = _run_checks(args)
+    if args.restarts is not None:
+        return _evaluate_restarts(args, agent)
     instances = _instances(args)
     moves: list[int] = []
     seconds: list[float] = []
@@ -356,6 +358,37 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         print(
             f"{args.env} {args.suite}: solved {len(moves)}/{len(instances)} ({100 * summary['solved_fraction']:.1f}%)"
             f"  mean moves {mean_moves}  median time {summary['median_seconds']:.3f}s  agent {summary['agent']}"
+        )
+    return EXIT_OK
+
+
+def _evaluate_restarts(args: argparse.Namespace, agent: str) -> int:
+    """``evaluate --restarts K``: the Ri–Putrov protocol, up to K sampled episodes per pair (1: one greedy episode).
+
+    Each episode has ``--max-steps`` moves (default 200, the env's episode
+    length); a pair counts once any of its episodes ends in a certificate the
+    kernel accepts. Deterministic for a given agent and suite (no wall clock).
+    """
+    from rigorgym.agents.algos.saved import BadAgentDir
+    from rigorgym.agents.protocols.ri_putrov import evaluate_agent_restarts
+
+    if args.restarts < 1:
+        raise BadInput(f"--restarts must be >= 1, got {args.restarts}")
+    if not args.env.startswith("Kirby-Plumbing") or not Path(agent).is_dir():
+        raise BadInput("--restarts plays a trained Kirby-Plumbing agent (a folder of rigorgym train, or pretrained)")
+    try:
+        result = evaluate_agent_restarts(
+            agent, args.suite, attempts=args.restarts, move_budget=args.max_steps or 200, limit=args.limit
+        )
+    except (ValueError, BadAgentDir) as exc:
+        raise BadInput(str(exc)) from None
+    summary = {"env": args.env, **result, "agent": args.agent, "restarts": args.restarts}
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print(
+            f"{args.env} {args.suite}: solved {result['solved']}/{result['pairs']} ({100 * result['success']:.1f}%) "
+            f"with up to {args.restarts} episodes of {result['move_budget']} moves  agent {args.agent}"
         )
     return EXIT_OK
 
@@ -703,7 +736,8 @@ def build_parser() -> argparse.ArgumentParser:
         "evaluate",
         help="solved fraction, moves and time of an agent on a suite (certificates verified)",
         epilog="examples: rigorgym evaluate UnKnot-v0 --agent runs/ppo --suite unknot-random-L20 --limit 20\n"
-        "          rigorgym evaluate Kirby-Plumbing-v0 --agent pretrained --suite plumbing-small-6 --json",
+        "          rigorgym evaluate Kirby-Plumbing-v0 --agent pretrained --suite plumbing-small-6 --json\n"
+        "          rigorgym evaluate Kirby-Plumbing-v0 --agent plumbing-a3c-gnn --suite plumbing-ri-putrov-10 --restarts 64",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("env", metavar="ENV")
@@ -711,6 +745,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--suite", required=True, help="a shipped suite (rigorgym list suites)")
     p.add_argument("--limit", type=int, default=None, help="only the first K instances (K >= 1)")
     _add_budget_arguments(p)
+    p.add_argument(
+        "--restarts",
+        type=int,
+        metavar="K",
+        help="Kirby-Plumbing: the Ri–Putrov protocol, up to K sampled episodes per pair (1: one greedy episode)",
+    )
     p.add_argument("--json", action="store_true", help="one JSON object")
     p.set_defaults(run=cmd_evaluate, instances=None, knot=None, pd=None)
 
