@@ -240,7 +240,8 @@ def test_positive_readout_metric_ntk_change_falls_like_inverse_sqrt_width() -> N
     with torch.no_grad():
         assert torch.allclose(model(x), experiments.bump(x)[:, None, None] * eye, atol=1e-12)
     assert bool((model.net.weights[-1] >= 0).all())
-    changes, slope = experiments.ntk_scaling([256, 4096], seeds=(0,), steps=8, kind="positive")
+    # widths 128 and 2048 (slope -0.54 here; 256 and 4096: -0.48, twice the time)
+    changes, slope = experiments.ntk_scaling([128, 2048], seeds=(0,), steps=8, kind="positive")
     assert abs(slope + 0.5) < 0.15  # measured N^-0.55 at widths 64–4096, 3 seeds, 20 steps
 
 
