@@ -13,8 +13,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-from numba import njit
+from rigorgym.agents.legal_sampler import sample_batch, sample_one, seed_sampler  # noqa: F401 (the benchmarks' sampler)
 
 import rigorgym
 
@@ -153,46 +152,3 @@ def by_bench(records: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     for record in records:
         grouped.setdefault(record["bench"], []).append(record)
     return grouped
-
-
-# -- random legal actions, in numba (so that the sampler is not what is measured) ----------------
-
-
-@njit(cache=True)
-def seed_sampler(seed: int) -> None:
-    np.random.seed(seed)  # numba's own generator
-
-
-@njit(cache=True, inline="always")
-def _pick(mask: np.ndarray, tries: int) -> int:
-    """A uniformly random True index: rejection sampling, then a scan (both uniform); 0 for an all-False mask."""
-    n = mask.shape[0]
-    for _ in range(tries):
-        a = np.random.randint(n)
-        if mask[a]:
-            return a
-    count = 0
-    for a in range(n):
-        count += mask[a]
-    if count == 0:
-        return 0
-    r = np.random.randint(count)
-    for a in range(n):
-        if mask[a]:
-            if r == 0:
-                return a
-            r -= 1
-    return 0
-
-
-@njit(cache=True)
-def sample_one(mask: np.ndarray, tries: int = 64) -> int:
-    """A uniformly random legal action of one mask."""
-    return _pick(mask, tries)
-
-
-@njit(cache=True)
-def sample_batch(masks: np.ndarray, out: np.ndarray, tries: int = 64) -> None:
-    """For each row of ``masks``, a uniformly random legal action into ``out``."""
-    for b in range(masks.shape[0]):
-        out[b] = _pick(masks[b], tries)

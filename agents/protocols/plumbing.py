@@ -27,10 +27,9 @@ from itertools import combinations
 from typing import Any
 
 import numpy as np
-from numba import njit
+from rigorgym.agents.legal_sampler import TRIES, sample_one, seed_sampler  # noqa: F401 (re-exported)
 
 ENV_ID = "Kirby-Plumbing-v0"
-TRIES = 64  # rejection-sampling tries of sample_one before its scan
 
 
 def _rounded(x: float) -> float:
@@ -183,34 +182,6 @@ def replay(cert: dict[str, Any]) -> list[Any]:
 
 
 # -- random legal play: the env against the reference ----------------------------------------
-
-
-@njit(cache=True)
-def seed_sampler(seed: int) -> None:
-    """Seed numba's own generator (separate from numpy's)."""
-    np.random.seed(seed)
-
-
-@njit(cache=True)
-def sample_one(mask: np.ndarray, tries: int) -> int:
-    """A uniformly random True index of ``mask``: rejection sampling, then a scan (both uniform); 0 if none."""
-    n = mask.shape[0]
-    for _ in range(tries):
-        a = np.random.randint(n)
-        if mask[a]:
-            return a
-    count = 0
-    for a in range(n):
-        count += mask[a]
-    if count == 0:
-        return 0
-    r = np.random.randint(count)
-    for a in range(n):
-        if mask[a]:
-            if r == 0:
-                return a
-            r -= 1
-    return 0
 
 
 class Counters:
