@@ -536,7 +536,7 @@ def _train_rllib(args: argparse.Namespace, options: dict[str, Any]) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     _check_seed(args.seed)
     if args.threads is not None and args.threads < 0:
-        raise BadInput(f"--threads must be >= 0 (0: torch's default), got {args.threads}")
+        raise BadInput(f"--threads must be >= 0 (0: rigorgym's default, see docs/performance.md), got {args.threads}")
     options = _train_options(args)
     if args.backend == "rllib":
         return _train_rllib(args, options)
@@ -718,7 +718,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--threads",
         type=int,
-        help="torch threads while training (default: torch's; 1 on a busy CPU; A3C: its main process, workers use 1)",
+        help="torch threads while training (default: RIGORGYM_THREADS, else 1; docs/performance.md; A3C: its main process, workers use 1)",
     )
     p.add_argument(
         "--set",
