@@ -41,15 +41,16 @@ def test_training_throughput_quick(tmp_path: Path) -> None:
     assert len(json.loads((tmp_path / "training-throughput.json").read_text())["records"]) == len(records) - 1
 
 
-def test_training_throughput_key_figures_quiet_and_loaded(tmp_path: Path) -> None:
-    """Issue #18's figures, quiet and beside a busy process: GCN step, MaskablePPO + GNN, the README's command."""
-    records = _run("--quick", "--only", "key", "--with-load", "--out-dir", str(tmp_path), timeout=600)
+def test_training_throughput_key_figures(tmp_path: Path) -> None:
+    """Issue #18's figures: GCN step, MaskablePPO + GNN, the README's command (the quiet phase only here: a busy
+    neighbour would take a core from the other test worker; ``--with-load`` is exercised by the unknot test)."""
+    records = _run("--quick", "--only", "key", "--out-dir", str(tmp_path), timeout=600)
     phases = {(r["bench"], r["phase"]) for r in records if "phase" in r}
-    assert phases == {(b, p) for b in ("gcn_step", "train_key", "cli_example") for p in ("quiet", "loaded")}
+    assert phases == {(b, "quiet") for b in ("gcn_step", "train_key", "cli_example")}
     assert all(r["ms"] > 0 for r in records if r.get("bench") == "gcn_step")
     assert all(r["steps"] >= 64 and r["steps_per_s"] > 0 for r in records if r.get("bench") == "cli_example")
     page = (tmp_path / "training-throughput.md").read_text()
-    assert "## Acceptance" in page and "within 3× its quiet speed" in page
+    assert "| quiet |" in page  # the acceptance table needs the loaded phase too, so a quiet run has none
     assert "rigorgym train UnKnot-v0 --algo maskable_ppo --policy gnn" in page
 
 
