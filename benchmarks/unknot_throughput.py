@@ -184,16 +184,17 @@ def bench_vector(phase: str, sizes: list[int], seconds: float, repeats: int, see
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a short run (about 20 s) instead of about 2 minutes")
+    parser.add_argument("--time-scale", type=float, default=1.0, help="multiply every timed slice (smoke tests: 0.2)")
     parser.add_argument("--sizes", default="1,64,1024", help="vector batch sizes B (default 1,64,1024)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--only", choices=["kernel", "single", "vector"], action="append", help="run only these parts")
     parser.add_argument("--with-load", action="store_true", help="single and vector again beside a busy process")
     parser.add_argument("--out-dir", type=Path, help="write unknot-throughput.{md,json,png} (the results page) here")
-    args = parser.parse_args(argv)
-    argv = sys.argv[1:] if argv is None else argv
+    args, argv = parser.parse_args(argv), sys.argv[1:] if argv is None else argv
     sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
     parts = args.only or ["kernel", "single", "vector"]
     kernel_s, single_s, vector_s, repeats, certs = (0.5, 1.5, 2.0, 2, 100) if args.quick else (3.0, 6.0, 10.0, 4, 300)
+    kernel_s, single_s, vector_s = (t * args.time_scale for t in (kernel_s, single_s, vector_s))
     page = ResultsPage("unknot-throughput", "UnKnot-v0 throughput", __file__, argv)
     emit({"bench": "machine", **machine(), "numba": numba.__version__, "threads": thread_settings(),
           "quick": args.quick})  # fmt: skip

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 from hypothesis import HealthCheck, settings
 
@@ -28,3 +29,17 @@ def contract_cases(name: str) -> list[dict]:
     """The fixed kernel cases of tests/data/contract/<name> (README.md there says where they come from)."""
     path = CONTRACT / name
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+# The files that take longest, first: ``-n 2 --dist loadfile`` hands whole files to the two workers in
+# collection order, so a long file collected last (test_rllib.py shares one Ray instance and cannot be split)
+# would run alone at the end while the other worker idles.
+LONGEST_FIRST = ("test_rllib.py", "test_benchmarks_training.py", "test_ribbon_kernel.py", "test_demo.py")
+
+
+def pytest_collection_modifyitems(items: list[Any]) -> None:
+    def rank(item: Any) -> int:
+        name = Path(str(item.fspath)).name
+        return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: the order within each file, and of the other files, is kept

@@ -12,7 +12,16 @@ pytestmark = needs_benchmarks
 
 def test_unknot_throughput_quick_writes_its_page(tmp_path: Path) -> None:
     records = run_script(
-        "unknot_throughput.py", "--quick", "--sizes", "1,64", "--with-load", "--out-dir", str(tmp_path), timeout=240
+        "unknot_throughput.py",
+        "--quick",
+        "--time-scale",
+        "0.2",
+        "--sizes",
+        "1,64",
+        "--with-load",
+        "--out-dir",
+        str(tmp_path),
+        timeout=240,
     )
     by = by_bench([r for r in records if "bench" in r])  # the last line says what was written
     assert {"machine", "kernel_replay", "verify", "env_single", "env_vector", "total"} <= set(by)
@@ -25,7 +34,7 @@ def test_unknot_throughput_quick_writes_its_page(tmp_path: Path) -> None:
     report = json.loads((tmp_path / "unknot-throughput.json").read_text())
     assert len(report["records"]) == len(records) - 1  # all but the "wrote" line
     text = (tmp_path / "unknot-throughput.md").read_text()
-    assert "python benchmarks/unknot_throughput.py --quick --sizes 1,64 --with-load" in text
+    assert "python benchmarks/unknot_throughput.py --quick --time-scale 0.2 --sizes 1,64 --with-load" in text
     for heading in ("## Acceptance", "## Kernel", "## Single env", "## Vector env", "To reproduce"):
         assert heading in text
     assert "| loaded | 64 |" in text and (tmp_path / "unknot-throughput.png").stat().st_size > 0
