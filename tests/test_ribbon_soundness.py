@@ -22,7 +22,6 @@ full transplant matrix, exhaustive one-band search on non-slice knots).
 from __future__ import annotations
 
 import copy
-import json
 import random
 import signal
 from collections.abc import Iterator
@@ -31,6 +30,7 @@ from functools import cache
 from typing import Any
 
 import pytest
+from rigorgym.agents.protocols.ribbon import crossings, is_slice, knotinfo, pd  # KnotInfo's rows and its slice answer
 from rigorgym.envs.ribbon import KnotInstance, candidate_bands, make_certificate
 from rigorgym.verifiers import FORMAT, verify
 from rigorgym.verifiers import slice_obstructions as so
@@ -59,32 +59,6 @@ def deadline(seconds: float, what: str = "") -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
-
-
-@cache
-def knotinfo() -> dict[str, dict[str, str]]:
-    """KnotInfo's knots by name (row 0 of ``link_list()`` holds the column titles), the unknot left out."""
-    import database_knotinfo
-
-    return {r["name"]: r for r in database_knotinfo.link_list()[1:] if r["crossing_number"] != "0"}
-
-
-def is_slice(name: str) -> bool | None:
-    """KnotInfo's answer: True (smooth 4-genus 0), False (at least 1), None (unknown, e.g. '[0,1]')."""
-    g = knotinfo()[name]["smooth_four_genus"]
-    if g == "0":
-        return True
-    if g.isdigit() or g == "[1,2]":
-        return False
-    return None
-
-
-def pd(name: str) -> list[list[int]]:
-    return json.loads(knotinfo()[name]["pd_notation"])
-
-
-def crossings(name: str) -> int:
-    return int(knotinfo()[name]["crossing_number"])
 
 
 def slice_knots(max_crossings: int = 13) -> list[str]:
