@@ -31,6 +31,7 @@ import pytest
 import sympy
 from hypothesis import given
 from hypothesis import strategies as st
+from rigorgym.agents.protocols.ribbon import knotinfo_alexander, normalised  # KnotInfo's Δ, normalised
 from rigorgym.verifiers import slice_obstructions as so
 from rigorgym.verifiers.diagram import Diagram
 
@@ -70,25 +71,6 @@ def shared_seifert_matrices() -> Iterator[None]:
     mp.setattr(so, "seifert_matrix", lambda d: [list(row) for row in _seifert(d)])
     yield
     mp.undo()
-
-
-def normalised(coeffs: list[int]) -> list[int]:
-    """Coefficients up to units +-t^k: leading/trailing zeros stripped, Delta(1) > 0."""
-    coeffs = list(coeffs)
-    while coeffs and coeffs[0] == 0:
-        coeffs.pop(0)
-    while coeffs and coeffs[-1] == 0:
-        coeffs.pop()
-    if sum(coeffs) < 0:
-        coeffs = [-c for c in coeffs]
-    return coeffs
-
-
-def knotinfo_alexander(text: str) -> list[int]:
-    expr = sympy.sympify(text.replace("^", "**"), locals={"t": T})
-    num, den = sympy.fraction(sympy.together(expr))
-    poly = sympy.Poly(sympy.expand(num), T)
-    return normalised([int(c) for c in reversed(poly.all_coeffs())])
 
 
 # --- the tables --------------------------------------------------------------------------------------------------
