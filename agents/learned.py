@@ -14,10 +14,15 @@ restarts, until the env hands out a certificate that the kernel accepts or the
 budget is spent (then nothing: never an unverified claim). The budget is
 wall-clock seconds and, optionally, ``max_steps`` env steps over all
 episodes (a deterministic budget: the same seed then gives the same result).
+
+A value-net folder (``rigorgym train UnKnot-v0 --algo guided-value``, its
+``card.json`` of kind :data:`VALUE_KIND`) is no policy: ``LearnedAgent(DIR)``
+gives the ``guided`` search ranked by that net instead (:func:`value_agent`).
 """
 
 from __future__ import annotations
 
+import json
 import time
 import zipfile
 from dataclasses import dataclass, field
@@ -32,6 +37,9 @@ from .base import Budget, SolveResult, as_budget
 
 PRETRAINED_DIR = Path(__file__).resolve().parent / "data" / "pretrained"
 SB3_ALGOS = ("ppo", "dqn", "trpo", "maskable_ppo")
+#: ``kind`` in the ``card.json`` of a value-net folder (``rigorgym train UnKnot-v0 --algo guided-value``):
+#: ``--agent DIR`` plays it as ``guided`` ranked by that net (such a folder has no ``agent.json``).
+VALUE_KIND = "unknot-value"
 
 
 class NoPretrainedAgent(LookupError):
@@ -143,6 +151,34 @@ def _same_spaces(env: gym.Env[Any, Any], other: gym.Env[Any, Any]) -> bool:
     return env.observation_space == other.observation_space and env.action_space == other.action_space
 
 
+def is_value_folder(path: str | Path) -> bool:
+    """Whether ``path`` is a value-net folder: its ``card.json`` says ``"kind": "unknot-value"`` (no torch needed)."""
+    card = Path(path) / "card.json"
+    if not card.is_file():
+        return False
+    try:
+        data = json.loads(card.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return False
+    return isinstance(data, dict) and data.get("kind") == VALUE_KIND
+
+
+def value_agent(folder: str | Path) -> Any:
+    """``guided`` ranked by the value net in ``folder``; the weights load now, so a bad file is a BadAgentDir up front."""
+    from .unknot_search import GuidedSearch
+    from .unknot_value import BadValueWeights, load_value
+
+    try:
+        net = load_value(folder)
+    except BadValueWeights as exc:
+        cause = exc.__cause__  # torch's own message runs to many lines: its first sentence is the reason
+        reason = str(exc) if cause is None else f"cannot load value-net weights from {Path(folder) / 'value.pt'}"
+        if cause is not None and str(cause).strip():
+            reason += f" ({str(cause).strip().splitlines()[0].split('. ')[0]})"
+        raise BadAgentDir(f"{folder}: {reason}") from None
+    return GuidedSearch(name=str(folder), weights=str(folder), _scorer=net.score)
+
+
 @dataclass
 class LearnedAgent:
     """A trained agent folder as a solver (the :class:`~.base.Agent` protocol).
@@ -163,6 +199,16 @@ class LearnedAgent:
     _policy: ActingPolicy | None = field(default=None, init=False, repr=False)
     _own_env: gym.Env[Any, Any] | None = field(default=None, init=False, repr=False)
     LIMITS: ClassVar[tuple[str, ...]] = ("max_steps",)  # env steps over all episodes
+
+    def __new__(cls, folder: str | Path | None = None, *args: Any, **kwargs: Any) -> Any:
+        """A value-net folder (:func:`is_value_folder`) gives ``guided`` with its net; any other folder, a LearnedAgent.
+
+        Why here: ``make_agent(DIR)`` (``--agent DIR`` of solve, evaluate and the
+        protocols) builds every folder through this class.
+        """
+        if folder is not None and is_value_folder(folder):
+            return value_agent(folder)
+        return super().__new__(cls)
 
     def __post_init__(self) -> None:
         self.folder = Path(self.folder)
@@ -309,12 +355,15 @@ def pretrained_for(env_id: str) -> Path:
 
 __all__ = [
     "ALGOS",
+    "VALUE_KIND",
     "LearnedAgent",
     "NoPretrainedAgent",
     "SB3Policy",
     "check_game",
+    "is_value_folder",
     "load_model",
     "load_policy",
     "pretrained_for",
     "shipped_agents",
+    "value_agent",
 ]

@@ -107,7 +107,7 @@ def load_value(path: str | Path | None = None) -> ValueNet:
     weights = folder / "value.pt" if folder.is_dir() or path is None else folder
     if not weights.is_file():
         raise BadValueWeights(
-            f"no value-net weights at {weights}; train them with `python benchmarks/train_unknot_value.py`"
+            f"no value-net weights at {weights}; train them with `rigorgym train UnKnot-v0 --algo guided-value`"
         )
     torch.set_num_threads(1)  # the search is single-threaded; the machine is shared
     model = ValueMLP()

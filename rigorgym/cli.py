@@ -191,15 +191,26 @@ def _resolve_agent(spec: str, env_id: str) -> str:
     """What ``--agent`` names, as ``run_agent`` takes it: a registered name or a trained agent's folder.
 
     ``spec`` is a registered agent, ``pretrained`` (the best shipped agent for
-    the env's game), the name of a shipped agent, or a folder of ``rigorgym train``.
+    the env's game), the name of a shipped agent, or a folder of ``rigorgym train``
+    (a value-net folder of ``--algo guided-value`` plays as ``guided`` with its net).
     """
     from rigorgym.agents.algos.saved import AgentCard, BadAgentDir
-    from rigorgym.agents.learned import NoPretrainedAgent, check_game, pretrained_for, shipped_agents
+    from rigorgym.agents.learned import (
+        NoPretrainedAgent,
+        check_game,
+        is_value_folder,
+        pretrained_for,
+        shipped_agents,
+    )
     from rigorgym.agents.registry import AGENTS, agent_supports
 
     if spec in AGENTS:
         if not agent_supports(spec, env_id):
             raise BadInput(f"agent {spec} does not play {env_id}")
+        return spec
+    if Path(spec).is_dir() and is_value_folder(spec):
+        if not agent_supports("guided", env_id):
+            raise BadInput(f"--agent {spec} is the value net of guided, an UnKnot agent; it does not play {env_id}")
         return spec
     try:
         if spec == "pretrained":
@@ -323,6 +334,13 @@ def _registered_envs() -> list[str]:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from rigorgym.agents.runner import run_agent
 
+    if args.compare is not None:
+        return _evaluate_compare(args)
+    if args.agent is None:
+        raise BadInput("evaluate needs --agent A (one agent) or --compare A,B,... (several on the same instances)")
+    for flag, given in (("--jobs", args.jobs is not None), ("--out", args.out is not None), ("--force", args.force)):
+        if given:
+            raise BadInput(f"{flag} goes with --compare (one agent: --json prints its summary)")
     agent, budget = _run_checks(args)
     if args.restarts is not None:
         return _evaluate_restarts(args, agent)
@@ -390,6 +408,144 @@ def _evaluate_restarts(args: argparse.Namespace, agent: str) -> int:
             f"{args.env} {args.suite}: solved {result['solved']}/{result['pairs']} ({100 * result['success']:.1f}%) "
             f"with up to {args.restarts} episodes of {result['move_budget']} moves  agent {args.agent}"
         )
+    return EXIT_OK
+
+
+UNKNOT = "UnKnot-v0"
+
+
+def _check_unknot_env(env: str, what: str) -> None:
+    """Refuse an env that is not a tier of UnKnot-v0 (for the UnKnot-only protocols)."""
+    from rigorgym.envs.games import game_of
+
+    if env not in _registered_envs():
+        raise BadInput(f"unknown env {env!r} (see `rigorgym list envs`)")
+    try:
+        game = game_of(env).env
+    except ValueError:
+        game = None
+    if game != UNKNOT:
+        raise BadInput(f"{what} is for UnKnot envs (UnKnot-v0 and its tiers), not {env}")
+
+
+def _compare_specs(args: argparse.Namespace) -> dict[str, str]:
+    """The agents of ``--compare A,B,...``, each resolved as ``--agent`` is (label -> what run_agent takes)."""
+    specs = [s.strip() for s in args.compare.split(",")]
+    if not any(specs):
+        raise BadInput("--compare takes a comma-separated list of agents, e.g. --compare guided,greedy,random")
+    if not all(specs):
+        raise BadInput(f"--compare {args.compare!r} has an empty agent name; separate names by single commas")
+    out: dict[str, str] = {}
+    seen: dict[str, str] = {}
+    for spec in specs:
+        if spec in out:
+            raise BadInput(f"agent {spec} appears twice in --compare")
+        agent = _resolve_agent(spec, args.env)
+        same = str(Path(agent).resolve()) if Path(agent).is_dir() else agent  # e.g. pretrained and its shipped name
+        if same in seen:
+            raise BadInput(f"--compare names one agent twice: {seen[same]} and {spec}")
+        seen[same] = spec
+        out[spec] = agent
+    return out
+
+
+def _suite_rows(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """The instance rows of ``--suite`` (its first ``--limit``), as the protocols take them."""
+    from rigorgym.envs.games import game_of
+    from rigorgym.envs.suites import UnknownSuite, load_suite
+
+    try:
+        suite = load_suite(args.suite)
+    except UnknownSuite as exc:
+        raise BadInput(str(exc)) from None
+    if suite.env != game_of(args.env).env:
+        raise BadInput(f"suite {args.suite} is for {suite.env}, not {args.env}")
+    return [dict(x) for x in list(suite.instances)[: args.limit]]
+
+
+def _compare_table(rows: list[dict[str, Any]]) -> str:
+    """One aligned line per agent: solved (kernel-accepted) of instances, verified of returned, mean s, mean moves."""
+    table = [["agent", "solved", "verified", "mean s", "mean moves"]]
+    for r in rows:
+        moves = "-" if r["mean_moves"] is None else f"{r['mean_moves']:.1f}"
+        seconds = "-" if r["mean_seconds_all"] is None else f"{r['mean_seconds_all']:.3f}"
+        table.append([r["agent"], f"{r['solved']}/{r['instances']}", f"{r['solved']}/{r['claimed']}", seconds, moves])
+    widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
+    return "\n".join(
+        "  ".join(
+            cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(line, widths, strict=True))
+        )
+        for line in table
+    )
+
+
+def _evaluate_compare(args: argparse.Namespace) -> int:
+    """``evaluate --compare A,B,...``: every agent on the same instances, seeds and budget (``compare_agents``).
+
+    The budget is the ``Budget`` of ``--budget-s``/``--max-steps``/``--max-expansions``
+    (one each agent must honour); every certificate is re-verified by the kernel.
+    """
+    from rigorgym.agents.base import LIMIT_FLAGS, UnsupportedLimit
+    from rigorgym.agents.protocols.unknot import compare_agents
+    from rigorgym.agents.runner import checked_agent
+
+    if args.agent is not None:
+        raise BadInput("--compare and --agent exclude each other; list every agent in --compare")
+    if args.restarts is not None:
+        raise BadInput("--compare and --restarts exclude each other (--restarts plays one Kirby-Plumbing agent)")
+    _check_unknot_env(args.env, "--compare")
+    _check_seed(args.seed)
+    if args.limit is not None and args.limit < 1:
+        raise BadInput(f"--limit must be >= 1, got {args.limit}")
+    jobs = 1 if args.jobs is None else args.jobs
+    if jobs < 1:
+        raise BadInput(f"--jobs must be >= 1, got {jobs}")
+    budget = _budget(args)
+    agents = _compare_specs(args)
+    try:
+        for agent in agents.values():
+            checked_agent(agent, budget)
+    except UnsupportedLimit as exc:
+        raise BadInput(str(exc)) from None
+    rows = _suite_rows(args)
+    if args.force and args.out is None:
+        raise BadInput("--force goes with --out")
+    out = Path(args.out) if args.out is not None else None
+    partial = out.with_name(out.name + ".partial") if out is not None else None
+    if out is not None and partial is not None:
+        _check_out(out, args.force)
+        try:
+            partial.touch()  # found unwritable now, not after the run
+        except OSError as exc:
+            raise BadInput(f"cannot write {out}: {exc.strerror}") from None
+
+    def on_row(row: dict[str, Any]) -> None:
+        if args.json:
+            print(json.dumps({"env": args.env, **row}), flush=True)
+        elif sys.stderr.isatty():
+            print(f"{row['agent']}: solved {row['solved']}/{row['instances']}", file=sys.stderr, flush=True)
+
+    try:
+        results = compare_agents({args.suite: rows}, agents, budget, args.seed, jobs, on_row, env_id=args.env)
+        if out is not None and partial is not None:
+            with partial.open("w", encoding="utf-8") as handle:
+                for row in results:
+                    handle.write(json.dumps({"env": args.env, "seed": args.seed, **row}) + "\n")
+            os.replace(partial, out)
+    except KeyboardInterrupt:
+        print("rigorgym: interrupted; nothing written", file=sys.stderr)
+        return 130
+    finally:  # Ctrl-C or an agent that fails to load: no file left behind
+        if partial is not None:
+            partial.unlink(missing_ok=True)
+    if not args.json:
+        limits = "".join(f", {LIMIT_FLAGS[name]} {getattr(budget, name)}" for name in budget.limits)
+        print(
+            f"{args.env} {args.suite}: {len(rows)} instances, budget {budget.seconds:g}s per instance{limits}, seed {args.seed}"
+        )
+        print(_compare_table(results))
+        if out is not None:
+            print(f"-> {out}")
     return EXIT_OK
 
 
@@ -533,8 +689,121 @@ def _train_rllib(args: argparse.Namespace, options: dict[str, Any]) -> int:
     return _run_training(args, lambda: train_rllib(checked))
 
 
+#: ``train --algo guided-value``: the value net of the ``guided`` UnKnot agent (not an RL algorithm).
+VALUE_ALGO = "guided-value"
+#: The flags of the RL algorithms, none of which means anything to guided-value: (flag, argparse dest).
+_RL_FLAGS = (
+    ("--policy", "policy"),
+    ("--steps", "steps"),
+    ("--conv", "conv"),
+    ("--depth", "depth"),
+    ("--width", "width"),
+    ("--hidden", "hidden"),
+    ("--n-envs", "n_envs"),
+    ("--workers", "workers"),
+    ("--checkpoint-every", "checkpoint_every"),
+    ("--resume", "resume"),
+    ("--wandb-project", "wandb_project"),
+    ("--env-kwargs", "env_kwargs"),
+    ("--threads", "threads"),
+    ("--address", "address"),
+    ("--num-env-runners", "num_env_runners"),
+)
+#: Parameters of ``train_value_net`` that are not ``--set`` options (given by --out and --seed, or internal).
+_VALUE_FIXED = ("out", "seed", "command", "on_record")
+
+
+def _value_options(items: list[str]) -> dict[str, Any]:
+    """``--set`` for guided-value: keys and types of ``train_value_net``'s parameters, then their ranges."""
+    import inspect
+    import typing
+
+    from rigorgym.agents.protocols.unknot_training import train_value_net
+
+    params = inspect.signature(train_value_net).parameters
+    names = [name for name in params if name not in _VALUE_FIXED]
+    hints = typing.get_type_hints(train_value_net)
+    options = _key_values(items)
+    for key, value in options.items():
+        if key not in names:
+            hint = " (the seed is --seed)" if key == "seed" else ""
+            raise BadInput(f"{VALUE_ALGO} has no option {key!r}{hint}; its options: {', '.join(names)}")
+        if not _fits(value, hints[key]):
+            raise BadInput(f"{key}={json.dumps(value)}: {VALUE_ALGO} takes {_type_name(hints[key])} for {key}")
+    full = {name: options.get(name, params[name].default) for name in names}
+    for key in ("diagrams", "per_size", "rounds"):
+        if full[key] < 0:
+            raise BadInput(f"{key} must be >= 0, got {full[key]}")
+    for key in ("epochs", "max_expansions"):
+        if full[key] < 1:
+            raise BadInput(f"{key} must be >= 1, got {full[key]}")
+    if not (math.isfinite(full["budget_s"]) and full["budget_s"] > 0):
+        raise BadInput(f"budget_s must be a finite number of seconds > 0, got {full['budget_s']}")
+    if full["diagrams"] + full["per_size"] < 1:
+        raise BadInput("diagrams=0 and per_size=0 leave no training instances; set one of them >= 1")
+    return options
+
+
+def _train_guided_value(args: argparse.Namespace) -> int:
+    """``--algo guided-value``: train_value_net into a new folder, which ``--agent DIR`` then plays as ``guided``.
+
+    Why not an RL algorithm's path: it learns from the search's own solved
+    paths, so the RL flags are refused rather than ignored.
+    """
+    _check_unknot_env(args.env, f"--algo {VALUE_ALGO}")
+    if args.backend != "sb3":
+        raise BadInput(
+            f"--backend {args.backend} does not apply to --algo {VALUE_ALGO} (it trains from its own search)"
+        )
+    for flag, dest in _RL_FLAGS:
+        if getattr(args, dest) is not None:
+            raise BadInput(
+                f"{flag} does not apply to --algo {VALUE_ALGO} (it takes --out, --seed, --no-progress and --set KEY=VALUE)"
+            )
+    options = _value_options(args.set)
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise BadInput(f"--out {out} exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()):
+        raise BadInput(f"--out {out} exists and is not empty; choose a new folder")
+    from rigorgym.agents.protocols.unknot_training import train_value_net
+
+    def on_record(record: dict[str, Any]) -> None:  # progress: JSON lines on stderr, stdout keeps the summary
+        if not args.no_progress:
+            print(json.dumps(record), file=sys.stderr, flush=True)
+
+    command = " ".join(
+        ["rigorgym train", args.env, "--algo", VALUE_ALGO, "--seed", str(args.seed), "--out", str(out)]
+        + [f"--set {item}" for item in args.set]
+    )
+    try:
+        card = train_value_net(out, seed=args.seed, command=command, on_record=on_record, **options)
+    except KeyboardInterrupt:
+        print("rigorgym: interrupted; nothing written (the net is written at the end)", file=sys.stderr)
+        return 130
+    last, fit = card["rounds"][-1], card["fit"]
+    if not last["choices"]:
+        print(
+            "rigorgym: warning: no solved path had a choice to learn from, so the net is untrained; "
+            "give more --set diagrams / budget_s",
+            file=sys.stderr,
+        )
+    print(
+        f"trained {VALUE_ALGO} on {args.env}: {card['training_set']['instances']} instances, "
+        f"{last['solved']} solved in round {last['round']}, held-out top-1 {fit.get('heldout_top1')} "
+        f"(hand {fit.get('heldout_top1_hand')}) in {card['train_seconds']:.1f}s"
+    )
+    print(out)
+    return EXIT_OK
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     _check_seed(args.seed)
+    if args.algo == VALUE_ALGO:
+        return _train_guided_value(args)
+    missing = [flag for flag, value in (("--policy", args.policy), ("--steps", args.steps)) if value is None]
+    if missing:
+        raise BadInput(f"--algo {args.algo} needs {' and '.join(missing)}")
     if args.threads is not None and args.threads < 0:
         raise BadInput(f"--threads must be >= 0 (0: rigorgym's default, see docs/performance.md), got {args.threads}")
     options = _train_options(args)
@@ -682,7 +951,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "train",
-        help="train an agent (PPO, DQN, TRPO, MaskablePPO, A3C; MLP or GNN policy) into a new folder",
+        help="train an agent (PPO, DQN, TRPO, MaskablePPO, A3C; MLP or GNN policy; or guided's value net) into a new folder",
         epilog="examples: rigorgym train UnKnot-v0 --algo ppo --policy mlp --steps 100000 --seed 1 --out runs/ppo\n"
         "          rigorgym train Kirby-Plumbing-v0 --algo maskable_ppo --policy gnn --conv gin --depth 3 --width 64 \\\n"
         "              --steps 200000 --checkpoint-every 20000 --out runs/plumbing\n"
@@ -690,6 +959,8 @@ def build_parser() -> argparse.ArgumentParser:
         "              --resume runs/ppo/checkpoints/model_100000_steps.zip\n"
         "          rigorgym train UnKnot-v0 --backend rllib --algo appo --policy mlp --steps 100000 \\\n"
         "              --num-env-runners 2 --address auto --out runs/appo     (on a Ray cluster)\n"
+        "          rigorgym train UnKnot-v0 --algo guided-value --set diagrams=40 --set rounds=1 --out runs/value\n"
+        "              (the value net of guided; then: rigorgym solve UnKnot-v0 ... --agent runs/value)\n"
         "The last line printed is the agent folder; TensorBoard: tensorboard --logdir runs/ppo/tb",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -697,11 +968,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--algo",
         required=True,
-        choices=["ppo", "dqn", "trpo", "maskable_ppo", "a3c", "appo", "impala"],
-        help="sb3 backend: ppo, dqn, trpo, maskable_ppo, a3c; rllib backend: ppo, appo, impala, dqn",
+        choices=["ppo", "dqn", "trpo", "maskable_ppo", "a3c", "appo", "impala", VALUE_ALGO],
+        help="sb3 backend: ppo, dqn, trpo, maskable_ppo, a3c; rllib backend: ppo, appo, impala, dqn; "
+        f"{VALUE_ALGO}: the value net of the guided UnKnot agent (no --policy, --steps; options by --set)",
     )
-    p.add_argument("--policy", required=True, choices=["mlp", "gnn"])
-    p.add_argument("--steps", required=True, type=int, help="env steps in all (with --resume: the total to reach)")
+    p.add_argument("--policy", choices=["mlp", "gnn"], help="required by the RL algorithms")
+    p.add_argument(
+        "--steps", type=int, help="env steps in all (with --resume: the total to reach); required by the RL algorithms"
+    )
     p.add_argument("--seed", type=int, default=1, help="default 1")
     p.add_argument("--out", required=True, metavar="DIR", help="a new (or empty) folder for the agent")
     p.add_argument("--conv", choices=["gcn", "gin", "gat", "sage"], help="GNN layer (default gcn)")
@@ -737,11 +1011,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="solved fraction, moves and time of an agent on a suite (certificates verified)",
         epilog="examples: rigorgym evaluate UnKnot-v0 --agent runs/ppo --suite unknot-random-L20 --limit 20\n"
         "          rigorgym evaluate Kirby-Plumbing-v0 --agent pretrained --suite plumbing-small-6 --json\n"
-        "          rigorgym evaluate Kirby-Plumbing-v0 --agent plumbing-a3c-gnn --suite plumbing-ri-putrov-10 --restarts 64",
+        "          rigorgym evaluate Kirby-Plumbing-v0 --agent plumbing-a3c-gnn --suite plumbing-ri-putrov-10 --restarts 64\n"
+        "          rigorgym evaluate UnKnot-v0 --suite unknot-random-L20 --compare guided,greedy,random --limit 20 \\\n"
+        "              --budget-s 2 --out compare.jsonl",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("env", metavar="ENV")
-    p.add_argument("--agent", required=True, help="a registered agent, pretrained, or a folder of rigorgym train")
+    p.add_argument("--agent", help="a registered agent, pretrained, or a folder of rigorgym train")
+    p.add_argument(
+        "--compare",
+        metavar="A,B,...",
+        help="UnKnot: several agents (each as --agent takes it) on the same instances, seeds and budget; a table",
+    )
+    p.add_argument("--jobs", type=int, metavar="K", help="--compare: run the agents in K processes (default 1)")
+    p.add_argument("--out", metavar="ROWS.jsonl", help="--compare: also write one JSON row per agent")
+    p.add_argument("--force", action="store_true", help="--compare: overwrite --out if it exists")
     p.add_argument("--suite", required=True, help="a shipped suite (rigorgym list suites)")
     p.add_argument("--limit", type=int, default=None, help="only the first K instances (K >= 1)")
     _add_budget_arguments(p)
@@ -751,7 +1035,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="K",
         help="Kirby-Plumbing: the Ri–Putrov protocol, up to K sampled episodes per pair (1: one greedy episode)",
     )
-    p.add_argument("--json", action="store_true", help="one JSON object")
+    p.add_argument("--json", action="store_true", help="one JSON object (--compare: one per agent)")
     p.set_defaults(run=cmd_evaluate, instances=None, knot=None, pd=None)
 
     p = sub.add_parser(

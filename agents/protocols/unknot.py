@@ -32,6 +32,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from rigorgym.agents.base import Budget, as_budget
+
 ENV_ID = "UnKnot-v0"
 #: A record sink (``print`` a JSON line, keep it for the page): every protocol streams its rows through one.
 Sink = Callable[[dict[str, Any]], None]
@@ -92,7 +94,11 @@ def shape(instances: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
 
 
 def run_instances(
-    agent: Any, instances: Sequence[Mapping[str, Any]], budget_s: float, seed: int = 0
+    agent: Any,
+    instances: Sequence[Mapping[str, Any]],
+    budget_s: float | Budget,
+    seed: int = 0,
+    env_id: str = ENV_ID,
 ) -> list[dict[str, Any]]:
     """One agent on braid instances (suite rows), one row per instance, every certificate re-verified here.
 
@@ -101,7 +107,9 @@ def run_instances(
     or an :class:`~rigorgym.agents.base.Agent` object (played by the same loop
     here: same env, same seeds ``seed + k``). Rows: ``id``, ``length``,
     ``strands``, ``claimed`` (a certificate was returned), ``solved`` (the
-    kernel accepted it), ``moves``, ``seconds``, ``steps``.
+    kernel accepted it), ``moves``, ``seconds``, ``steps``. ``budget_s`` may be
+    a :class:`~rigorgym.agents.base.Budget` with count limits (deterministic
+    runs); ``env_id`` is any UnKnot tier (the env is sized to fit).
     """
     from rigorgym.agents.runner import make_env_for, run_agent
     from rigorgym.envs.unknot.types import BraidInstance
@@ -109,9 +117,9 @@ def run_instances(
 
     braids = [BraidInstance.from_instance({k: v for k, v in x.items() if not k.startswith("_")}) for x in instances]
     if isinstance(agent, str | Path):
-        results = [o.result for o in run_agent(ENV_ID, braids, str(agent), budget_s, seed=seed, progress=False)]
+        results = [o.result for o in run_agent(env_id, braids, str(agent), budget_s, seed=seed, progress=False)]
     else:
-        env = make_env_for(ENV_ID, braids)
+        env = make_env_for(env_id, braids)
         try:
             results = [agent.solve(env, inst, budget_s, seed + k) for k, inst in enumerate(braids)]
         finally:
@@ -152,15 +160,17 @@ def summarize(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _job(job: tuple[str, Any, Sequence[Mapping[str, Any]], float, int]) -> dict[str, Any]:
+def _job(job: tuple[str, Any, Sequence[Mapping[str, Any]], float | Budget, int, str]) -> dict[str, Any]:
     """One (agent, suite) cell of :func:`compare_agents` (top level, so that a spawned worker can run it)."""
-    label, agent, instances, budget_s, seed = job
+    label, agent, instances, budget_s, seed, env_id = job
     start = time.perf_counter()
     spec = agent() if callable(agent) else agent
-    rows = run_instances(spec, instances, budget_s, seed)
+    rows = run_instances(spec, instances, budget_s, seed, env_id)
+    budget = as_budget(budget_s)
     return {
         "agent": label,
-        "budget_s": budget_s,
+        "budget_s": budget.seconds,
+        **{name: getattr(budget, name) for name in budget.limits},  # only when set: rows as before otherwise
         **summarize(rows),
         "wall_s": rounded(time.perf_counter() - start),
         "per_instance": rows,
@@ -170,10 +180,11 @@ def _job(job: tuple[str, Any, Sequence[Mapping[str, Any]], float, int]) -> dict[
 def compare_agents(
     samples: Mapping[str, Sequence[Mapping[str, Any]]],
     agents: Mapping[str, Any],
-    budget_s: float | Mapping[str, float],
+    budget_s: float | Budget | Mapping[str, float | Budget],
     seed: int = 0,
     workers: int = 1,
     on_row: Sink = _ignore,
+    env_id: str = ENV_ID,
 ) -> list[dict[str, Any]]:
     """Every agent on every sample at the same wall-clock budget per instance; one row per (suite, agent).
 
@@ -183,10 +194,16 @@ def compare_agents(
     budget for all, or one per agent label. With ``workers > 1`` the cells run
     in spawned processes (agents given as names or folders only); rows come
     back in the order suite, then agent. ``on_row`` gets each row without its
-    ``per_instance`` list as soon as it is done.
+    ``per_instance`` list as soon as it is done. A budget may be a
+    :class:`~rigorgym.agents.base.Budget` with ``max_steps``/``max_expansions``
+    (rows then record them; ``rigorgym evaluate --compare`` passes its flags so).
     """
-    budgets = budget_s if isinstance(budget_s, Mapping) else {a: float(budget_s) for a in agents}
-    jobs = [(a, spec, list(xs), budgets[a], seed) for s, xs in samples.items() for a, spec in agents.items()]
+    budgets: dict[str, float | Budget]
+    if isinstance(budget_s, Mapping):
+        budgets = dict(budget_s)
+    else:
+        budgets = {a: budget_s if isinstance(budget_s, Budget) else float(budget_s) for a in agents}
+    jobs = [(a, spec, list(xs), budgets[a], seed, env_id) for s, xs in samples.items() for a, spec in agents.items()]
     labels = [s for s in samples for _ in agents]
     out = []
     if workers > 1:

@@ -1,6 +1,7 @@
 """UnKnot-v0 training protocols: the bootstrapped value net of ``guided``, and PPO env steps per second.
 
-- :func:`train_value_net` (``benchmarks/train_unknot_value.py``): solve a
+- :func:`train_value_net` (``rigorgym train UnKnot-v0 --algo guided-value``,
+  ``benchmarks/train_unknot_value.py``): solve a
   seeded training set (random unknot diagrams and words, disjoint from the
   suites) with the guided search, learn a ranking from every path found, and
   write ``value.pt`` and ``card.json``;
@@ -209,12 +210,15 @@ def train_value_net(
     Round 0 solves a training set (random unknot diagrams and words, disjoint
     from the suites by seed) with the hand value; each later round retrains on
     every path found so far and solves the set again with the net. Returns
-    the card (also written to ``out/card.json``). One torch thread.
+    the card (also written to ``out/card.json``, of kind ``unknot-value``: ``rigorgym
+    solve --agent out`` plays it as ``guided`` with this net). One torch thread.
+    ``rigorgym train UnKnot-v0 --algo guided-value`` runs it.
     """
     import json
     from datetime import UTC, datetime
 
     import torch
+    from rigorgym.agents.learned import VALUE_KIND
     from rigorgym.agents.unknot_features import hand_value
     from rigorgym.agents.unknot_search import SearchConfig
     from rigorgym.agents.unknot_value import HIDDEN, N_FEATURES, ValueNet
@@ -245,6 +249,8 @@ def train_value_net(
     out.mkdir(parents=True, exist_ok=True)
     torch.save(model.state_dict(), out / "value.pt")
     card = {
+        "kind": VALUE_KIND,  # what makes `rigorgym solve --agent DIR` play this folder as guided
+        "env_id": ENV_ID,
         "what": "value of the guided UnKnot agent: hand value + this net's correction, ranking braids by closeness to the unknot",
         "architecture": f"MLP {N_FEATURES} -> {HIDDEN} -> {HIDDEN} -> 1 (ReLU) over agents/unknot_value.features",
         "parameters": sum(p.numel() for p in model.parameters()),
