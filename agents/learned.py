@@ -16,7 +16,7 @@ wall-clock seconds and, optionally, ``max_steps`` env steps over all
 episodes (a deterministic budget: the same seed then gives the same result).
 
 A value-net folder (``rigorgym train UnKnot-v0 --algo guided-value``, its
-``card.json`` of kind :data:`VALUE_KIND`) is no policy: ``LearnedAgent(DIR)``
+``card.json`` of kind :data:`VALUE_KIND`) is no policy: ``make_agent(DIR)``
 gives the ``guided`` search ranked by that net instead (:func:`value_agent`).
 """
 
@@ -199,16 +199,6 @@ class LearnedAgent:
     _policy: ActingPolicy | None = field(default=None, init=False, repr=False)
     _own_env: gym.Env[Any, Any] | None = field(default=None, init=False, repr=False)
     LIMITS: ClassVar[tuple[str, ...]] = ("max_steps",)  # env steps over all episodes
-
-    def __new__(cls, folder: str | Path | None = None, *args: Any, **kwargs: Any) -> Any:
-        """A value-net folder (:func:`is_value_folder`) gives ``guided`` with its net; any other folder, a LearnedAgent.
-
-        Why here: ``make_agent(DIR)`` (``--agent DIR`` of solve, evaluate and the
-        protocols) builds every folder through this class.
-        """
-        if folder is not None and is_value_folder(folder):
-            return value_agent(folder)
-        return super().__new__(cls)
 
     def __post_init__(self) -> None:
         self.folder = Path(self.folder)

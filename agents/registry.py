@@ -60,9 +60,10 @@ def make_agent(name: str) -> Agent:
         factory = AGENTS[name][0]
     except KeyError:
         if Path(name).is_dir():
-            from .learned import LearnedAgent  # imported here: torch and SB3 are slow to import
+            from .learned import LearnedAgent, is_value_folder, value_agent  # here: torch and SB3 import slowly
 
-            return LearnedAgent(Path(name))
+            # a value-net folder (``rigorgym train UnKnot-v0 --algo guided-value``) plays as ``guided`` with its net
+            return value_agent(name) if is_value_folder(name) else LearnedAgent(Path(name))
         raise UnknownAgent(name) from None
     return factory()
 

@@ -197,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out-dir", default=None)
     parser.add_argument("--work", default=None, help="where the agent is trained (default: a temp folder)")
-    parser.add_argument("--quick", action="store_true", help="300 training steps, 3 knots at 2 s, temp folder")
+    parser.add_argument("--quick", action="store_true", help="100 training steps, 2 knots at 1 s, temp folder")
     parser.add_argument("--from-json", type=Path, help="only re-render the page from a saved ribbon-rl.json")
     args = parser.parse_args(argv)
     argv = sys.argv[1:] if argv is None else argv
@@ -209,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
         page.write(out, {k: v for k, v in results.items() if k not in ("command", "date", "wall_s", "machine")})
         return 0
     if args.quick:
-        args.train_steps, args.sample, args.budget_s = 300, 3, 2.0
+        args.train_steps, args.sample, args.budget_s = 100, 2, 1.0
     if args.train_steps < 1 or args.budget_s <= 0 or args.sample < 0:
         parser.error("--train-steps, --budget-s must be positive and --sample non-negative")
     tmp = tempfile.TemporaryDirectory()

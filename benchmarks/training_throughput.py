@@ -169,7 +169,7 @@ def cli_example(steps: int, quick: bool) -> dict[str, Any]:
 
 
 def key_figures(phase: str, quick: bool) -> None:
-    seconds = 0.6 if quick else 6.0
+    seconds = 0.3 if quick else 6.0
     for threads, ms in gcn_step_ms((1, 2), seconds).items():
         config = f"{threads} torch thread{'s' * (threads > 1)}, OMP_WAIT_POLICY=PASSIVE"
         emit({"bench": "gcn_step", "phase": phase, "config": config, "ms": rounded(ms)})

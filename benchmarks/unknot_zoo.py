@@ -158,12 +158,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--agents-dir", default=None, help="where the zoo is trained (default: a temp folder)")
     parser.add_argument("--skip-training", action="store_true", help="evaluate the agents already in --agents-dir")
     parser.add_argument("--out-dir", default=None)
-    parser.add_argument("--quick", action="store_true", help="200 training steps, 2 instances of 2 suites at 0.5 s")
+    parser.add_argument("--quick", action="store_true", help="200 training steps, 2 instances of 2 suites at 0.2 s")
     parser.add_argument("--from-json", type=Path, help="re-render the page from this raw report; measure nothing")
     args = parser.parse_args(argv)
     if args.quick:
         args.steps_mlp = args.steps_gnn = 200
-        args.per_suite, args.budget_s, args.suites = 2, 0.5, "unknot-words-n3-L20,unknot-random-L20"
+        args.per_suite, args.budget_s, args.suites = 2, 0.2, "unknot-words-n3-L20,unknot-random-L20"
     suites = [s.strip() for s in args.suites.split(",") if s.strip()]
     if unknown := [s for s in suites if s not in SUITES]:
         parser.error(f"unknown suites {unknown}; choose from {', '.join(SUITES)}")
