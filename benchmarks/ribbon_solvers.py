@@ -97,8 +97,8 @@ def build_page(page: ResultsPage, report: dict[str, Any], rerendered: bool) -> N
         "(`agents/best_first.py`, `agents/bo_walker.py`, shared pieces in `agents/ribbon_search.py`). Every certificate "
         "below was re-verified by the kernel (`rigorgym.verifiers.verify`). Per-instance results: `rows` in "
         "[ribbon-solvers.json](ribbon-solvers.json) (one row per agent and knot). The `ribbon-knotinfo-13` suite is "
-        "the 158 knots of `ribbon-knotinfo-12` plus 353 knots of 13 crossings; the 13-crossing part is run on its own "
-        "(`--min-crossings 13`)."
+        "the 158 knots of `ribbon-knotinfo-12` plus 353 knots of 13 crossings; the columns split its rows by crossing "
+        "number (a run may also take one part alone: `--suite ribbon-knotinfo-12`, or `--min-crossings 13`)."
     )
     runs = report.get("runs", [])
     page.text("The runs behind the rows:\n\n" + "\n".join(
@@ -279,10 +279,12 @@ def main(argv: list[str] | None = None) -> int:
         if out is not None:
             out.close()
     if args.out_dir is not None:
-        report = saved(args.out_dir / "ribbon-solvers.json")
+        old = saved(args.out_dir / "ribbon-solvers.json")
         run = {"command": page.command, "machine": page.start_machine, "date": page.date, "budget_s": args.budget_s}
-        report["rows"] = merge_rows(report["rows"], new_rows)
-        report["runs"] = [*report.get("runs", []), run]
+        rows = merge_rows(old["rows"], new_rows)
+        # an earlier run stays listed only while some of its rows do; its provenance is not this run's
+        runs = [*old.get("runs", []), run] if len(rows) > len(new_rows) else [run]
+        report = {"rows": rows, "runs": runs, **{k: old[k] for k in ("obstructions",) if k in old}}
         report["obstructions"] = obstruction_lines(args.obstructions) or report.get("obstructions", [])
         build_page(page, report, rerendered=False)
         page.write(args.out_dir, report)
