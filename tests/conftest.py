@@ -31,10 +31,18 @@ def contract_cases(name: str) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-# The files that take longest, first: ``-n 2 --dist loadfile`` hands whole files to the two workers in
-# collection order, so a long file collected last (test_rllib.py shares one Ray instance and cannot be split)
-# would run alone at the end while the other worker idles.
+# The files that take longest, first (longest-processing-time-first scheduling): ``-n 2 --dist loadfile``
+# hands whole files to the two workers in collection order, so a long file collected last (test_rllib.py
+# shares one Ray instance and cannot be split) would run alone at the end while the other worker idles.
+# Measured with ``--durations=0`` on the quiet 2-core machine; the other files follow in collection order.
 LONGEST_FIRST = ("test_rllib.py", "test_benchmarks_training.py", "test_ribbon_kernel.py", "test_demo.py")
+
+
+def pytest_configure(config: Any) -> None:
+    # pytest-xdist (>= 3.6) reorders whole-file work units by their number of tests unless told not to, which
+    # would undo the order above (a one-test file of 20 s would come last).
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
 
 
 def pytest_collection_modifyitems(items: list[Any]) -> None:

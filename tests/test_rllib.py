@@ -352,10 +352,11 @@ def test_rllib_unknot_small(local_ray, tmp_path: Path, capsys: pytest.CaptureFix
 
 @pytest.mark.slow
 def test_unknot_adversarial_small(local_ray, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """Self-play for a few seconds, 8 games a scrambler, a 4-braid suite (``--quick``: 20 s, 60, 8)."""
+    """Self-play for a few seconds, 8 games of 6 scrambler moves, a 4-braid suite (``--quick``: 20 s, 60, 8)."""
     rows = bench(
         capsys, "unknot_adversarial.py", "--minutes", "0.05", "--games", "8", "--size", "4", "--budget-s", "0.2",
-        "--also-budget-s", "0.05", "--out-dir", str(tmp_path), "--suite-dir", str(tmp_path / "suite"),
+        "--also-budget-s", "0.05", "--scramble-moves", "6", "--out-dir", str(tmp_path),
+        "--suite-dir", str(tmp_path / "suite"),
     )  # fmt: skip
     assert {r["scrambler"] for r in rows if "scrambler" in r} == {"learned", "random"}
     greedy = [r for r in rows if r.get("protocol") == "one greedy episode"]
