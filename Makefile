@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # packages to verifiers/ and envs/ with an import hook that mypy cannot follow.
 TYPECHECK_TREE := build/typecheck
 
-.PHONY: demo test test-fast bench lint typecheck docs install clean
+.PHONY: demo test test-fast bench results lint typecheck docs install clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ bench: $(STAMP)
 	$(PY) benchmarks/verify_throughput.py
 	$(PY) benchmarks/plumbing_throughput.py
 	$(PY) benchmarks/plumbing_normal_form.py
+
+# Every page of docs/results measured again by the script that wrote it (hours on 2 cores; see docs/contributing.md).
+results: $(STAMP)
+	$(PY) benchmarks/rerun_pages.py
 
 # ruff on the whole repository, mypy on the kernel (strict) and the envs (see [tool.mypy] in pyproject.toml).
 lint: $(STAMP)
