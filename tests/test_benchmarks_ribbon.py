@@ -3,26 +3,15 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
-import pytest
+from tests.benchmark_support import ROOT, Ran, needs_benchmarks, run_main
 
-ROOT = Path(__file__).resolve().parents[1]
-BENCH = ROOT / "benchmarks"
-
-pytestmark = pytest.mark.skipif(not BENCH.is_dir(), reason="no benchmarks folder (not a source checkout)")
+pytestmark = needs_benchmarks
 
 
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(BENCH / "ribbon_results.py"), "--workers", "1", "--budget-s", "10", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=ROOT,
-    )
+def _run(*args: str) -> Ran:
+    return run_main("ribbon_results.py", "--workers", "1", "--budget-s", "10", *args)
 
 
 def test_update_keeps_the_other_suites(tmp_path: Path) -> None:
@@ -42,19 +31,14 @@ def test_update_refuses_another_budget(tmp_path: Path) -> None:
     first = _run("--suites", "ribbon-knotinfo-12", "--limit", "1", "--out-dir", str(tmp_path))
     assert first.returncode == 0, first.stderr[-2000:]
     before = (tmp_path / "ribbon.json").read_text()
-    done = subprocess.run(
-        [sys.executable, str(BENCH / "ribbon_results.py"), "--budget-s", "5", "--suites", "notslice-knotinfo-12",
-         "--limit", "1", "--out-dir", str(tmp_path), "--update"],
-        capture_output=True, text=True, timeout=300, cwd=ROOT,
-    )  # fmt: skip
+    done = run_main("ribbon_results.py", "--budget-s", "5", "--suites", "notslice-knotinfo-12", "--limit", "1",
+                    "--out-dir", str(tmp_path), "--update")  # fmt: skip
     assert done.returncode == 2 and "another agent or budget" in done.stderr
     assert (tmp_path / "ribbon.json").read_text() == before
 
 
-def _script(name: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(BENCH / name), *args], capture_output=True, text=True, timeout=300, cwd=ROOT
-    )
+def _script(name: str, *args: str) -> Ran:
+    return run_main(name, *args)
 
 
 def test_ribbon_solvers_merges_runs_into_its_page(tmp_path: Path) -> None:

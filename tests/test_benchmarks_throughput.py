@@ -21,7 +21,6 @@ def test_unknot_throughput_quick_writes_its_page(tmp_path: Path) -> None:
         "--with-load",
         "--out-dir",
         str(tmp_path),
-        timeout=240,
     )
     by = by_bench([r for r in records if "bench" in r])  # the last line says what was written
     assert {"machine", "kernel_replay", "verify", "env_single", "env_vector", "total"} <= set(by)

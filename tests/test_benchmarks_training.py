@@ -3,36 +3,23 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
+from tests.benchmark_support import needs_benchmarks, run_main, run_script
 
-ROOT = Path(__file__).resolve().parents[1]
-BENCH = ROOT / "benchmarks"
-
-pytestmark = pytest.mark.skipif(not BENCH.is_dir(), reason="no benchmarks folder (not a source checkout)")
+pytestmark = needs_benchmarks
 
 
-def _run(*args: str, timeout: float = 300) -> list[dict[str, Any]]:
-    done = subprocess.run(
-        [sys.executable, str(BENCH / "training_throughput.py"), *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=ROOT,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    return [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+def _run(*args: str) -> list[dict[str, Any]]:
+    return run_script("training_throughput.py", *args)
 
 
 def test_training_throughput_quick(tmp_path: Path) -> None:
     """Both parts in one run: the matrix (one algorithm here) and issue #18's key figures (GCN step, MaskablePPO +
     GNN, the README's command), the quiet phase only: a busy neighbour would take a core from the other test
     worker; ``--with-load`` is exercised by the unknot test."""
-    records = _run("--quick", "--algos", "ppo", "--policies", "mlp", "--out-dir", str(tmp_path), timeout=600)
+    records = _run("--quick", "--algos", "ppo", "--policies", "mlp", "--out-dir", str(tmp_path))
     env = [r for r in records if r.get("bench") == "env"]
     train = [r for r in records if r.get("bench") == "train"]
     assert len(env) == 1 and env[0]["steps_per_s"] > 0
@@ -52,15 +39,7 @@ def test_training_throughput_quick(tmp_path: Path) -> None:
 
 def test_ribbon_rl_vs_bo_quick(tmp_path: Path) -> None:
     """Both agents run on the same knots at the same budget; the files the docs quote are written."""
-    done = subprocess.run(
-        [sys.executable, str(BENCH / "ribbon_rl_vs_bo.py"), "--quick", "--out-dir", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=ROOT,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    records = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    records = run_script("ribbon_rl_vs_bo.py", "--quick", "--out-dir", str(tmp_path))
     summaries = {r["agent"]: r for r in records if r.get("bench") == "ribbon_rl_vs_bo"}
     assert set(summaries) == {"maskable-ppo-gnn", "bo-walker"}
     assert all(s["knots"] == 2 and s["budget_s"] == 1.0 for s in summaries.values())
@@ -71,13 +50,7 @@ def test_ribbon_rl_vs_bo_quick(tmp_path: Path) -> None:
 
 
 def test_ribbon_rl_vs_bo_rejects_a_folder_without_an_agent(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, str(BENCH / "ribbon_rl_vs_bo.py"), "--agent-dir", str(tmp_path), "--out-dir", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-    )
+    done = run_main("ribbon_rl_vs_bo.py", "--agent-dir", str(tmp_path), "--out-dir", str(tmp_path))
     assert done.returncode == 2
     assert "not a trained agent folder" in done.stderr
     assert not (tmp_path / "ribbon-rl.json").exists()
@@ -86,25 +59,7 @@ def test_ribbon_rl_vs_bo_rejects_a_folder_without_an_agent(tmp_path: Path) -> No
 def test_unknot_zoo_quick(tmp_path: Path) -> None:
     """Trains a tiny agent, runs it beside the baselines on the same instances, writes the figure (every algorithm
     trains in tests/test_training.py; here the protocol: spawned evaluation workers, the page)."""
-    done = subprocess.run(
-        [
-            sys.executable,
-            str(BENCH / "unknot_zoo.py"),
-            "--quick",
-            "--algos",
-            "ppo",
-            "--policies",
-            "mlp",
-            "--out-dir",
-            str(tmp_path),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=ROOT,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    records = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    records = run_script("unknot_zoo.py", "--quick", "--algos", "ppo", "--policies", "mlp", "--out-dir", str(tmp_path))
     trained = {r["agent"] for r in records if r.get("bench") == "unknot_zoo_train"}
     assert trained == {"ppo-mlp"}
     evaluated = {(r["agent"], r["suite"]) for r in records if r.get("bench") == "unknot_zoo"}
@@ -117,12 +72,6 @@ def test_unknot_zoo_quick(tmp_path: Path) -> None:
 
 
 def test_unknot_zoo_rejects_unknown_agents_before_training(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, str(BENCH / "unknot_zoo.py"), "--extra-agents", "nope", "--out-dir", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-    )
+    done = run_main("unknot_zoo.py", "--extra-agents", "nope", "--out-dir", str(tmp_path))
     assert done.returncode == 2 and "unknown agents" in done.stderr
     assert not list(tmp_path.iterdir())

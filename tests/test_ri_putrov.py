@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +14,7 @@ from rigorgym.envs.kirby_plumbing.generator import RiPutrovGenerator
 from rigorgym.verifiers import verify
 
 import rigorgym  # noqa: F401
+from tests.benchmark_support import run_main
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "agents" / "data" / "pretrained" / "plumbing-a3c-gnn"
@@ -27,14 +26,7 @@ SHIPPED = ROOT / "agents" / "data" / "pretrained" / "plumbing-a3c-gnn"
 def test_quick_benchmark_writes_its_report(tmp_path: Path) -> None:
     """``--quick``: every agent trains for a few hundred steps, is evaluated and reported (under a minute)."""
     out = tmp_path / "out"
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "ri_putrov.py"), "--quick", "--out-dir", str(out)]
-        + ["--work", str(tmp_path / "runs")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-    )
+    proc = run_main("ri_putrov.py", "--quick", "--out-dir", str(out), "--work", str(tmp_path / "runs"))
     assert proc.returncode == 0, proc.stderr[-2000:]
     lines = [json.loads(x) for x in proc.stdout.splitlines() if x.startswith("{")]
     agents = {x["agent"] for x in lines if "agent" in x}
@@ -53,14 +45,7 @@ def test_page_rerenders_from_the_committed_report(tmp_path: Path) -> None:
     committed = ROOT / "docs" / "results" / "ri-putrov.json"
     if not committed.is_file():
         pytest.skip("no committed ri-putrov report")
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "ri_putrov.py"), "--from-json", str(committed)]
-        + ["--out-dir", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-    )
+    proc = run_main("ri_putrov.py", "--from-json", str(committed), "--out-dir", str(tmp_path))
     assert proc.returncode == 0, proc.stderr[-2000:]
     page = (tmp_path / "ri-putrov.md").read_text()
     report = json.loads(committed.read_text())
@@ -80,14 +65,7 @@ def test_recheck_remeasures_the_shipped_agent(tmp_path: Path) -> None:
     report["budget"].update(limit=3, attempts=2, move_budget=60)
     small = tmp_path / "small.json"
     small.write_text(json.dumps(report))
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "ri_putrov.py"), "--from-json", str(small), "--recheck"]
-        + ["--out-dir", str(tmp_path / "out")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-    )
+    proc = run_main("ri_putrov.py", "--from-json", str(small), "--recheck", "--out-dir", str(tmp_path / "out"))
     assert proc.returncode == 0, proc.stderr[-2000:]
     recheck = json.loads((tmp_path / "out" / "ri-putrov.json").read_text())["recheck"]
     assert recheck["pairs"] == 3 and recheck["attempts"] == 2 and recheck["verified"] == recheck["solved"]
