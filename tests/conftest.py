@@ -34,8 +34,15 @@ def contract_cases(name: str) -> list[dict]:
 # The files that take longest, first (longest-processing-time-first scheduling): ``-n 2 --dist loadfile``
 # hands whole files to the two workers in collection order, so a long file collected last (test_rllib.py
 # shares one Ray instance and cannot be split) would run alone at the end while the other worker idles.
-# Measured with ``--durations=0`` on the quiet 2-core machine; the other files follow in collection order.
-LONGEST_FIRST = ("test_rllib.py", "test_benchmarks_training.py", "test_ribbon_kernel.py", "test_demo.py")
+# Files of 6 s or more, as measured with ``--durations=0`` on the quiet 2-core machine; the others (each
+# under 6 s) follow in collection order.
+LONGEST_FIRST = (
+    "test_rllib.py", "test_benchmarks_training.py", "test_ribbon_soundness.py", "test_ribbon_kernel.py",
+    "test_training.py", "test_demo.py", "test_slice_obstructions.py", "test_leaderboard_load.py", "test_env.py",
+    "test_plumbing_properties.py", "test_benchmarks_throughput.py", "test_benchmarks_plumbing.py",
+    "test_metricflow_experiments.py", "test_a3c.py", "test_threads.py", "test_metricflow.py", "test_metricflow_env.py",
+    "test_leaderboard_process.py", "test_docs.py", "test_plumbing_env.py", "test_fieldtheory_experiments.py",
+)  # fmt: skip
 
 
 def pytest_configure(config: Any) -> None:
