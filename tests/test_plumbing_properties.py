@@ -301,9 +301,11 @@ def test_every_legal_move_keeps_det_and_h1(g: PlumbingGraph, seed: int) -> None:
             seen_ops.add(move["op"])
     walk = g.copy()
     for _ in range(12):
-        legal = [(m, h) for m in candidate_moves(walk) if len(walk) < 12 or m["op"] not in ("extrude_zero",)
-                 for h in [kernel_after(walk, m)] if h is not None]  # fmt: skip
-        move, walk = rng.choice(legal)
+        # a uniformly random legal move: candidates in random order, the first the kernel accepts (rejection
+        # sampling; replaying every candidate only to pick one costs a kernel call per candidate)
+        candidates = [m for m in candidate_moves(walk) if len(walk) < 12 or m["op"] not in ("extrude_zero",)]
+        rng.shuffle(candidates)
+        move, walk = next((m, h) for m in candidates for h in [kernel_after(walk, m)] if h is not None)
         assert first_homology(walk) == h1, move
         assert abs_det(walk) == det, move
     assert "blowup_disjoint" in seen_ops

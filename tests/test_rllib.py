@@ -342,7 +342,7 @@ def bench(capsys: pytest.CaptureFixture[str], name: str, *args: str) -> list[dic
 def test_rllib_unknot_small(local_ray, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A few seconds of training (``--quick`` trains for 20 s): the table, the verified column, the page."""
     rows = bench(
-        capsys, "rllib_unknot.py", "--minutes", "0.45", "--limit", "3", "--budget-s", "0.3", "--out-dir", str(tmp_path)
+        capsys, "rllib_unknot.py", "--minutes", "0.34", "--limit", "3", "--budget-s", "0.3", "--out-dir", str(tmp_path)
     )
     agents = {r["agent"]: r for r in rows if "agent" in r}
     assert set(agents) == {"rllib-ppo", "random"}
