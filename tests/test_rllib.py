@@ -367,17 +367,16 @@ def test_unknot_adversarial_small(local_ray, tmp_path: Path, capsys: pytest.Capt
 
 
 @pytest.mark.slow
-def test_rllib_scaling_quick(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """Its own local Ray per configuration (after this module's: the cluster test below needs none either).
+def test_rllib_scaling_quick(local_ray, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """On this module's local Ray (a run from the command line starts its own, with a CPU per env runner).
 
     0 env runners only: an env runner actor is exercised by the two benchmarks above and the cluster test."""
-    ray.shutdown()
     rows = bench(capsys, "rllib_scaling.py", "--quick", "--runners", "0", "--out", str(tmp_path))
     measured = [r for r in rows if "sps" in r]
     assert [(r["backend"], r["env_runners"]) for r in measured] == [("rllib", 0), ("sb3", None)]
     assert all(r["sps"] > 0 for r in measured)
     assert "| rllib | 0 |" in (tmp_path / "rllib-scaling.md").read_text()
-    assert not ray.is_initialized()
+    assert ray.is_initialized(), "the run used the Ray it found and left it running"
 
 
 # -- a real two-node cluster on 127.0.0.1 (runs last: `ray stop` stops every Ray process) -----------

@@ -290,12 +290,17 @@ def train_value_net(
 
 
 def rllib_sps(runners: int, batch: int, iterations: int, seed: int, env_id: str = ENV_ID) -> dict[str, Any]:
-    """Steady-state env steps/s of RLlib PPO with ``runners`` env runners (a fresh local Ray; one warm-up iteration)."""
+    """Steady-state env steps/s of RLlib PPO with ``runners`` env runners (one warm-up iteration).
+
+    A fresh local Ray with a CPU per runner, unless this process already has one (then it is used and kept).
+    """
     import ray
     from rigorgym.agents.rllib.envs import register
     from rigorgym.agents.rllib.train import Args, build_config, sampled_steps
 
-    ray.init(num_cpus=max(2, runners + 1), include_dashboard=False, logging_level="ERROR", log_to_driver=False)
+    owned = not ray.is_initialized()
+    if owned:
+        ray.init(num_cpus=max(2, runners + 1), include_dashboard=False, logging_level="ERROR", log_to_driver=False)
     try:
         args = Args(env_id=env_id, algo="ppo", num_env_runners=runners, train_batch_size=batch, seed=seed)
         algo = build_config(args, register(env_id)).build_algo()
@@ -306,7 +311,8 @@ def rllib_sps(runners: int, batch: int, iterations: int, seed: int, env_id: str 
         seconds = time.perf_counter() - start
         algo.stop()
     finally:
-        ray.shutdown()
+        if owned:
+            ray.shutdown()
     return {
         "backend": "rllib",
         "env_runners": runners,
