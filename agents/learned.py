@@ -14,6 +14,11 @@ restarts, until the env hands out a certificate that the kernel accepts or the
 budget is spent (then nothing: never an unverified claim). The budget is
 wall-clock seconds and, optionally, ``max_steps`` env steps over all
 episodes (a deterministic budget: the same seed then gives the same result).
+That is a solver, not the papers' evaluation of a policy by itself (K
+episodes per instance, no restarts, no clock): that one is
+:mod:`.protocols.pure_policy` (``rigorgym evaluate --attempts K``), which
+plays through :meth:`LearnedAgent.board_for`, :meth:`~LearnedAgent.episode_limit`
+and :meth:`~LearnedAgent.accepts`.
 
 A value-net folder (``rigorgym train UnKnot-v0 --algo guided-value``, its
 ``card.json`` of kind :data:`VALUE_KIND`) is no policy: ``make_agent(DIR)``
@@ -224,19 +229,21 @@ class LearnedAgent:
             self._own_env = gym.make(self.card.env_id, **self.card.env_kwargs).unwrapped
         return self._own_env
 
-    def _board(self, env: gym.Env[Any, Any]) -> gym.Env[Any, Any]:
-        """Where to play: the given env if the model reads its observations, else the training env."""
+    def board_for(self, env: gym.Env[Any, Any]) -> gym.Env[Any, Any]:
+        """Where to play: the given (unwrapped) env if the model reads its observations, else the training env."""
         game = env.unwrapped
         own = self.training_env()
         return game if _same_spaces(game, own) else own
 
-    def _episode_limit(self, env: gym.Env[Any, Any]) -> int:
+    def episode_limit(self, env: gym.Env[Any, Any]) -> int:
+        """Moves per episode: ``episode_steps`` if set, else ``env``'s ``max_episode_steps`` (the board is unwrapped)."""
         if self.episode_steps:
             return self.episode_steps
         spec = env.spec or gym.spec(self.card.env_id)
         return int(spec.max_episode_steps or gym.spec(self.card.env_id).max_episode_steps or 1000)
 
-    def _verified(self, cert: dict[str, Any]) -> bool:
+    def accepts(self, cert: dict[str, Any]) -> bool:
+        """Whether the kernel accepts ``cert`` (signed by this agent): only such a certificate is ever passed on."""
         from rigorgym.verifiers import verify
 
         cert["meta"]["agent"] = self.name
@@ -245,7 +252,7 @@ class LearnedAgent:
     def _obstruction(self, instance: Any, seed: int) -> dict[str, Any] | None:
         """A verified ``not_slice`` certificate for a Ribbon instance, or None."""
         cert = _ribbon_obstruction(instance, seed, self.name)
-        return cert if cert is not None and self._verified(cert) else None
+        return cert if cert is not None and self.accepts(cert) else None
 
     def solve(self, env: gym.Env[Any, Any], instance: Any, budget_s: Budget | float, seed: int) -> SolveResult:
         budget = as_budget(budget_s)
@@ -254,8 +261,8 @@ class LearnedAgent:
         check_game(self.card, env_id, self.folder)
         policy = self.policy  # loaded once, outside the budget
         start = time.perf_counter()
-        board = self._board(env)
-        limit = self._episode_limit(env)
+        board = self.board_for(env)
+        limit = self.episode_limit(env)
         rng = np.random.default_rng(seed)
         steps = episodes = invalid = 0
         extra: dict[str, Any] = {"own_env": board is not env.unwrapped}
@@ -281,7 +288,7 @@ class LearnedAgent:
             episodes += 1
             if board.solved:  # type: ignore[attr-defined]  (solved from the start: no moves needed)
                 cert = board.certificate()  # type: ignore[attr-defined]
-                if self._verified(cert):
+                if self.accepts(cert):
                     return done(cert)
                 invalid += 1
                 break
@@ -292,7 +299,7 @@ class LearnedAgent:
                 obs, _, terminated, truncated, info = board.step(action)
                 steps += 1
                 if "certificate" in info:
-                    if self._verified(info["certificate"]):
+                    if self.accepts(info["certificate"]):
                         return done(info["certificate"])
                     invalid += 1  # an env bug: never passed on
                 if terminated or truncated or time.perf_counter() - start >= seconds:

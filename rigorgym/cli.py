@@ -334,6 +334,7 @@ def _registered_envs() -> list[str]:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from rigorgym.agents.runner import run_agent
 
+    _check_protocol_flags(args)
     if args.compare is not None:
         return _evaluate_compare(args)
     if args.agent is None:
@@ -341,10 +342,12 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     for flag, given in (("--jobs", args.jobs is not None), ("--out", args.out is not None), ("--force", args.force)):
         if given:
             raise BadInput(f"{flag} goes with --compare (one agent: --json prints its summary)")
+    if args.attempts is not None:
+        return _evaluate_pure_policy(args)
     agent, budget = _run_checks(args)
     if args.restarts is not None:
         return _evaluate_restarts(args, agent)
-    instances = _instances(args)
+    instances = _evaluate_instances(args)[1]
     moves: list[int] = []
     seconds: list[float] = []
 
@@ -358,7 +361,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     summary = {
         "env": args.env,
         "agent": args.agent if args.agent == agent else f"{args.agent} ({agent})",
-        "suite": args.suite,
+        **_source(args),
         "instances": len(instances),
         "solved": len(moves),
         "solved_fraction": len(moves) / len(instances),
@@ -374,9 +377,177 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     else:
         mean_moves = f"{summary['mean_moves']:.1f}" if moves else "-"
         print(
-            f"{args.env} {args.suite}: solved {len(moves)}/{len(instances)} ({100 * summary['solved_fraction']:.1f}%)"
-            f"  mean moves {mean_moves}  median time {summary['median_seconds']:.3f}s  agent {summary['agent']}"
+            f"{args.env} {_source_label(args)}: solved {len(moves)}/{len(instances)} "
+            f"({100 * summary['solved_fraction']:.1f}%)  mean moves {mean_moves}  "
+            f"median time {summary['median_seconds']:.3f}s  agent {summary['agent']}"
         )
+    return EXIT_OK
+
+
+def _check_protocol_flags(args: argparse.Namespace) -> None:
+    """Refuse a protocol flag that means nothing with the others, before anything loads.
+
+    ``--budget-s`` defaults to None here only to tell whether it was given
+    (``--attempts`` has no clock); it is 5 s otherwise, as for ``solve``.
+    """
+    budget_given = args.budget_s is not None
+    if not budget_given:
+        args.budget_s = 5.0
+    if args.instances is not None and args.restarts is not None:
+        raise BadInput("--restarts plays a shipped suite (--suite S); --instances goes with --agent or --compare")
+    if args.attempts is None:
+        if args.deterministic:
+            raise BadInput("--deterministic goes with --attempts K (the policy alone; --attempts 1 --deterministic)")
+        return
+    if args.attempts < 1:
+        raise BadInput(f"--attempts must be >= 1 (episodes per instance), got {args.attempts}")
+    if args.compare is not None:
+        raise BadInput(
+            "--attempts and --compare exclude each other: --attempts K plays one trained agent's policy alone"
+        )
+    if args.restarts is not None:
+        raise BadInput(
+            "--attempts and --restarts exclude each other: --attempts K is the policy alone, --restarts K Ri–Putrov's"
+        )
+    if budget_given:
+        raise BadInput(
+            "--budget-s means nothing with --attempts: episodes end at the move cap (--max-steps), not a clock"
+        )
+    if args.max_expansions is not None:
+        raise BadInput("--max-expansions means nothing with --attempts: a policy alone expands no search")
+
+
+def _source(args: argparse.Namespace) -> dict[str, Any]:
+    """Where the instances came from, for a JSON summary: ``suite`` (None with --instances) and ``instances_file``."""
+    return {"suite": args.suite} if args.instances is None else {"suite": None, "instances_file": args.instances}
+
+
+def _source_label(args: argparse.Namespace) -> str:
+    """The suite name or the instances file, for a printed summary."""
+    return str(args.suite if args.instances is None else args.instances)
+
+
+def _evaluate_instances(args: argparse.Namespace) -> tuple[list[dict[str, Any]], list[Any]]:
+    """The instance objects (first ``--limit``) of ``--suite`` or ``--instances FILE``, and the game's instances.
+
+    A line of the file that is another game's instance is named as such
+    (``FILE:N: an instance of Kirby-Plumbing-v0, not of UnKnot-v0``).
+    """
+    from rigorgym.envs.games import GAMES, game_of
+
+    try:
+        game = game_of(args.env)
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
+    if args.instances is None:
+        rows = _suite_rows(args)
+        try:
+            return rows, [game.read_instance(x) for x in rows]
+        except ValueError as exc:
+            raise BadInput(f"suite {args.suite}: {exc}") from None
+    rows, instances = [], []
+    for line, row in _read_instance_file(args.instances)[: args.limit]:
+        try:
+            instances.append(game.read_instance(row))
+        except ValueError as exc:
+            for other in GAMES:
+                if other.env != game.env and _reads(other.read_instance, row):
+                    raise BadInput(
+                        f"{args.instances}:{line}: an instance of {other.env}, not of {game.env} (the game of {args.env})"
+                    ) from None
+            raise BadInput(f"{args.instances}:{line}: {exc}") from None
+        rows.append(row)
+    return rows, instances
+
+
+def _reads(read_instance: Any, row: dict[str, Any]) -> bool:
+    """Whether ``read_instance`` accepts ``row`` (to name the game of a misplaced instance)."""
+    try:
+        read_instance(row)
+    except (ValueError, TypeError, KeyError):
+        return False
+    return True
+
+
+def _pure_policy_agent(args: argparse.Namespace) -> str:
+    """The agent folder of ``--attempts``: a trained policy (a folder, ``pretrained`` or a shipped agent), no search."""
+    from rigorgym.agents.learned import is_value_folder
+    from rigorgym.agents.registry import AGENTS
+
+    if args.agent in AGENTS:
+        raise BadInput(
+            f"--attempts plays a trained policy alone; {args.agent} is a search agent with no policy "
+            "(give a folder of rigorgym train, pretrained or a shipped agent)"
+        )
+    agent = _resolve_agent(args.agent, args.env)
+    if is_value_folder(agent):
+        raise BadInput(f"--attempts plays a trained policy alone; {args.agent} is the value net of guided, a search")
+    return agent
+
+
+def _protocol_line(summary: dict[str, Any]) -> str:
+    """The protocol in words: episodes per instance, greedy or sampled, and the move cap in force."""
+    protocol = summary["protocol"]
+    k, greedy = protocol["attempts"], protocol["deterministic"]
+    if k == 1:
+        episodes = f"1 {'greedy (argmax)' if greedy else 'sampled'} episode per instance"
+    else:
+        episodes = f"up to {k} episodes per instance, " + (
+            "the first greedy (argmax), then sampled" if greedy else "all sampled"
+        )
+    return (
+        f"protocol: the policy alone, {episodes}; move cap {protocol['move_cap']} per episode "
+        f"({protocol['move_cap_source']}); "
+        "no search, no clock"
+    )
+
+
+def _evaluate_pure_policy(args: argparse.Namespace) -> int:
+    """``evaluate --attempts K [--deterministic]``: the papers' protocol, the policy alone (``pure_policy``).
+
+    At most K episodes per instance, each ended by the move cap (``--max-steps``,
+    else the env's ``max_episode_steps``); an instance counts once an episode
+    ends in a certificate the kernel accepts. No clock: a seed gives one result.
+    """
+    from rigorgym.agents.protocols.pure_policy import Protocol, evaluate_policy
+
+    if args.env not in _registered_envs():
+        raise BadInput(f"unknown env {args.env!r} (see `rigorgym list envs`)")
+    _check_seed(args.seed)
+    if args.limit is not None and args.limit < 1:
+        raise BadInput(f"--limit must be >= 1, got {args.limit}")
+    if args.max_steps is not None and args.max_steps < 1:
+        raise BadInput(f"--max-steps must be >= 1 (the move cap per episode), got {args.max_steps}")
+    agent = _pure_policy_agent(args)
+    instances = _evaluate_instances(args)[1]
+    protocol = Protocol(args.attempts, args.deterministic, args.max_steps)
+    evaluation = evaluate_policy(args.env, instances, agent, protocol, args.seed)
+    summary = {
+        "env": args.env,
+        "agent": args.agent if args.agent == agent else f"{args.agent} ({agent})",
+        **_source(args),
+        **evaluation.summary(),
+        "max_steps": args.max_steps,
+        "seed": args.seed,
+    }
+    if summary["protocol"]["move_cap_source"] == "max_moves":
+        summary["protocol"]["move_cap_source"] = "--max-steps"
+    if summary["unfit"]:
+        print(
+            f"rigorgym: warning: {summary['unfit']} instances do not fit the env the agent was trained on "
+            "(counted unsolved)",
+            file=sys.stderr,
+        )
+    if args.json:
+        print(json.dumps(summary))
+        return EXIT_OK
+    mean_moves = "-" if summary["mean_moves"] is None else f"{summary['mean_moves']:.1f}"
+    print(
+        f"{args.env} {_source_label(args)}: solved {summary['solved']}/{summary['instances']} "
+        f"({100 * summary['solved_fraction']:.1f}%)  verified {summary['verified']}/{summary['claimed']}  "
+        f"mean moves {mean_moves}  mean episodes {summary['mean_episodes']:.2f}  agent {summary['agent']}"
+    )
+    print(_protocol_line(summary))
     return EXIT_OK
 
 
@@ -507,7 +678,7 @@ def _evaluate_compare(args: argparse.Namespace) -> int:
             checked_agent(agent, budget)
     except UnsupportedLimit as exc:
         raise BadInput(str(exc)) from None
-    rows = _suite_rows(args)
+    rows = _evaluate_instances(args)[0]
     if args.force and args.out is None:
         raise BadInput("--force goes with --out")
     out = Path(args.out) if args.out is not None else None
@@ -526,7 +697,7 @@ def _evaluate_compare(args: argparse.Namespace) -> int:
             print(f"{row['agent']}: solved {row['solved']}/{row['instances']}", file=sys.stderr, flush=True)
 
     try:
-        results = compare_agents({args.suite: rows}, agents, budget, args.seed, jobs, on_row, env_id=args.env)
+        results = compare_agents({_source_label(args): rows}, agents, budget, args.seed, jobs, on_row, env_id=args.env)
         if out is not None and partial is not None:
             with partial.open("w", encoding="utf-8") as handle:
                 for row in results:
@@ -541,7 +712,8 @@ def _evaluate_compare(args: argparse.Namespace) -> int:
     if not args.json:
         limits = "".join(f", {LIMIT_FLAGS[name]} {getattr(budget, name)}" for name in budget.limits)
         print(
-            f"{args.env} {args.suite}: {len(rows)} instances, budget {budget.seconds:g}s per instance{limits}, seed {args.seed}"
+            f"{args.env} {_source_label(args)}: {len(rows)} instances, budget {budget.seconds:g}s per instance{limits}, "
+            f"seed {args.seed}"
         )
         print(_compare_table(results))
         if out is not None:
@@ -1012,6 +1184,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="examples: rigorgym evaluate UnKnot-v0 --agent runs/ppo --suite unknot-random-L20 --limit 20\n"
         "          rigorgym evaluate Kirby-Plumbing-v0 --agent pretrained --suite plumbing-small-6 --json\n"
         "          rigorgym evaluate Kirby-Plumbing-v0 --agent plumbing-a3c-gnn --suite plumbing-ri-putrov-10 --restarts 64\n"
+        "          rigorgym evaluate UnKnot-v0 --agent pretrained --suite unknot-random-L20 --attempts 1 --deterministic\n"
+        "              (the papers' protocol: the policy alone, one greedy episode per instance)\n"
+        "          rigorgym evaluate UnKnot-v0 --agent runs/ppo --instances mine.jsonl --attempts 8 --max-steps 100\n"
         "          rigorgym evaluate UnKnot-v0 --suite unknot-random-L20 --compare guided,greedy,random --limit 20 \\\n"
         "              --budget-s 2 --out compare.jsonl",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -1026,17 +1201,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, metavar="K", help="--compare: run the agents in K processes (default 1)")
     p.add_argument("--out", metavar="ROWS.jsonl", help="--compare: also write one JSON row per agent")
     p.add_argument("--force", action="store_true", help="--compare: overwrite --out if it exists")
-    p.add_argument("--suite", required=True, help="a shipped suite (rigorgym list suites)")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--suite", help="a shipped suite (rigorgym list suites)")
+    source.add_argument(
+        "--instances",
+        metavar="FILE",
+        help="JSON lines, one instance object each (as solve --instances, a suite's rows)",
+    )
     p.add_argument("--limit", type=int, default=None, help="only the first K instances (K >= 1)")
     _add_budget_arguments(p)
+    p.set_defaults(budget_s=None)  # 5 s unless given; given with --attempts it is refused (no clock there)
     p.add_argument(
         "--restarts",
         type=int,
         metavar="K",
         help="Kirby-Plumbing: the Ri–Putrov protocol, up to K sampled episodes per pair (1: one greedy episode)",
     )
+    p.add_argument(
+        "--attempts",
+        type=int,
+        metavar="K",
+        help="the papers' protocol: a trained policy alone, at most K episodes per instance (1: the papers'), "
+        "no search or clock; each episode ends at --max-steps moves if given, else at the env's max_episode_steps",
+    )
+    p.add_argument(
+        "--deterministic",
+        action="store_true",
+        help="--attempts: the first episode takes argmax actions (later ones are sampled); default: all sampled",
+    )
     p.add_argument("--json", action="store_true", help="one JSON object (--compare: one per agent)")
-    p.set_defaults(run=cmd_evaluate, instances=None, knot=None, pd=None)
+    p.set_defaults(run=cmd_evaluate, knot=None, pd=None)
 
     p = sub.add_parser(
         "bench",
