@@ -120,6 +120,10 @@ def load_policy(folder: str | Path, device: str = "cpu") -> ActingPolicy:
         from .algos import a3c  # imported here: A3C's module is only needed for A3C folders
 
         return a3c.load_policy(folder)
+    if card.algo == "vec_ppo":
+        from .algos import vec_ppo  # the batched trainer's folders: its own network, torch only
+
+        return vec_ppo.load_policy(folder)
     if card.algo.startswith("rllib_"):
         from .rllib.policy import load_policy as load_rllib_policy  # torch only: no Ray needed to act
 
