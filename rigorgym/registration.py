@@ -13,6 +13,7 @@ import gymnasium as gym
 UNKNOT_ENTRY = "rigorgym.envs.unknot.env:UnKnotEnv"
 UNKNOT_VECTOR_ENTRY = "rigorgym.envs.unknot.vector:UnKnotVectorEnv"
 PLUMBING_ENTRY = "rigorgym.envs.kirby_plumbing.env:KirbyPlumbingEnv"
+PLUMBING_VECTOR_ENTRY = "rigorgym.envs.kirby_plumbing.vector:KirbyPlumbingVectorEnv"
 RIBBON_ENTRY = "rigorgym.envs.ribbon.env:RibbonEnv"
 # The two simulators stand alone (docs/design.md §5): their envs live in their own packages.
 FIELDTHEORY_ENTRY = "rigorgym.fieldtheory.env:NNFieldTheoryEnv"
@@ -138,7 +139,13 @@ def register_all() -> None:
     for env_id, (kwargs, steps) in _plumbing_tiers().items():
         if env_id in gym.registry or not _shipped(kwargs):
             continue
-        gym.register(id=env_id, entry_point=PLUMBING_ENTRY, max_episode_steps=steps, kwargs=kwargs)
+        gym.register(
+            id=env_id,
+            entry_point=PLUMBING_ENTRY,
+            vector_entry_point=PLUMBING_VECTOR_ENTRY,
+            max_episode_steps=steps,
+            kwargs=kwargs,
+        )
     for env_id, (kwargs, steps) in _ribbon_tiers().items():
         if env_id in gym.registry or not _shipped(kwargs):
             continue

@@ -14,12 +14,14 @@ from .generator import (
 from .graph_view import to_pyg
 from .reward import PlumbingReward
 from .types import PlumbingInstance
+from .vector import KirbyPlumbingVectorEnv
 
 __all__ = [
     "ActionLayout",
     "DistinctPairGenerator",
     "InstanceListGenerator",
     "KirbyPlumbingEnv",
+    "KirbyPlumbingVectorEnv",
     "PlumbingInstance",
     "PlumbingReward",
     "RiPutrovGenerator",

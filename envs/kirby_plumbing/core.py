@@ -12,7 +12,7 @@ Masks add one rule the kernel does not have: a graph never outgrows its
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from .actions import (
     ABSORB_ZERO,
@@ -365,3 +365,58 @@ def step(
         fill_observation(weights, degree, adj, count, n, nodes, edges, node_mask, edge_mask)
     total = complexity(weights, count, 0) + complexity(weights, count, 1)
     return legal, total, may_be_isomorphic(weights, degree, count)
+
+
+@njit(cache=True)
+def step_row(
+    b, ids, weights, degree, adj, count, actions, skip, n, d_max, k_bits, w_max,
+    masks, nodes, edges, node_mask, edge_mask, history, n_moves, legal, totals, maybe,
+):  # fmt: skip
+    """Row ``b`` of :func:`step_batch`: :func:`step` on the row's slices, unless ``skip[b]`` (just reset).
+
+    Each argument of :func:`step` gains a leading batch axis, so a row runs
+    exactly the single env's code. A legal move's record is written straight
+    into ``history[b, n_moves[b]]`` (the caller keeps room for one more) and
+    counted. ``legal[b]``, ``totals[b]`` (the complexity after the step) and
+    ``maybe[b]`` (legal and :func:`may_be_isomorphic`) receive the results.
+    """
+    if skip[b]:
+        legal[b] = False
+        maybe[b] = False
+        totals[b] = complexity(weights[b], count[b], 0) + complexity(weights[b], count[b], 1)
+        return
+    ok, total, may = step(
+        ids[b], weights[b], degree[b], adj[b], count[b], actions[b], n, d_max, k_bits, w_max,
+        masks[b], nodes[b], edges[b], node_mask[b], edge_mask[b], history[b, n_moves[b]],
+    )  # fmt: skip
+    legal[b] = ok
+    totals[b] = total
+    maybe[b] = ok and may
+    if ok:
+        n_moves[b] += 1
+
+
+@njit(cache=True, parallel=True)
+def step_batch(
+    ids, weights, degree, adj, count, actions, skip, n, d_max, k_bits, w_max,
+    masks, nodes, edges, node_mask, edge_mask, history, n_moves, legal, totals, maybe,
+):  # fmt: skip
+    """:func:`step_row` on every row, in parallel (the vector env's hot path for large batches)."""
+    for b in prange(ids.shape[0]):
+        step_row(
+            b, ids, weights, degree, adj, count, actions, skip, n, d_max, k_bits, w_max,
+            masks, nodes, edges, node_mask, edge_mask, history, n_moves, legal, totals, maybe,
+        )  # fmt: skip
+
+
+@njit(cache=True)
+def step_batch_serial(
+    ids, weights, degree, adj, count, actions, skip, n, d_max, k_bits, w_max,
+    masks, nodes, edges, node_mask, edge_mask, history, n_moves, legal, totals, maybe,
+):  # fmt: skip
+    """:func:`step_batch` on one thread: below two threads' worth of rows it skips the thread-count switch."""
+    for b in range(ids.shape[0]):
+        step_row(
+            b, ids, weights, degree, adj, count, actions, skip, n, d_max, k_bits, w_max,
+            masks, nodes, edges, node_mask, edge_mask, history, n_moves, legal, totals, maybe,
+        )  # fmt: skip
