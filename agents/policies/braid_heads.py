@@ -200,13 +200,14 @@ class FactoredBraidActorCritic(nn.Module):
         if window is None:
             window = min(lmax, int(length.max().item()) + 1) if bsz else 1
         word = word[:, :window]
-        valid = (torch.arange(window, device=obs.device)[None, :] < length[:, None]).unsqueeze(2).float()  # (B,W,1)
+        inside = (torch.arange(window, device=obs.device)[None, :] < length[:, None]).unsqueeze(2)  # (B, W, 1)
+        valid = inside.float()
         s = self.strands(strands)  # (B, C)
         h = (self.letters(word + self.g) + s[:, None, :]) * valid  # (B, W, C), zero off the word
         for conv in self.convs:
             h = h + torch.relu(self._conv(conv, h)) * valid
         mean = h.sum(1) / length.clamp(min=1).float()[:, None]
-        peak = torch.where(valid > 0, h, torch.full_like(h, -1e4)).amax(1)
+        peak = h.masked_fill(~inside, -1e4).amax(1)
         peak = torch.where(length[:, None] > 0, peak, torch.zeros_like(peak))
         ctx = self.context(torch.cat([mean, peak, s], 1))  # (B, C)
         pos_ctx = self.to_position(ctx)[:, None, :]  # (B, 1, C)
@@ -222,7 +223,7 @@ def default_options(policy: str) -> dict[str, Any]:
     if policy == "mlp":
         return {"hidden": [256, 256]}
     if policy == "factored":
-        return {"width": 32, "depth": 2, "kernel": 3}
+        return {"width": 16, "depth": 2, "kernel": 3}
     raise ValueError(f"unknown policy {policy!r}; choose one of {', '.join(POLICIES)}")
 
 
