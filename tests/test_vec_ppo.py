@@ -18,7 +18,7 @@ import pytest
 import torch
 from rigorgym.agents.algos import vec_ppo
 from rigorgym.agents.algos.saved import AgentCard
-from rigorgym.agents.algos.vec_ppo import Args, load_net, load_policy, masked_log_probs, sample, train
+from rigorgym.agents.algos.vec_ppo import Args, load_net, load_policy, masked_entropy, masked_log_probs, sample, train
 from rigorgym.agents.policies.braid_heads import build_net, factored_columns, spec_of
 
 import rigorgym  # noqa: F401  (registers the envs)
@@ -93,15 +93,19 @@ def test_sampling_never_picks_an_illegal_action() -> None:
     mask = torch.rand(512, 300, generator=gen) < 0.02
     mask[torch.arange(512), torch.randint(0, 300, (512,), generator=gen)] = True  # every row has a legal action
     logits[:, 0] = 1e6  # a huge logit on a (mostly) illegal action must still lose
+    logits.requires_grad_(True)
     log_probs = masked_log_probs(logits, mask)
-    assert torch.isfinite(log_probs).all()
+    assert torch.isfinite(log_probs[mask]).all()
     assert torch.allclose(log_probs.exp().sum(1), torch.ones(512))
     assert (log_probs.exp()[~mask] == 0).all()
     for _ in range(20):
         action = sample(log_probs)
         assert mask.gather(1, action[:, None]).all()
-    entropy = -(log_probs.exp() * log_probs).sum(1)
-    assert torch.isfinite(entropy).all()
+    entropy = masked_entropy(log_probs, mask)
+    assert torch.isfinite(entropy).all() and (entropy >= 0).all()
+    (entropy.sum() + log_probs.gather(1, action[:, None]).sum()).backward()
+    assert logits.grad is not None and torch.isfinite(logits.grad).all()  # no 0 * -inf in the gradient
+    assert (logits.grad[~mask] == 0).all()
 
 
 def test_same_seed_gives_identical_parameters(runs: dict[str, Path], tmp_path: Path) -> None:

@@ -38,7 +38,10 @@ from .saved import AgentCard, BadAgentDir, masked_choice
 ALGO = "vec_ppo"
 MODEL_FILE = "model.pt"
 STATE_FILE = "trainer.pt"  # optimizer, step count and RNG: what ``resume`` needs beyond the model
-MASKED = -1e8  # the logit of an illegal action: exp() is exactly 0, yet 0 * logit stays finite (entropy)
+#: the logit of an illegal action. -inf, not a large negative number: exp() of a very negative float takes
+#: a slow path on CPU (measured: 50 ms against 13 ms for a 2,048 x 2,293 batch), -inf does not;
+#: :func:`masked_entropy` keeps 0 * -inf out of the entropy and its gradient
+MASKED = float("-inf")
 STATS_WINDOW = 1000  # finished episodes behind charts/solved_rate and the card's metrics
 
 
@@ -151,6 +154,11 @@ def seed_everything(seed: int) -> None:
 def masked_log_probs(logits: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Log-probabilities with illegal actions at probability exactly 0 (``mask`` rows have a legal action)."""
     return torch.log_softmax(logits.masked_fill(~mask, MASKED), dim=-1)
+
+
+def masked_entropy(log_probs: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """The entropy of each row over its legal actions (illegal ones add exactly 0, and no NaN to the gradient)."""
+    return -(log_probs.exp() * log_probs.masked_fill(~mask, 0.0)).sum(-1)
 
 
 def sample(log_probs: torch.Tensor) -> torch.Tensor:
@@ -383,7 +391,7 @@ def _loop(
                     logits, new_value = net(b_obs[mb])
                     log_probs = masked_log_probs(logits, b_mask[mb])
                     new_logp = log_probs.gather(1, b_act[mb, None]).squeeze(1)
-                    entropy = -(log_probs.exp() * log_probs).sum(1).mean()
+                    entropy = masked_entropy(log_probs, b_mask[mb]).mean()
                     logratio = new_logp - b_logp[mb]
                     ratio = logratio.exp()
                     with torch.no_grad():
@@ -475,4 +483,15 @@ def load_policy(folder: str | Path) -> VecPPOPolicy:
     return VecPPOPolicy(net)
 
 
-__all__ = ["ALGO", "Args", "VecPPOPolicy", "load_net", "load_policy", "masked_log_probs", "sample", "train", "validate"]
+__all__ = [
+    "ALGO",
+    "Args",
+    "VecPPOPolicy",
+    "load_net",
+    "load_policy",
+    "masked_entropy",
+    "masked_log_probs",
+    "sample",
+    "train",
+    "validate",
+]
