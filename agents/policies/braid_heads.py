@@ -21,6 +21,10 @@ the trainer's job. Two kinds:
     the word's length, not with the number of actions: the trunk only runs on
     the positions up to the longest word of the batch (exactly the same
     logits as the full width, since padding features are kept at zero).
+    Measured on a 2-core CPU: with words filling all 128 slots (what a near
+    random policy on UnKnot-v0 soon does, inserts being most legal moves),
+    width 16 trains at about 0.6x the MLP's env steps/s, width 32 at about a third;
+    it is cheaper only while the words stay short.
 
 :class:`NetSpec` is what rebuilds a network without an env (stored in
 ``model.pt``). A Kirby-Plumbing factored head would be another module here,
