@@ -349,8 +349,9 @@ def _loop(
                     logits, value = net(obs_t)
                     log_probs = masked_log_probs(logits, mask_t)
                     action = sample(log_probs)
-                    # never an illegal action: checked on every step (cheap next to the network)
-                    assert bool(mask_t.gather(1, action[:, None]).all()), "sampled an illegal action"
+                # never an illegal action: checked on every step (cheap next to the network; not an assert, kept under -O)
+                if not bool(mask_t.gather(1, action[:, None]).all()):
+                    raise RuntimeError("vec_ppo sampled an illegal action (a bug in the masked sampler)")
                 actions[step], values[step] = action, value
                 logprobs[step] = log_probs.gather(1, action[:, None]).squeeze(1)
                 next_obs, reward, term, trunc, info = envs.step(action.cpu().numpy())
