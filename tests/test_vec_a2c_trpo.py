@@ -1,0 +1,156 @@
+"""The batched A2C and TRPO trainers (agents/algos/vec_a2c.py, vec_trpo.py).
+
+Tiny runs (128 env steps of UnKnot-Easy-v0 on a 24 x 4 layout, a 32-unit
+MLP): the agent folder and its card, legal actions in training and at
+inference, determinism, metric names, resume, refused arguments.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch
+from rigorgym.agents.algos import vec_a2c
+
+import rigorgym  # noqa: F401  (registers the envs)
+
+ENV_KWARGS: dict[str, Any] = {"max_length": 24, "max_strands": 4}
+MODULES: dict[str, ModuleType] = {"vec_a2c": vec_a2c}
+COMMON = (
+    "charts/SPS",
+    "charts/episodic_return",
+    "charts/episodic_length",
+    "charts/solved_rate",
+    "losses/policy_loss",
+    "losses/value_loss",
+    "losses/entropy",
+    "losses/explained_variance",
+)
+METRICS = {"vec_a2c": (*COMMON, "charts/learning_rate", "losses/grad_norm")}
+
+
+def tiny(algo: str, out: Path, **kw: Any) -> Any:
+    base = MODULES[algo].Args(
+        env_id="UnKnot-Easy-v0",
+        env_kwargs=dict(ENV_KWARGS),
+        num_envs=8,
+        num_steps=8,
+        steps=128,
+        hidden=(32,),
+        out=out,
+    )
+    return replace(base, **kw)
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """One tiny run per algorithm, shared by the tests that only read its folder."""
+    root = tmp_path_factory.mktemp("vec_a2c_trpo")
+    return {algo: MODULES[algo].train(tiny(algo, root / algo, checkpoint_every=1)) for algo in MODULES}
+
+
+def _weights(folder: Path) -> dict[str, torch.Tensor]:
+    return torch.load(folder / "model.pt", weights_only=False)["state_dict"]
+
+
+@pytest.mark.parametrize("algo", MODULES)
+def test_run_writes_a_folder_that_acts_legally(runs: dict[str, Path], algo: str) -> None:
+    out = runs[algo]
+    card = json.loads((out / "agent.json").read_text())
+    assert card["algo"] == algo == MODULES[algo].ALGO and card["policy"] == "mlp" and card["model_file"] == "model.pt"
+    assert card["env_id"] == "UnKnot-Easy-v0" and card["env_kwargs"] == ENV_KWARGS and card["steps"] >= 128
+    assert card["metrics"]["illegal_actions"] == 0  # the env never saw an illegal action in training
+    assert card["metrics"]["SPS"] > 0 and len(list((out / "checkpoints").iterdir())) >= 2
+
+    policy = MODULES[algo].load_policy(out)
+    env = gym.make("UnKnot-Easy-v0", **ENV_KWARGS)
+    obs, info = env.reset(seed=3)
+    rng = np.random.default_rng(0)
+    for i in range(30):
+        mask = info["action_mask"]
+        action = policy.act(obs, mask, deterministic=i % 2 == 0, rng=rng)
+        assert mask[action], f"illegal action {action}"
+        obs, _, term, trunc, info = env.step(action)
+        assert not info["illegal_action"]
+        if term or trunc:
+            obs, info = env.reset()
+
+
+@pytest.mark.parametrize("algo", MODULES)
+def test_an_illegal_sample_stops_the_run(algo: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The legality check runs on every rollout step: a sampler that picks a masked action is caught at once."""
+
+    def worst(log_probs: torch.Tensor) -> torch.Tensor:
+        return torch.argmin(log_probs, dim=-1)  # -inf: an illegal action wherever one exists
+
+    monkeypatch.setattr(vec_a2c, "sample", worst)
+    with pytest.raises(RuntimeError, match="illegal action"):
+        MODULES[algo].train(tiny(algo, tmp_path / "run"))
+
+
+@pytest.mark.parametrize("algo", MODULES)
+def test_same_seed_gives_identical_parameters(runs: dict[str, Path], algo: str, tmp_path: Path) -> None:
+    again = MODULES[algo].train(tiny(algo, tmp_path / "again"))
+    a, b = _weights(runs[algo]), _weights(again)
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    c = _weights(MODULES[algo].train(tiny(algo, tmp_path / "other", seed=2)))
+    assert not all(torch.equal(a[k], c[k]) for k in a)
+
+
+def _scalars(out: Path) -> dict[str, list[tuple[int, float]]]:
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    acc = EventAccumulator(str(out / "tb"))
+    acc.Reload()
+    return {tag: [(e.step, e.value) for e in acc.Scalars(tag)] for tag in acc.Tags()["scalars"]}
+
+
+@pytest.mark.parametrize("algo", MODULES)
+def test_metric_names_in_the_event_files(runs: dict[str, Path], algo: str) -> None:
+    scalars = _scalars(runs[algo])
+    assert set(METRICS[algo]) <= set(scalars)
+    assert all(np.isfinite(v) for tag in METRICS[algo] for _, v in scalars[tag])
+
+
+@pytest.mark.parametrize("algo", MODULES)
+def test_resume_continues_the_step_count(runs: dict[str, Path], algo: str, tmp_path: Path) -> None:
+    first = runs[algo] / "checkpoints" / "update_000001"
+    done = json.loads((first / "agent.json").read_text())["steps"]
+    out = MODULES[algo].train(tiny(algo, tmp_path / "more", steps=done + 64, resume=first))
+    card = json.loads((out / "agent.json").read_text())
+    assert card["steps"] >= done + 64 and "resumed from" in card["notes"]
+    assert min(s for s, _ in _scalars(out)["charts/SPS"]) > done
+
+
+@pytest.mark.parametrize("algo", MODULES)
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"num_envs": 0}, "num_envs must be >= 1"),
+        ({"policy": "transformer"}, "unknown policy"),
+        ({"num_steps": 0}, "num_steps must be >= 1"),
+        ({"device": "tpu"}, "device must be"),
+        ({"gamma": 1.5}, "gamma"),
+    ],
+)
+def test_bad_args_are_refused_before_anything_is_written(
+    algo: str, change: dict[str, Any], message: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "run"
+    with pytest.raises(ValueError, match=message) as err:
+        MODULES[algo].train(tiny(algo, out, **change))
+    assert "\n" not in str(err.value)
+    assert not out.exists()
+
+
+def test_a2c_refuses_an_unknown_optimizer(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="unknown optimizer"):
+        vec_a2c.train(tiny("vec_a2c", tmp_path / "run", optimizer="sgd"))
+    assert not (tmp_path / "run").exists()
