@@ -17,12 +17,14 @@ import gymnasium as gym
 import numpy as np
 import pytest
 import torch
-from rigorgym.agents.algos import vec_a2c
+from rigorgym.agents.algos import vec_a2c, vec_trpo
+from rigorgym.agents.algos.vec_ppo import masked_log_probs, sampling_mask
+from rigorgym.agents.policies.braid_heads import build_net, spec_of
 
 import rigorgym  # noqa: F401  (registers the envs)
 
 ENV_KWARGS: dict[str, Any] = {"max_length": 24, "max_strands": 4}
-MODULES: dict[str, ModuleType] = {"vec_a2c": vec_a2c}
+MODULES: dict[str, ModuleType] = {"vec_a2c": vec_a2c, "vec_trpo": vec_trpo}
 COMMON = (
     "charts/SPS",
     "charts/episodic_return",
@@ -33,7 +35,10 @@ COMMON = (
     "losses/entropy",
     "losses/explained_variance",
 )
-METRICS = {"vec_a2c": (*COMMON, "charts/learning_rate", "losses/grad_norm")}
+METRICS = {
+    "vec_a2c": (*COMMON, "charts/learning_rate", "losses/grad_norm"),
+    "vec_trpo": (*COMMON, "losses/approx_kl", "losses/improvement", "losses/step_fraction"),
+}
 
 
 def tiny(algo: str, out: Path, **kw: Any) -> Any:
@@ -127,6 +132,9 @@ def test_resume_continues_the_step_count(runs: dict[str, Path], algo: str, tmp_p
     card = json.loads((out / "agent.json").read_text())
     assert card["steps"] >= done + 64 and "resumed from" in card["notes"]
     assert min(s for s, _ in _scalars(out)["charts/SPS"]) > done
+    other = "vec_trpo" if algo == "vec_a2c" else "vec_a2c"
+    with pytest.raises(ValueError, match=f"not a {other} one"):  # a checkpoint resumes with its own algorithm only
+        MODULES[other].validate(tiny(other, tmp_path / "wrong", steps=10_000, resume=first))
 
 
 @pytest.mark.parametrize("algo", MODULES)
@@ -153,4 +161,49 @@ def test_bad_args_are_refused_before_anything_is_written(
 def test_a2c_refuses_an_unknown_optimizer(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unknown optimizer"):
         vec_a2c.train(tiny("vec_a2c", tmp_path / "run", optimizer="sgd"))
+    assert not (tmp_path / "run").exists()
+
+
+def _batch(seed: int) -> tuple[torch.nn.Module, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """A tiny policy and a batch of real UnKnot-Easy observations with masks, its own sampled actions, advantages."""
+    envs = gym.make_vec("UnKnot-Easy-v0", num_envs=64, vectorization_mode="vector_entry_point", **ENV_KWARGS)
+    torch.manual_seed(seed)
+    net = build_net("mlp", spec_of(envs), {"hidden": [32]})
+    obs, info = envs.reset(seed=seed)
+    obs_t, mask = torch.as_tensor(obs), torch.as_tensor(sampling_mask(np.asarray(info["action_mask"], bool)))
+    with torch.no_grad():
+        actions = vec_a2c.sample(masked_log_probs(net(obs_t)[0], mask))
+    return net, obs_t, mask, actions, torch.randn(64, generator=torch.Generator().manual_seed(seed))
+
+
+def test_trpo_accepts_a_step_only_within_max_kl() -> None:
+    net, obs, mask, actions, adv = _batch(0)
+    args = vec_trpo.Args(max_kl=0.01)
+    with torch.no_grad():
+        before = masked_log_probs(net(obs)[0], mask)
+    step = vec_trpo.trpo_step(net, obs, mask, actions, adv, args)
+    with torch.no_grad():
+        after = masked_log_probs(net(obs)[0], mask)
+    kl = float(vec_trpo.masked_kl(before, after, mask))
+    assert step["step_fraction"] > 0 and step["improvement"] > 0  # a step was taken, and it improved the surrogate
+    assert 0 < kl <= args.max_kl and kl == pytest.approx(step["kl"], rel=1e-5)  # the reported KL is the step's
+    assert torch.isfinite(after[mask]).all() and (after.exp()[~mask] == 0).all()  # still masked
+
+    # a trust region too small for any tried fraction: the step is refused and the policy does not move
+    net, obs, mask, actions, adv = _batch(1)
+    weights = [p.detach().clone() for p in net.parameters()]
+    refused = vec_trpo.trpo_step(net, obs, mask, actions, adv, replace(args, max_kl=1e-12, line_search_steps=2))
+    assert refused["kl"] == 0 and refused["step_fraction"] == 0
+    assert all(torch.equal(w, p) for w, p in zip(weights, net.parameters(), strict=True))
+
+
+def test_trpo_steps_in_training_stay_within_max_kl(runs: dict[str, Path]) -> None:
+    kls = [v for _, v in _scalars(runs["vec_trpo"])["losses/approx_kl"]]
+    assert kls and all(0 <= v <= vec_trpo.Args().max_kl for v in kls)
+
+
+def test_trpo_refuses_a_bad_trust_region(tmp_path: Path) -> None:
+    for change in ({"max_kl": 0.0}, {"line_search_shrink": 1.0}, {"cg_iters": 0}):
+        with pytest.raises(ValueError):
+            vec_trpo.train(tiny("vec_trpo", tmp_path / "run", **change))
     assert not (tmp_path / "run").exists()
