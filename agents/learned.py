@@ -109,6 +109,21 @@ def load_model(folder: str | Path, device: str = "cpu") -> Any:
     return sb3_class(card.algo).load(folder / card.model_file, device=device)
 
 
+def _load_vec_policy(folder: Path, algo: str) -> ActingPolicy:
+    """A batched trainer's folder (``vec_<algo>``): its own module loads it (its own network, torch only).
+
+    Imported by name, so a card of a trainer this install lacks is a clear
+    :class:`BadAgentDir`, not an ImportError.
+    """
+    import importlib
+    import importlib.util
+
+    name = f"{__package__}.algos.{algo}"
+    if importlib.util.find_spec(name) is None:
+        raise BadAgentDir(f"{folder}: a {algo} agent, but this rigorgym has no {algo} trainer ({name}) to load it")
+    return importlib.import_module(name).load_policy(folder)
+
+
 def load_policy(folder: str | Path, device: str = "cpu") -> ActingPolicy:
     """The acting policy of any agent folder written by ``rigorgym train``.
 
@@ -120,10 +135,8 @@ def load_policy(folder: str | Path, device: str = "cpu") -> ActingPolicy:
         from .algos import a3c  # imported here: A3C's module is only needed for A3C folders
 
         return a3c.load_policy(folder)
-    if card.algo == "vec_ppo":
-        from .algos import vec_ppo  # the batched trainer's folders: its own network, torch only
-
-        return vec_ppo.load_policy(folder)
+    if card.algo.startswith("vec_"):
+        return _load_vec_policy(folder, card.algo)
     if card.algo.startswith("rllib_"):
         from .rllib.policy import load_policy as load_rllib_policy  # torch only: no Ray needed to act
 

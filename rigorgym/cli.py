@@ -765,6 +765,7 @@ def _train_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 SB3_PATH_ALGOS = ("ppo", "dqn", "trpo", "maskable_ppo", "a3c")
+RLLIB_PATH_ALGOS = ("ppo", "appo", "impala", "dqn")  # saved.RLLIB_ALGOS, without importing it for the parser
 
 
 def _fits(value: Any, hint: Any) -> bool:
@@ -880,6 +881,8 @@ _RL_FLAGS = (
     ("--threads", "threads"),
     ("--address", "address"),
     ("--num-env-runners", "num_env_runners"),
+    ("--num-envs", "num_envs"),
+    ("--device", "device"),
 )
 #: Parameters of ``train_value_net`` that are not ``--set`` options (given by --out and --seed, or internal).
 _VALUE_FIXED = ("out", "seed", "command", "on_record")
@@ -969,6 +972,238 @@ def _train_guided_value(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# -- train --backend vec --------------------------------------------------------------
+
+#: the batched trainers on the vector envs: ``--algo X`` runs ``rigorgym.agents.algos.vec_X``
+VEC_BACKEND_ALGOS = ("ppo", "a2c", "trpo", "dqn")
+#: flags of the other backends, refused by --backend vec rather than ignored: (flag, argparse dest, hint)
+_NOT_VEC_FLAGS = (
+    ("--conv", "conv", "the vec policies are mlp and factored"),
+    ("--n-envs", "n_envs", "use --num-envs"),
+    ("--workers", "workers", "that is A3C's"),
+    ("--wandb-project", "wandb_project", "the vec trainers log to TensorBoard only"),
+    ("--address", "address", "that is a Ray cluster, for --backend rllib"),
+    ("--num-env-runners", "num_env_runners", "that is RLlib's"),
+    ("--checkpoint-every", "checkpoint_every", "use --set checkpoint_every=N (in updates there)"),
+)
+#: ``Args`` fields a flag sets: ``--set`` of one of them names the flag instead
+_VEC_FLAG_FIELDS = {
+    "env_id": "ENV",
+    "policy": "--policy",
+    "steps": "--steps",
+    "seed": "--seed",
+    "out": "--out",
+    "resume": "--resume",
+    "num_envs": "--num-envs",
+    "device": "--device",
+    "threads": "--threads",
+    "env_kwargs": "--env-kwargs",
+}
+
+
+def _vec_module(algo: str) -> Any:
+    """``rigorgym.agents.algos.vec_<algo>``, imported only now (torch); a trainer not written yet is a user error."""
+    import importlib
+    import importlib.util
+
+    if algo not in VEC_BACKEND_ALGOS:
+        raise BadInput(f"--algo {algo} has no batched trainer; --backend vec has {', '.join(VEC_BACKEND_ALGOS)}")
+    name = f"rigorgym.agents.algos.vec_{algo}"
+    if importlib.util.find_spec(name) is None:
+        raise BadInput(f"--algo {algo} is not available for --backend vec yet (no {name})")
+    return importlib.import_module(name)
+
+
+def _vec_value(value: Any, hint: Any) -> Any:
+    """A ``--set`` value (already type-checked) in its field's type: lists to tuples, strings to paths, ints to floats."""
+    import types
+    import typing
+
+    origin, parts = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        fitting = [part for part in parts if part is not type(None) and _fits(value, part)]
+        return value if value is None or not fitting else _vec_value(value, fitting[0])
+    if (hint is tuple or origin is tuple) and isinstance(value, list):
+        return tuple(value)
+    if hint is Path and isinstance(value, str):
+        return Path(value)
+    if hint is float and isinstance(value, int):
+        return float(value)
+    return value
+
+
+def _vec_env_check(env: str, env_kwargs: dict[str, Any]) -> None:
+    """Refuse an env without a batched vector env, or kwargs it does not take, before any folder is made."""
+    import gymnasium as gym
+
+    if env not in _registered_envs():
+        raise BadInput(f"unknown env {env!r} (see `rigorgym list envs`)")
+    if gym.spec(env).vector_entry_point is None:
+        raise BadInput(f"{env} has no batched vector env, so --backend vec cannot train on it (use sb3 or rllib)")
+    try:
+        gym.make_vec(env, num_envs=1, vectorization_mode="vector_entry_point", **env_kwargs).close()
+    except (TypeError, ValueError, gym.error.Error) as exc:
+        raise BadInput(f"--env-kwargs for {env}: {exc}") from None
+
+
+def _vec_args(args: argparse.Namespace, module: Any) -> Any:
+    """The trainer's typed ``Args`` from the flags and ``--set``, checked by its ``validate`` (nothing written yet)."""
+    import dataclasses
+    import typing
+
+    for flag, dest, hint in _NOT_VEC_FLAGS:
+        if getattr(args, dest) is not None:
+            raise BadInput(f"{flag} does not apply to --backend vec ({hint})")
+    if args.num_envs is not None and args.num_envs < 1:
+        raise BadInput(f"--num-envs must be >= 1, got {args.num_envs}")
+    if args.steps < 1:
+        raise BadInput(f"--steps must be >= 1, got {args.steps}")
+    algo = f"vec_{args.algo}"
+    hints = typing.get_type_hints(module.Args)
+    names = [f.name for f in dataclasses.fields(module.Args)]
+    values: dict[str, Any] = {"env_id": args.env, "policy": args.policy, "steps": args.steps, "seed": args.seed}
+    values["out"] = Path(args.out)
+    for dest in ("num_envs", "device", "threads", "width", "depth"):
+        if getattr(args, dest) is not None:
+            values[dest] = getattr(args, dest)
+    if args.resume is not None:
+        values["resume"] = Path(args.resume)
+    options = _train_options(argparse.Namespace(**{**vars(args), "checkpoint_every": None, "no_progress": False}))
+    for key in ("conv", "depth", "width", "n_envs", "workers", "wandb_project", "threads"):
+        options.pop(key, None)  # flags (or refused above), not --set options
+    env_kwargs = options.pop("env_kwargs", {})
+    if isinstance(options.get("hidden"), tuple):
+        options["hidden"] = list(options["hidden"])  # from --hidden: typed below like --set hidden=[...]
+    for key in options:
+        if key in _VEC_FLAG_FIELDS:
+            raise BadInput(f"--set {key}: give it as {_VEC_FLAG_FIELDS[key]}")
+        if key not in names:
+            own = ", ".join(n for n in names if n not in _VEC_FLAG_FIELDS)
+            raise BadInput(f"{algo} has no option {key!r}; its options: {own}")
+    _check_option_types(module.Args, options, algo)
+    for key in ("width", "depth"):
+        if key in values and key not in names:
+            raise BadInput(f"--{key} does not apply to {algo} (it has no {key} option)")
+    values.update({key: _vec_value(value, hints[key]) for key, value in options.items()})
+    if "env_kwargs" in names:
+        values["env_kwargs"] = env_kwargs
+    elif env_kwargs:
+        raise BadInput(f"--env-kwargs does not apply to {algo}")
+    values = {k: v for k, v in values.items() if k in names}
+    try:
+        checked = module.Args(**values)
+        module.validate(checked)
+    except (TypeError, ValueError) as exc:
+        raise BadInput(f"{algo}: {exc}") from None
+    _vec_env_check(args.env, dict(env_kwargs))
+    return checked
+
+
+class _VecProgress:
+    """One line on stderr per trainer update (at most one each ``every_s`` seconds), from its TensorBoard scalars.
+
+    Why from the scalars: the vec trainers' records are what they write to
+    TensorBoard; no progress hook is needed in each trainer.
+    """
+
+    SHOWN = ("charts/SPS", "charts/solved_rate", "charts/episodic_return", "charts/episodic_length")
+
+    def __init__(self, total: int, every_s: float = 2.0) -> None:
+        import time
+
+        self.total, self.every_s, self.clock = total, every_s, time.monotonic
+        self.start = self.last = self.clock()
+        self.step: int | None = None
+        self.values: dict[str, float] = {}
+
+    def scalar(self, tag: str, value: float, step: int | None) -> None:
+        if step is not None and step != self.step:
+            self.emit(final=False)
+            self.step, self.values = int(step), {}
+        self.values[tag] = value
+
+    def emit(self, final: bool) -> None:
+        now = self.clock()
+        if self.step is None or (not final and now - self.last < self.every_s):
+            return
+        self.last = now
+        done = min(100.0, 100 * self.step / max(self.total, 1))  # whole rollouts: the last may pass --steps
+        parts = [f"step {self.step:,}/{self.total:,} ({done:.0f}%)"]
+        for tag in self.SHOWN:
+            if tag in self.values:
+                value = self.values[tag]
+                parts.append(
+                    f"{tag.split('/')[-1]} {value:,.0f}" if tag == "charts/SPS" else f"{tag.split('/')[-1]} {value:.3g}"
+                )
+        parts.append(f"{now - self.start:.0f}s")
+        print("  ".join(parts), file=sys.stderr, flush=True)
+
+
+def _vec_train(module: Any, checked: Any, progress: _VecProgress | None) -> Path:
+    """Run ``module.train``; with ``progress``, report its TensorBoard scalars as they are written.
+
+    A trainer whose ``train`` takes ``on_record`` gets it (JSON lines on
+    stderr); otherwise its SummaryWriter is wrapped for the run (the
+    trainers import it from ``torch.utils.tensorboard``), then restored.
+    """
+    import inspect
+
+    if progress is None:
+        return Path(module.train(checked))
+    if "on_record" in inspect.signature(module.train).parameters:
+
+        def on_record(record: dict[str, Any]) -> None:
+            print(json.dumps(record, default=str), file=sys.stderr, flush=True)
+
+        return Path(module.train(checked, on_record=on_record))
+    import torch.utils.tensorboard as tb
+
+    base = tb.SummaryWriter
+
+    class ReportingWriter(base):  # type: ignore[misc, valid-type]
+        def add_scalar(self, tag: str, scalar_value: Any, global_step: Any = None, *rest: Any, **kw: Any) -> None:
+            super().add_scalar(tag, scalar_value, global_step, *rest, **kw)
+            progress.scalar(tag, float(scalar_value), None if global_step is None else int(global_step))
+
+    own = getattr(module, "SummaryWriter", None)  # a trainer that imported it at module level
+    tb.SummaryWriter = ReportingWriter
+    if own is base:
+        module.SummaryWriter = ReportingWriter
+    try:
+        return Path(module.train(checked))
+    finally:
+        tb.SummaryWriter = base
+        if own is base:
+            module.SummaryWriter = base
+        progress.emit(final=True)
+
+
+def _train_vec(args: argparse.Namespace) -> int:
+    """``--backend vec``: a batched trainer (vec_ppo, vec_a2c, vec_trpo, vec_dqn) on the env's vector env."""
+    module = _vec_module(args.algo)
+    checked = _vec_args(args, module)
+    progress = None if args.no_progress else _VecProgress(int(args.steps))
+    try:
+        out = _vec_train(module, checked, progress)
+    except ValueError as exc:  # found only once running (e.g. an observation the networks cannot read)
+        raise BadInput(f"vec_{args.algo}: {exc}") from None
+    except KeyboardInterrupt:
+        print(f"rigorgym: interrupted; continue with --resume {args.out}/checkpoints/<latest>", file=sys.stderr)
+        return 130
+    from rigorgym.agents.algos.saved import AgentCard
+
+    card = AgentCard.read(out)
+    metrics = dict(card.metrics)
+    sps = metrics.pop("SPS", card.steps / card.wall_s if card.wall_s > 0 else 0.0)
+    rest = ", ".join(f"{k} {v:.3g}" for k, v in sorted(metrics.items()) if k != "wall_s")
+    print(
+        f"trained {card.algo}/{card.policy} on {card.env_id}: {card.steps:,} steps in {card.wall_s:.1f}s, "
+        f"{sps:,.0f} steps/s ({rest})"
+    )
+    print(out)
+    return EXIT_OK
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     _check_seed(args.seed)
     if args.algo == VALUE_ALGO:
@@ -978,11 +1213,18 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise BadInput(f"--algo {args.algo} needs {' and '.join(missing)}")
     if args.threads is not None and args.threads < 0:
         raise BadInput(f"--threads must be >= 0 (0: rigorgym's default, see docs/performance.md), got {args.threads}")
+    if args.backend == "vec":
+        return _train_vec(args)
+    for flag, value in (("--num-envs", args.num_envs), ("--device", args.device)):
+        if value is not None:
+            hint = "use --n-envs" if flag == "--num-envs" else "sb3: --set device=cuda"
+            raise BadInput(f"{flag} is for --backend vec (the batched trainers; {hint})")
     options = _train_options(args)
     if args.backend == "rllib":
         return _train_rllib(args, options)
     if args.algo not in SB3_PATH_ALGOS:
-        raise BadInput(f"--algo {args.algo} needs --backend rllib (the sb3 path has {', '.join(SB3_PATH_ALGOS)})")
+        other = "vec" if args.algo not in RLLIB_PATH_ALGOS else "rllib"
+        raise BadInput(f"--algo {args.algo} needs --backend {other} (the sb3 path has {', '.join(SB3_PATH_ALGOS)})")
     if args.num_env_runners is not None:
         raise BadInput("--num-env-runners is for --backend rllib")
     if args.address is not None:
@@ -1131,6 +1373,8 @@ def build_parser() -> argparse.ArgumentParser:
         "              --resume runs/ppo/checkpoints/model_100000_steps.zip\n"
         "          rigorgym train UnKnot-v0 --backend rllib --algo appo --policy mlp --steps 100000 \\\n"
         "              --num-env-runners 2 --address auto --out runs/appo     (on a Ray cluster)\n"
+        "          rigorgym train UnKnot-Easy-v0 --backend vec --algo ppo --policy mlp --num-envs 256 --steps 100000 \\\n"
+        '              --env-kwargs \'{"max_length": 32, "max_strands": 4}\' --out runs/vec_ppo     (batched, torch)\n'
         "          rigorgym train UnKnot-v0 --algo guided-value --set diagrams=40 --set rounds=1 --out runs/value\n"
         "              (the value net of guided; then: rigorgym solve UnKnot-v0 ... --agent runs/value)\n"
         "The last line printed is the agent folder; TensorBoard: tensorboard --logdir runs/ppo/tb",
@@ -1140,11 +1384,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--algo",
         required=True,
-        choices=["ppo", "dqn", "trpo", "maskable_ppo", "a3c", "appo", "impala", VALUE_ALGO],
+        choices=["ppo", "dqn", "trpo", "maskable_ppo", "a3c", "appo", "impala", "a2c", VALUE_ALGO],
         help="sb3 backend: ppo, dqn, trpo, maskable_ppo, a3c; rllib backend: ppo, appo, impala, dqn; "
+        "vec backend: ppo, a2c, trpo, dqn; "
         f"{VALUE_ALGO}: the value net of the guided UnKnot agent (no --policy, --steps; options by --set)",
     )
-    p.add_argument("--policy", choices=["mlp", "gnn"], help="required by the RL algorithms")
+    p.add_argument(
+        "--policy", choices=["mlp", "gnn", "factored"], help="required by the RL algorithms (factored: --backend vec)"
+    )
     p.add_argument(
         "--steps", type=int, help="env steps in all (with --resume: the total to reach); required by the RL algorithms"
     )
@@ -1173,7 +1420,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="any hyper-parameter of the algorithm's Args, e.g. --set learning_rate=1e-3 (repeatable)",
     )
-    p.add_argument("--backend", choices=["sb3", "rllib"], default="sb3", help="training engine (default sb3)")
+    p.add_argument(
+        "--backend",
+        choices=["sb3", "rllib", "vec"],
+        default="sb3",
+        help="training engine (default sb3; vec: the batched trainers on the vector envs, docs/training.md)",
+    )
+    p.add_argument("--num-envs", type=int, metavar="N", help="--backend vec: envs stepped at once (default 256)")
+    p.add_argument("--device", choices=["cpu", "cuda"], help="--backend vec: where the network runs (default cpu)")
     p.add_argument("--address", metavar="ADDR", help="Ray cluster to train on: auto or HOST:PORT (--backend rllib)")
     p.add_argument("--num-env-runners", type=int, metavar="K", help="RLlib env runner actors (default 0: the driver)")
     p.set_defaults(run=cmd_train)
