@@ -68,6 +68,7 @@ class Args:
     max_kl: float = 0.01  # the trust region: mean KL(pi_old || pi) of an accepted step
     cg_iters: int = 10  # conjugate-gradient iterations
     cg_damping: float = 0.01  # F + damping * I: keeps CG stable where the Fisher is near singular
+    fvp_subsample: int = 4  # Fisher-vector products on every k-th row of the batch (1: all); the KL check uses all
     line_search_steps: int = 10  # backtracking tries: fractions 1, shrink, shrink^2, ...
     line_search_shrink: float = 0.8
     ent_coef: float = 0.0  # entropy bonus in the surrogate (0 in the paper's TRPO)
@@ -100,7 +101,7 @@ def validate(args: Args) -> None:
             f"need max_kl > 0, cg_damping >= 0, line_search_shrink in (0, 1); "
             f"got {args.max_kl}, {args.cg_damping}, {args.line_search_shrink}"
         )
-    for name in ("cg_iters", "line_search_steps", "vf_epochs", "vf_minibatches"):
+    for name in ("cg_iters", "fvp_subsample", "line_search_steps", "vf_epochs", "vf_minibatches"):
         if getattr(args, name) < 1:
             raise ValueError(f"{name} must be >= 1, got {getattr(args, name)}")
     if not args.vf_lr > 0 or args.ent_coef < 0 or not args.max_grad_norm > 0:
@@ -176,7 +177,10 @@ def trpo_step(
     grads = torch.autograd.grad(loss, every, allow_unused=True, retain_graph=True)
     params = [p for p, d in zip(every, grads, strict=True) if d is not None]  # not the unused value head
     g = torch.cat([d.reshape(-1) for d in grads if d is not None])
-    grad_kl = flat_grad(masked_kl(old_lp, lp, mask), params, create_graph=True)
+    # the Fisher on every ``fvp_subsample``-th row (OpenAI baselines' trick): its products are most of the step's cost
+    sub = slice(None, None, args.fvp_subsample)
+    sub_lp = masked_log_probs(net(obs[sub])[0], mask[sub])
+    grad_kl = flat_grad(masked_kl(old_lp[sub], sub_lp, mask[sub]), params, create_graph=True)
 
     def fvp(v: torch.Tensor) -> torch.Tensor:
         return flat_grad(grad_kl @ v, params, retain_graph=True) + args.cg_damping * v
