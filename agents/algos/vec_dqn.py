@@ -26,6 +26,13 @@ steps (summed over the envs, auto-reset steps excluded), so a run means the
 same thing whatever ``num_envs`` is: one gradient step per ``train_frequency``
 env steps. The replay buffer is not checkpointed (tens of MB): a resumed run
 refills it for ``learning_starts`` transitions before it trains again.
+
+Measured (UnKnot-Easy-v0, max_length 32, max_strands 4, 64 envs, 100k steps,
+defaults, seed 1, a busy 2-core CPU): training solved rate 0.998 (last 1,000
+episodes, epsilon 0.05), 496/500 fresh instances solved greedily, about 420
+env steps/s (the gradient steps are the cost). Without double DQN the same run
+overestimates (mean Q 24 where no return exceeds about 11) and collapses to a
+training solved rate of 0.24 and 0/500 greedily: hence ``double_dqn=True``.
 """
 
 from __future__ import annotations
