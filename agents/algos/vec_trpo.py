@@ -188,7 +188,10 @@ def trpo_step(
     direction = conjugate_gradient(fvp, g, args.cg_iters)
     # the step's scale from the undamped s^T F s: damping steadies CG, it is not meant to shrink the step
     # (measured: with it, accepted steps had a mean KL of a third of max_kl); the line search keeps the bound
-    shs = float(direction @ fvp(direction)) - args.cg_damping * float(direction @ direction)
+    damped = float(direction @ fvp(direction))
+    shs = damped - args.cg_damping * float(direction @ direction)
+    if not shs > 1e-3 * damped:  # F all but flat along s (or rounding): the damped curvature, not a wild step
+        shs = damped
     full = direction * math.sqrt(2.0 * args.max_kl / max(shs, 1e-12))
     expected = float(g @ full)
     old = nn.utils.parameters_to_vector(params).detach()
