@@ -1140,41 +1140,12 @@ class _VecProgress:
 
 
 def _vec_train(module: Any, checked: Any, progress: _VecProgress | None) -> Path:
-    """Run ``module.train``; with ``progress``, report its TensorBoard scalars as they are written.
-
-    A trainer whose ``train`` takes ``on_record`` gets it (JSON lines on
-    stderr); otherwise its SummaryWriter is wrapped for the run (the
-    trainers import it from ``torch.utils.tensorboard``), then restored.
-    """
-    import inspect
-
+    """Run ``module.train``; with ``progress``, its scalars reach the progress lines as they are logged."""
     if progress is None:
         return Path(module.train(checked))
-    if "on_record" in inspect.signature(module.train).parameters:
-
-        def on_record(record: dict[str, Any]) -> None:
-            print(json.dumps(record, default=str), file=sys.stderr, flush=True)
-
-        return Path(module.train(checked, on_record=on_record))
-    import torch.utils.tensorboard as tb
-
-    base = tb.SummaryWriter
-
-    class ReportingWriter(base):  # type: ignore[misc, valid-type]
-        def add_scalar(self, tag: str, scalar_value: Any, global_step: Any = None, *rest: Any, **kw: Any) -> None:
-            super().add_scalar(tag, scalar_value, global_step, *rest, **kw)
-            progress.scalar(tag, float(scalar_value), None if global_step is None else int(global_step))
-
-    own = getattr(module, "SummaryWriter", None)  # a trainer that imported it at module level
-    tb.SummaryWriter = ReportingWriter
-    if own is base:
-        module.SummaryWriter = ReportingWriter
     try:
-        return Path(module.train(checked))
+        return Path(module.train(checked, on_scalar=progress.scalar))
     finally:
-        tb.SummaryWriter = base
-        if own is base:
-            module.SummaryWriter = base
         progress.emit(final=True)
 
 

@@ -25,7 +25,7 @@ import random
 import time
 import zipfile
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -43,6 +43,9 @@ from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv
 
 from ..policies import CONVS, POLICIES, policy_kwargs
 from .saved import AgentCard
+
+#: ``(tag, value, global_step)`` of one logged scalar
+ScalarTap = Callable[[str, float, int], None]
 
 MODEL_FILE = "model.zip"
 STATS_WINDOW = 100  # finished episodes behind charts/solved_rate and the card's metrics
@@ -155,6 +158,27 @@ def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
+
+
+class TappedWriter:
+    """A TensorBoard writer that also hands every scalar to ``tap(tag, value, step)``.
+
+    The batched trainers (``vec_*.py``) write their fixed metrics through it, so
+    that a caller (the CLI's progress lines) sees them as they are logged
+    without reading the event files.
+    """
+
+    def __init__(self, writer: Any, tap: ScalarTap | None) -> None:
+        self.writer = writer
+        self.tap = tap
+
+    def add_scalar(self, tag: str, value: float, step: int) -> None:
+        self.writer.add_scalar(tag, value, step)
+        if self.tap is not None:
+            self.tap(tag, float(value), int(step))
+
+    def close(self) -> None:
+        self.writer.close()
 
 
 @contextmanager

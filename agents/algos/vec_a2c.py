@@ -29,7 +29,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gymnasium as gym
 import numpy as np
@@ -39,6 +39,9 @@ from torch import nn
 from ..policies.braid_heads import POLICIES, NetSpec, build_net, spec_of
 from . import vec_ppo
 from .saved import AgentCard, BadAgentDir
+
+if TYPE_CHECKING:
+    from .common import ScalarTap  # common imports SB3: only where training starts
 from .vec_ppo import (
     MODEL_FILE,
     STATE_FILE,
@@ -307,11 +310,11 @@ def make_optimizer(args: Args, net: nn.Module) -> torch.optim.Optimizer:
     return torch.optim.Adam(net.parameters(), lr=args.lr, eps=args.eps)
 
 
-def train(args: Args) -> Path:
+def train(args: Args, on_scalar: ScalarTap | None = None) -> Path:
     """Train A2C on the vector env into ``args.out`` (agent folder, ``tb/``, ``checkpoints/``); return the folder."""
     from torch.utils.tensorboard import SummaryWriter
 
-    from .common import torch_threads
+    from .common import TappedWriter, torch_threads
 
     validate(args)
     out = Path(args.out)
@@ -332,7 +335,7 @@ def train(args: Args) -> Path:
                 global_step, update = int(state["global_step"]), int(state["update"])
                 torch.set_rng_state(state["torch_rng"])
             out.mkdir(parents=True, exist_ok=True)
-            writer = SummaryWriter(str(out / "tb"))
+            writer = TappedWriter(SummaryWriter(str(out / "tb")), on_scalar)  # on_scalar: e.g. progress
             try:
                 return _loop(args, envs, net, spec, optimizer, writer, device, global_step, update, start_wall)
             finally:

@@ -41,7 +41,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gymnasium as gym
 import numpy as np
@@ -50,6 +50,9 @@ from torch import nn
 
 from ..policies.braid_heads import POLICIES, NetSpec, build_net, spec_of
 from .saved import AgentCard, BadAgentDir, masked_choice
+
+if TYPE_CHECKING:
+    from .common import ScalarTap  # common imports SB3: only where training starts
 from .vec_ppo import MASKED, Stats, load_net, sampling_mask, seed_everything
 
 ALGO = "vec_dqn"
@@ -297,11 +300,11 @@ def save_folder(
 # -- training ----------------------------------------------------------------------------------------
 
 
-def train(args: Args) -> Path:
+def train(args: Args, on_scalar: ScalarTap | None = None) -> Path:
     """Train DQN on the vector env into ``args.out`` (agent folder, ``tb/``, ``checkpoints/``); return the folder."""
     from torch.utils.tensorboard import SummaryWriter
 
-    from .common import torch_threads
+    from .common import TappedWriter, torch_threads
 
     validate(args)
     out = Path(args.out)
@@ -327,7 +330,7 @@ def train(args: Args) -> Path:
                 rng.bit_generator.state = state["numpy_rng"]
                 torch.set_rng_state(state["torch_rng"])
             out.mkdir(parents=True, exist_ok=True)
-            writer = SummaryWriter(str(out / "tb"))
+            writer = TappedWriter(SummaryWriter(str(out / "tb")), on_scalar)  # on_scalar: e.g. progress
             try:
                 return _loop(
                     args, envs, net, target, spec, optimizer, rng, writer, device, global_step, updates, start_wall

@@ -25,7 +25,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gymnasium as gym
 import numpy as np
@@ -34,6 +34,9 @@ from torch import nn
 
 from ..policies.braid_heads import POLICIES, NetSpec, build_net, default_options, spec_of
 from .saved import AgentCard, BadAgentDir, masked_choice
+
+if TYPE_CHECKING:
+    from .common import ScalarTap  # common imports SB3: only where training starts
 
 ALGO = "vec_ppo"
 MODEL_FILE = "model.pt"
@@ -249,11 +252,11 @@ class Stats:
 # -- training ----------------------------------------------------------------------------------------
 
 
-def train(args: Args) -> Path:
+def train(args: Args, on_scalar: ScalarTap | None = None) -> Path:
     """Train PPO on the vector env into ``args.out`` (agent folder, ``tb/``, ``checkpoints/``); return the folder."""
     from torch.utils.tensorboard import SummaryWriter
 
-    from .common import torch_threads
+    from .common import TappedWriter, torch_threads
 
     validate(args)
     out = Path(args.out)
@@ -275,7 +278,7 @@ def train(args: Args) -> Path:
                 global_step, update = int(state["global_step"]), int(state["update"])
                 torch.set_rng_state(state["torch_rng"])
             out.mkdir(parents=True, exist_ok=True)
-            writer = SummaryWriter(str(out / "tb"))
+            writer = TappedWriter(SummaryWriter(str(out / "tb")), on_scalar)  # on_scalar: e.g. progress
             try:
                 return _loop(args, envs, net, spec, optimizer, writer, device, global_step, update, start_wall)
             finally:

@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gymnasium as gym
 import torch
@@ -40,6 +40,9 @@ from torch import nn
 from ..policies.braid_heads import NetSpec, build_net, spec_of
 from . import vec_a2c
 from .vec_a2c import Rollout, explained_variance, load_agent, save_agent, validate_common
+
+if TYPE_CHECKING:
+    from .common import ScalarTap  # common imports SB3: only where training starts
 from .vec_ppo import (
     MODEL_FILE,
     STATE_FILE,
@@ -235,11 +238,11 @@ def value_regression(
 # -- training ----------------------------------------------------------------------------------------
 
 
-def train(args: Args) -> Path:
+def train(args: Args, on_scalar: ScalarTap | None = None) -> Path:
     """Train TRPO on the vector env into ``args.out`` (agent folder, ``tb/``, ``checkpoints/``); return the folder."""
     from torch.utils.tensorboard import SummaryWriter
 
-    from .common import torch_threads
+    from .common import TappedWriter, torch_threads
 
     validate(args)
     out = Path(args.out)
@@ -262,7 +265,7 @@ def train(args: Args) -> Path:
                 global_step, update = int(state["global_step"]), int(state["update"])
                 torch.set_rng_state(state["torch_rng"])
             out.mkdir(parents=True, exist_ok=True)
-            writer = SummaryWriter(str(out / "tb"))
+            writer = TappedWriter(SummaryWriter(str(out / "tb")), on_scalar)  # on_scalar: e.g. progress
             try:
                 return _loop(
                     args, envs, net, value_net, spec, vf_optimizer, writer, device, global_step, update, start_wall
