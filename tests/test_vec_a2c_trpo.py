@@ -17,19 +17,15 @@ import gymnasium as gym
 import numpy as np
 import pytest
 import torch
-from rigorgym.agents.algos import vec_a2c, vec_trpo
-from rigorgym.agents.algos.vec_ppo import masked_log_probs, sampling_mask
+from rigorgym.agents.algos import vec_a2c, vec_common, vec_trpo
+from rigorgym.agents.algos.vec_common import masked_log_probs, sampling_mask
 from rigorgym.agents.policies.braid_heads import build_net, spec_of
 
-import rigorgym  # noqa: F401  (registers the envs)
+from tests.vec_support import CHARTS, ENV_KWARGS, assert_acts_legally, assert_refused, same_weights, scalars
 
-ENV_KWARGS: dict[str, Any] = {"max_length": 24, "max_strands": 4}
 MODULES: dict[str, ModuleType] = {"vec_a2c": vec_a2c, "vec_trpo": vec_trpo}
 COMMON = (
-    "charts/SPS",
-    "charts/episodic_return",
-    "charts/episodic_length",
-    "charts/solved_rate",
+    *CHARTS,
     "losses/policy_loss",
     "losses/value_loss",
     "losses/entropy",
@@ -61,10 +57,6 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {algo: MODULES[algo].train(tiny(algo, root / algo, checkpoint_every=1)) for algo in MODULES}
 
 
-def _weights(folder: Path) -> dict[str, torch.Tensor]:
-    return torch.load(folder / "model.pt", weights_only=False)["state_dict"]
-
-
 @pytest.mark.parametrize("algo", MODULES)
 def test_run_writes_a_folder_that_acts_legally(runs: dict[str, Path], algo: str) -> None:
     out = runs[algo]
@@ -74,18 +66,7 @@ def test_run_writes_a_folder_that_acts_legally(runs: dict[str, Path], algo: str)
     assert card["metrics"]["illegal_actions"] == 0  # the env never saw an illegal action in training
     assert card["metrics"]["SPS"] > 0 and len(list((out / "checkpoints").iterdir())) >= 2
 
-    policy = MODULES[algo].load_policy(out)
-    env = gym.make("UnKnot-Easy-v0", **ENV_KWARGS)
-    obs, info = env.reset(seed=3)
-    rng = np.random.default_rng(0)
-    for i in range(30):
-        mask = info["action_mask"]
-        action = policy.act(obs, mask, deterministic=i % 2 == 0, rng=rng)
-        assert mask[action], f"illegal action {action}"
-        obs, _, term, trunc, info = env.step(action)
-        assert not info["illegal_action"]
-        if term or trunc:
-            obs, info = env.reset()
+    assert_acts_legally(MODULES[algo].load_policy(out), 30)
 
 
 @pytest.mark.parametrize("algo", MODULES)
@@ -95,33 +76,22 @@ def test_an_illegal_sample_stops_the_run(algo: str, tmp_path: Path, monkeypatch:
     def worst(log_probs: torch.Tensor) -> torch.Tensor:
         return torch.argmin(log_probs, dim=-1)  # -inf: an illegal action wherever one exists
 
-    monkeypatch.setattr(vec_a2c, "sample", worst)
+    monkeypatch.setattr(vec_common, "sample", worst)  # the rollout's sampler, shared by A2C and TRPO
     with pytest.raises(RuntimeError, match="illegal action"):
         MODULES[algo].train(tiny(algo, tmp_path / "run"))
 
 
 @pytest.mark.parametrize("algo", MODULES)
 def test_same_seed_gives_identical_parameters(runs: dict[str, Path], algo: str, tmp_path: Path) -> None:
-    again = MODULES[algo].train(tiny(algo, tmp_path / "again"))
-    a, b = _weights(runs[algo]), _weights(again)
-    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
-    c = _weights(MODULES[algo].train(tiny(algo, tmp_path / "other", seed=2)))
-    assert not all(torch.equal(a[k], c[k]) for k in a)
-
-
-def _scalars(out: Path) -> dict[str, list[tuple[int, float]]]:
-    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
-
-    acc = EventAccumulator(str(out / "tb"))
-    acc.Reload()
-    return {tag: [(e.step, e.value) for e in acc.Scalars(tag)] for tag in acc.Tags()["scalars"]}
+    assert same_weights(runs[algo], MODULES[algo].train(tiny(algo, tmp_path / "again")))
+    assert not same_weights(runs[algo], MODULES[algo].train(tiny(algo, tmp_path / "other", seed=2)))
 
 
 @pytest.mark.parametrize("algo", MODULES)
 def test_metric_names_in_the_event_files(runs: dict[str, Path], algo: str) -> None:
-    scalars = _scalars(runs[algo])
-    assert set(METRICS[algo]) <= set(scalars)
-    assert all(np.isfinite(v) for tag in METRICS[algo] for _, v in scalars[tag])
+    logged = scalars(runs[algo])
+    assert set(METRICS[algo]) <= set(logged)
+    assert all(np.isfinite(v) for tag in METRICS[algo] for _, v in logged[tag])
 
 
 @pytest.mark.parametrize("algo", MODULES)
@@ -131,7 +101,7 @@ def test_resume_continues_the_step_count(runs: dict[str, Path], algo: str, tmp_p
     out = MODULES[algo].train(tiny(algo, tmp_path / "more", steps=done + 64, resume=first))
     card = json.loads((out / "agent.json").read_text())
     assert card["steps"] >= done + 64 and "resumed from" in card["notes"]
-    assert min(s for s, _ in _scalars(out)["charts/SPS"]) > done
+    assert min(s for s, _ in scalars(out)["charts/SPS"]) > done
     other = "vec_trpo" if algo == "vec_a2c" else "vec_a2c"
     with pytest.raises(ValueError, match=f"not a {other} one"):  # a checkpoint resumes with its own algorithm only
         MODULES[other].validate(tiny(other, tmp_path / "wrong", steps=10_000, resume=first))
@@ -151,11 +121,7 @@ def test_resume_continues_the_step_count(runs: dict[str, Path], algo: str, tmp_p
 def test_bad_args_are_refused_before_anything_is_written(
     algo: str, change: dict[str, Any], message: str, tmp_path: Path
 ) -> None:
-    out = tmp_path / "run"
-    with pytest.raises(ValueError, match=message) as err:
-        MODULES[algo].train(tiny(algo, out, **change))
-    assert "\n" not in str(err.value)
-    assert not out.exists()
+    assert_refused(MODULES[algo].train, tiny(algo, tmp_path / "run", **change), message)
 
 
 def test_a2c_refuses_an_unknown_optimizer(tmp_path: Path) -> None:
@@ -201,7 +167,7 @@ def test_trpo_accepts_a_step_only_within_max_kl(monkeypatch: pytest.MonkeyPatch)
 
 
 def test_trpo_steps_in_training_stay_within_max_kl(runs: dict[str, Path]) -> None:
-    kls = [v for _, v in _scalars(runs["vec_trpo"])["losses/approx_kl"]]
+    kls = [v for _, v in scalars(runs["vec_trpo"])["losses/approx_kl"]]
     assert kls and all(v <= vec_trpo.Args().max_kl for v in kls) and max(kls) > 0
 
 

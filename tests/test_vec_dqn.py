@@ -13,7 +13,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 import pytest
 import torch
@@ -23,21 +22,24 @@ from rigorgym.agents.algos.vec_dqn import (
     Args,
     ReplayBuffer,
     linear_schedule,
-    load_net,
     load_policy,
     select_actions,
     td_target,
     train,
 )
 
-import rigorgym  # noqa: F401  (registers the envs)
+from tests.vec_support import (
+    CHARTS,
+    ENV_KWARGS,
+    assert_acts_legally,
+    assert_refused,
+    interrupted,
+    same_weights,
+    scalars,
+)
 
-ENV_KWARGS: dict[str, Any] = {"max_length": 24, "max_strands": 4}
 METRICS = (
-    "charts/SPS",
-    "charts/episodic_return",
-    "charts/episodic_length",
-    "charts/solved_rate",
+    *CHARTS,
     "charts/epsilon",
     "losses/td_loss",
     "losses/q_values",
@@ -80,18 +82,7 @@ def test_run_writes_a_loadable_agent_folder(run: Path) -> None:
     state = torch.load(run / "trainer.pt", weights_only=False)
     assert state["algo"] == "vec_dqn" and state["updates"] > 0 and state["optimizer"]["state"]
 
-    policy = load_policy(run)
-    env = gym.make("UnKnot-Easy-v0", **ENV_KWARGS)
-    obs, info = env.reset(seed=3)
-    rng = np.random.default_rng(0)
-    for i in range(40):
-        mask = info["action_mask"]
-        action = policy.act(obs, mask, deterministic=i % 2 == 0, rng=rng)
-        assert mask[action], f"illegal action {action}"
-        obs, _, term, trunc, info = env.step(action)
-        assert not info["illegal_action"]
-        if term or trunc:
-            obs, info = env.reset()
+    assert_acts_legally(load_policy(run), 40)
 
 
 def test_exploration_and_greedy_actions_are_legal() -> None:
@@ -172,24 +163,15 @@ def test_auto_reset_transitions_are_not_stored(tmp_path: Path, monkeypatch: pyte
 
 
 def test_same_seed_gives_identical_parameters(run: Path, tmp_path: Path) -> None:
-    again = train(tiny(tmp_path / "again", checkpoint_every=100))
-    a, _ = load_net(run)
-    b, _ = load_net(again)
-    for (name, x), (_, y) in zip(a.state_dict().items(), b.state_dict().items(), strict=True):
-        assert torch.equal(x, y), name
-    other = train(tiny(tmp_path / "other", seed=2))
-    c, _ = load_net(other)
-    assert not all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), c.state_dict().values(), strict=True))
+    assert same_weights(run, train(tiny(tmp_path / "again", checkpoint_every=100)))
+    assert not same_weights(run, train(tiny(tmp_path / "other", seed=2)))
 
 
 def test_metric_names_in_the_event_files(run: Path) -> None:
-    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
-
-    acc = EventAccumulator(str(run / "tb"))
-    acc.Reload()
-    assert set(METRICS) <= set(acc.Tags()["scalars"])
-    assert all(np.isfinite(e.value) for tag in METRICS for e in acc.Scalars(tag))
-    eps = [e.value for e in acc.Scalars("charts/epsilon")]
+    logged = scalars(run)
+    assert set(METRICS) <= set(logged)
+    assert all(np.isfinite(v) for tag in METRICS for _, v in logged[tag])
+    eps = [v for _, v in logged["charts/epsilon"]]
     assert eps == sorted(eps, reverse=True) and eps[-1] < 1.0
 
 
@@ -202,22 +184,7 @@ def test_resume_continues_the_step_count(run: Path, tmp_path: Path) -> None:
 
 
 def test_ctrl_c_keeps_a_checkpoint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    real = vec_dqn.make_envs
-
-    def interrupted(args: Args) -> Any:
-        envs = real(args)
-        step, calls = envs.step, [0]
-
-        def step_then_stop(actions: Any) -> Any:
-            calls[0] += 1
-            if calls[0] == 10:
-                raise KeyboardInterrupt
-            return step(actions)
-
-        envs.step = step_then_stop
-        return envs
-
-    monkeypatch.setattr(vec_dqn, "make_envs", interrupted)
+    monkeypatch.setattr(vec_dqn, "make_envs", interrupted(vec_dqn.make_envs, at_call=10))
     with pytest.raises(KeyboardInterrupt):
         train(tiny(tmp_path / "run"))
     (saved,) = (tmp_path / "run" / "checkpoints").iterdir()
@@ -242,8 +209,4 @@ def test_ctrl_c_keeps_a_checkpoint(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     + ([({"device": "cuda"}, "no CUDA GPU")] if not torch.cuda.is_available() else []),
 )
 def test_bad_args_are_refused_before_anything_is_written(tmp_path: Path, change: dict[str, Any], message: str) -> None:
-    out = tmp_path / "run"
-    with pytest.raises(ValueError, match=message) as err:
-        train(tiny(out, **change))
-    assert "\n" not in str(err.value)
-    assert not out.exists()
+    assert_refused(train, tiny(tmp_path / "run", **change), message)

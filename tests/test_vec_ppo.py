@@ -18,17 +18,21 @@ import pytest
 import torch
 from rigorgym.agents.algos import vec_ppo
 from rigorgym.agents.algos.saved import AgentCard
-from rigorgym.agents.algos.vec_ppo import Args, load_net, load_policy, masked_entropy, masked_log_probs, sample, train
+from rigorgym.agents.algos.vec_ppo import Args, load_policy, masked_entropy, masked_log_probs, sample, train
 from rigorgym.agents.policies.braid_heads import build_net, factored_columns, spec_of
 
-import rigorgym  # noqa: F401  (registers the envs)
+from tests.vec_support import (
+    CHARTS,
+    ENV_KWARGS,
+    assert_acts_legally,
+    assert_refused,
+    interrupted,
+    same_weights,
+    scalars,
+)
 
-ENV_KWARGS: dict[str, Any] = {"max_length": 24, "max_strands": 4}
 METRICS = (
-    "charts/SPS",
-    "charts/episodic_return",
-    "charts/episodic_length",
-    "charts/solved_rate",
+    *CHARTS,
     "losses/policy_loss",
     "losses/value_loss",
     "losses/entropy",
@@ -73,18 +77,7 @@ def test_run_writes_a_loadable_agent_folder(runs: dict[str, Path], policy: str) 
     assert AgentCard(**card).policy_options == card["policy_options"]
     assert sorted(p.name for p in (out / "checkpoints").iterdir()) == ["update_000001", "update_000002"]
 
-    policy_ = load_policy(out)
-    env = gym.make("UnKnot-Easy-v0", **ENV_KWARGS)
-    obs, info = env.reset(seed=3)
-    rng = np.random.default_rng(0)
-    for i in range(40):
-        mask = info["action_mask"]
-        action = policy_.act(obs, mask, deterministic=i % 2 == 0, rng=rng)
-        assert mask[action], f"illegal action {action}"
-        obs, _, term, trunc, info = env.step(action)
-        assert not info["illegal_action"]
-        if term or trunc:
-            obs, info = env.reset()
+    assert_acts_legally(load_policy(out), 40)
 
 
 def test_sampling_never_picks_an_illegal_action() -> None:
@@ -109,29 +102,15 @@ def test_sampling_never_picks_an_illegal_action() -> None:
 
 
 def test_same_seed_gives_identical_parameters(runs: dict[str, Path], tmp_path: Path) -> None:
-    again = train(tiny(tmp_path / "again", "mlp", checkpoint_every=1))
-    a, _ = load_net(runs["mlp"])
-    b, _ = load_net(again)
-    for (name, x), (_, y) in zip(a.state_dict().items(), b.state_dict().items(), strict=True):
-        assert torch.equal(x, y), name
-    other = train(tiny(tmp_path / "other", "mlp", seed=2))
-    c, _ = load_net(other)
-    assert not all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), c.state_dict().values(), strict=True))
-
-
-def _scalars(out: Path) -> dict[str, list[tuple[int, float]]]:
-    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
-
-    acc = EventAccumulator(str(out / "tb"))
-    acc.Reload()
-    return {tag: [(e.step, e.value) for e in acc.Scalars(tag)] for tag in acc.Tags()["scalars"]}
+    assert same_weights(runs["mlp"], train(tiny(tmp_path / "again", "mlp", checkpoint_every=1)))
+    assert not same_weights(runs["mlp"], train(tiny(tmp_path / "other", "mlp", seed=2)))
 
 
 @pytest.mark.parametrize("policy", ["mlp", "factored"])
 def test_metric_names_in_the_event_files(runs: dict[str, Path], policy: str) -> None:
-    scalars = _scalars(runs[policy])
-    assert set(METRICS) <= set(scalars)
-    assert all(np.isfinite(v) for tag in METRICS for _, v in scalars[tag])
+    logged = scalars(runs[policy])
+    assert set(METRICS) <= set(logged)
+    assert all(np.isfinite(v) for tag in METRICS for _, v in logged[tag])
 
 
 def test_resume_continues_the_step_count(runs: dict[str, Path], tmp_path: Path) -> None:
@@ -140,7 +119,7 @@ def test_resume_continues_the_step_count(runs: dict[str, Path], tmp_path: Path) 
     out = train(tiny(tmp_path / "more", "factored", steps=512, resume=first / "checkpoints" / "update_000002"))
     card = json.loads((out / "agent.json").read_text())
     assert card["steps"] >= 512 and "resumed from" in card["notes"]
-    steps = [s for s, _ in _scalars(out)["charts/SPS"]]
+    steps = [s for s, _ in scalars(out)["charts/SPS"]]
     assert min(steps) > done  # the step axis goes on from the checkpoint
     state = torch.load(out / "trainer.pt", weights_only=False)
     assert state["update"] > 2 and state["optimizer"]["state"]  # Adam's moments came along
@@ -149,22 +128,7 @@ def test_resume_continues_the_step_count(runs: dict[str, Path], tmp_path: Path) 
 
 
 def test_ctrl_c_keeps_a_checkpoint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    real = vec_ppo.make_envs
-
-    def interrupted(args: Args) -> Any:
-        envs = real(args)
-        step, calls = envs.step, [0]
-
-        def step_then_stop(actions: Any) -> Any:
-            calls[0] += 1
-            if calls[0] == 20:
-                raise KeyboardInterrupt
-            return step(actions)
-
-        envs.step = step_then_stop
-        return envs
-
-    monkeypatch.setattr(vec_ppo, "make_envs", interrupted)
+    monkeypatch.setattr(vec_ppo, "make_envs", interrupted(vec_ppo.make_envs, at_call=20))
     with pytest.raises(KeyboardInterrupt):
         train(tiny(tmp_path / "run"))
     (saved,) = (tmp_path / "run" / "checkpoints").iterdir()
@@ -184,11 +148,7 @@ def test_ctrl_c_keeps_a_checkpoint(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     + ([({"device": "cuda"}, "no CUDA GPU")] if not torch.cuda.is_available() else []),
 )
 def test_bad_args_are_refused_before_anything_is_written(tmp_path: Path, change: dict[str, Any], message: str) -> None:
-    out = tmp_path / "run"
-    with pytest.raises(ValueError, match=message) as err:
-        train(tiny(out, **change))
-    assert "\n" not in str(err.value)
-    assert not out.exists()
+    assert_refused(train, tiny(tmp_path / "run", **change), message)
 
 
 def test_factored_head_follows_the_layout_and_its_window() -> None:

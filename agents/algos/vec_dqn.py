@@ -37,27 +37,39 @@ training solved rate of 0.24 and 0/500 greedily: hence ``double_dqn=True``.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import gymnasium as gym
 import numpy as np
 import torch
 from torch import nn
 
-from ..policies.braid_heads import POLICIES, NetSpec, build_net, spec_of
-from .saved import AgentCard, BadAgentDir, masked_choice
+from . import vec_common
+from .saved import AgentCard, masked_choice
+from .vec_common import (  # noqa: F401  (MODEL_FILE: vec_dqn's name before)
+    MASKED,
+    MODEL_FILE,
+    STATE_FILE,
+    Session,
+    Stats,
+    check_counts,
+    check_model_file,
+    check_net_device_out,
+    check_policy,
+    check_steps_left,
+    load_net,
+    make_envs,
+    sampling_mask,
+    save_folder,
+    session,
+)
 
 if TYPE_CHECKING:
     from .common import ScalarTap  # common imports SB3: only where training starts
-from .vec_ppo import MASKED, Stats, load_net, sampling_mask, seed_everything
 
 ALGO = "vec_dqn"
-MODEL_FILE = "model.pt"
-STATE_FILE = "trainer.pt"  # optimizer, target network, step count and RNGs: what ``resume`` needs beyond the model
 
 
 @dataclass
@@ -95,22 +107,13 @@ class Args:
     resume: Path | None = None  # a checkpoint folder (OUT/checkpoints/step_N, or a finished OUT) to continue
 
 
-def policy_options(args: Args) -> dict[str, Any]:
-    """The network options of this run (``agent.json``'s ``policy_options``, ``model.pt``'s ``options``)."""
-    if args.policy == "mlp":
-        return {"hidden": [int(h) for h in args.hidden]}
-    return {"width": args.width, "depth": args.depth, "kernel": args.kernel}
-
-
 def validate(args: Args) -> None:
     """Refuse bad arguments before anything is built or written (one clear ValueError)."""
-    if args.policy not in POLICIES:
-        raise ValueError(f"unknown policy {args.policy!r}; choose one of {', '.join(POLICIES)}")
-    for name in ("num_envs", "steps", "buffer_size", "batch_size", "train_frequency", "target_network_frequency"):
-        if getattr(args, name) < 1:
-            raise ValueError(f"{name} must be >= 1, got {getattr(args, name)}")
-    if args.log_every < 1:
-        raise ValueError(f"log_every must be >= 1, got {args.log_every}")
+    check_policy(args)
+    check_counts(
+        args,
+        ("num_envs", "steps", "buffer_size", "batch_size", "train_frequency", "target_network_frequency", "log_every"),
+    )
     if args.checkpoint_every < 0 or args.threads < 0 or args.learning_starts < 0:
         raise ValueError("checkpoint_every, threads and learning_starts must be >= 0")
     if not args.lr > 0 or not 0 <= args.gamma <= 1 or not 0 < args.tau <= 1:
@@ -122,42 +125,13 @@ def validate(args: Args) -> None:
         )
     if args.max_grad_norm is not None and not args.max_grad_norm > 0:
         raise ValueError(f"max_grad_norm must be > 0 (or None: no clipping), got {args.max_grad_norm}")
-    if args.policy == "mlp" and (not args.hidden or min(args.hidden) < 1):
-        raise ValueError(f"hidden sizes must be >= 1, got {args.hidden}")
-    if args.policy == "factored" and (args.width < 1 or args.depth < 0 or args.kernel < 1 or args.kernel % 2 == 0):
-        raise ValueError(f"factored: width >= 1, depth >= 0, odd kernel; got {args.width}, {args.depth}, {args.kernel}")
-    device = str(args.device)
-    if device != "cpu" and not device.startswith("cuda"):
-        raise ValueError(f"device must be 'cpu' or 'cuda', got {device!r}")
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError(f"device {device!r} asked for, but torch sees no CUDA GPU here; use device='cpu'")
-    try:
-        json.dumps(args.env_kwargs)
-    except TypeError as exc:
-        raise ValueError(f"env_kwargs must be JSON-serialisable (they go into agent.json): {exc}") from None
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"out {out} exists and is not a folder")
-    if args.resume is None and out.is_dir() and any(out.iterdir()):
-        raise ValueError(f"out {out} exists and is not empty; choose a new folder (or resume a checkpoint)")
+    check_net_device_out(args)
     if args.resume is not None:
         path = Path(args.resume) / STATE_FILE
         state = torch.load(path, weights_only=False) if path.is_file() else {}
-        if state.get("algo") != ALGO:
+        if state.get("algo") != ALGO:  # trainer.pt holds the target network, step count and RNGs
             raise ValueError(f"resume: {args.resume} is not a vec_dqn checkpoint folder (no vec_dqn {STATE_FILE})")
-        if int(state["global_step"]) >= args.steps:
-            raise ValueError(
-                f"resume: the checkpoint has {state['global_step']} steps already; steps is the total to reach"
-            )
-
-
-def make_envs(args: Args) -> gym.vector.VectorEnv:
-    """``num_envs`` copies of ``env_id`` as its batched ``vector_entry_point`` env."""
-    import rigorgym  # noqa: F401  (registers the envs)
-
-    return gym.make_vec(
-        args.env_id, num_envs=args.num_envs, vectorization_mode="vector_entry_point", **dict(args.env_kwargs)
-    )
+        check_steps_left(args, state["global_step"])
 
 
 # -- the pieces of DQN -----------------------------------------------------------------------------
@@ -259,86 +233,25 @@ def q_values(net: nn.Module, obs: torch.Tensor) -> torch.Tensor:
     return net(obs)[0]
 
 
-# -- checkpoints and the agent folder ---------------------------------------------------------------
-
-
-def save_folder(
-    folder: Path,
-    args: Args,
-    net: nn.Module,
-    spec: NetSpec,
-    state: dict[str, Any],
-    metrics: dict[str, float],
-    wall_s: float,
-) -> Path:
-    """An agent folder (``agent.json``, ``model.pt``) plus ``trainer.pt``: loadable as a policy and resumable."""
-    folder.mkdir(parents=True, exist_ok=True)
-    options = policy_options(args)
-    weights = {k: v.detach().cpu() for k, v in net.state_dict().items()}
-    torch.save(
-        {"policy": args.policy, "spec": spec.to_dict(), "options": options, "state_dict": weights}, folder / MODEL_FILE
-    )
-    torch.save(state, folder / STATE_FILE)
-    algo_args = {k: v for k, v in json.loads(json.dumps(vars(args), default=str)).items() if k not in ("out", "resume")}
-    AgentCard(
-        env_id=args.env_id,
-        algo=ALGO,
-        policy=args.policy,
-        steps=int(state["global_step"]),
-        seed=args.seed,
-        model_file=MODEL_FILE,
-        env_kwargs=dict(args.env_kwargs),
-        policy_options=options,
-        algo_args=algo_args,
-        metrics=metrics,
-        wall_s=wall_s,
-        notes=f"resumed from {args.resume}" if args.resume is not None else "",
-    ).write(folder)
-    return folder
-
-
 # -- training ----------------------------------------------------------------------------------------
 
 
 def train(args: Args, on_scalar: ScalarTap | None = None) -> Path:
     """Train DQN on the vector env into ``args.out`` (agent folder, ``tb/``, ``checkpoints/``); return the folder."""
-    from torch.utils.tensorboard import SummaryWriter
-
-    from .common import TappedWriter, torch_threads
-
-    validate(args)
-    out = Path(args.out)
-    start_wall = time.time()
-    device = torch.device(args.device)
-    seed_everything(args.seed)
-    with torch_threads(args.threads):
-        envs = make_envs(args)
-        try:
-            spec = spec_of(envs)
-            net = build_net(args.policy, spec, policy_options(args)).to(device)
-            target = build_net(args.policy, spec, policy_options(args)).to(device)
-            target.load_state_dict(net.state_dict())
-            optimizer = torch.optim.Adam(net.parameters(), lr=args.lr)
-            rng = np.random.default_rng(args.seed)
-            global_step, updates = 0, 0
-            if args.resume is not None:
-                net.load_state_dict(torch.load(Path(args.resume) / MODEL_FILE, weights_only=False)["state_dict"])
-                state = torch.load(Path(args.resume) / STATE_FILE, weights_only=False)
-                target.load_state_dict(state["target"])
-                optimizer.load_state_dict(state["optimizer"])
-                global_step, updates = int(state["global_step"]), int(state["updates"])
-                rng.bit_generator.state = state["numpy_rng"]
-                torch.set_rng_state(state["torch_rng"])
-            out.mkdir(parents=True, exist_ok=True)
-            writer = TappedWriter(SummaryWriter(str(out / "tb")), on_scalar)  # on_scalar: e.g. progress
-            try:
-                return _loop(
-                    args, envs, net, target, spec, optimizer, rng, writer, device, global_step, updates, start_wall
-                )
-            finally:
-                writer.close()
-        finally:
-            envs.close()
+    with session(args, validate, make_envs, on_scalar) as run:
+        net = run.build_net()
+        target = run.build_net()
+        target.load_state_dict(net.state_dict())
+        optimizer = torch.optim.Adam(net.parameters(), lr=args.lr)
+        rng = np.random.default_rng(args.seed)
+        global_step, updates = 0, 0
+        state = run.resume(net)
+        if state is not None:
+            target.load_state_dict(state["target"])
+            optimizer.load_state_dict(state["optimizer"])
+            global_step, updates = int(state["global_step"]), int(state["updates"])
+            rng.bit_generator.state = state["numpy_rng"]
+        return _loop(args, run, net, target, optimizer, rng, run.open_writer(), global_step, updates)
 
 
 def _crossed(before: int, after: int, every: int) -> int:
@@ -348,19 +261,16 @@ def _crossed(before: int, after: int, every: int) -> int:
 
 def _loop(
     args: Args,
-    envs: gym.vector.VectorEnv,
+    run: Session,
     net: nn.Module,
     target: nn.Module,
-    spec: NetSpec,
     optimizer: torch.optim.Optimizer,
     rng: np.random.Generator,
     writer: Any,
-    device: torch.device,
     global_step: int,
     updates: int,
-    start_wall: float,
 ) -> Path:
-    out = Path(args.out)
+    out, spec, device, envs, start_wall = run.out, run.spec, run.device, run.envs, run.start_wall
     n = args.num_envs
     obs_dtype = getattr(envs.single_observation_space, "dtype", None)
     obs_dtype = np.float32 if obs_dtype is None else obs_dtype  # int8 rows on UnKnot: the buffer stays small
@@ -393,7 +303,7 @@ def _loop(
 
     def checkpoint() -> Path:
         folder = out / "checkpoints" / f"step_{global_step:09d}"
-        return save_folder(folder, args, net, spec, state(), metrics(), time.time() - start_wall)
+        return save_folder(folder, args, ALGO, net, spec, state(), metrics(), time.time() - start_wall)
 
     def learn() -> None:
         nonlocal td_loss, q_mean, updates
@@ -465,7 +375,7 @@ def _loop(
     except KeyboardInterrupt:
         checkpoint()  # Ctrl-C keeps the run so far, resumable (the buffer is refilled)
         raise
-    return save_folder(out, args, net, spec, state(), metrics(), time.time() - start_wall)
+    return save_folder(out, args, ALGO, net, spec, state(), metrics(), time.time() - start_wall)
 
 
 # -- acting ------------------------------------------------------------------------------------------
@@ -486,21 +396,13 @@ class VecDQNPolicy:
 
 def read_card(folder: str | Path) -> AgentCard:
     """``agent.json`` of a vec_dqn folder (read directly: ``AgentCard.read`` checks the algorithm against its list)."""
-    path = Path(folder) / "agent.json"
-    try:
-        card = AgentCard(**json.loads(path.read_text()))
-    except (OSError, json.JSONDecodeError, TypeError) as exc:
-        raise BadAgentDir(f"{folder}: not a trained agent ({exc})") from None
-    if card.algo != ALGO:
-        raise BadAgentDir(f"{folder}: an {card.algo} agent, not a {ALGO} one")
-    return card
+    return vec_common.read_card(folder, ALGO)
 
 
 def load_policy(folder: str | Path) -> VecDQNPolicy:
     """The acting policy of a vec_dqn agent folder (``solve``, ``evaluate``, the leaderboard)."""
     card = read_card(folder)
-    if not (Path(folder) / card.model_file).is_file():
-        raise BadAgentDir(f"{folder}: the model file {card.model_file!r} named in agent.json is missing")
+    check_model_file(folder, card)
     net, _ = load_net(folder)  # model.pt has vec_ppo's format
     return VecDQNPolicy(net)
 

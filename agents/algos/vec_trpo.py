@@ -19,9 +19,9 @@ actor-critics share a trunk, and a value regression through a shared trunk
 would move the policy after the trust-region step and break its KL bound. The
 policy network (``model.pt``, loaded by :func:`load_policy`; its own value
 head is unused and untrained) and a value network of the same kind (kept in
-``trainer.pt`` for resume). The rollout, the agent folder and the checks shared
-with A2C come from :mod:`.vec_a2c`; the masked categorical and the networks
-from :mod:`.vec_ppo`.
+``trainer.pt`` for resume). The rollout buffer and GAE, the masked
+categorical, the checks shared with A2C, the setup of ``train`` and the agent
+folder come from :mod:`.vec_common`.
 """
 
 from __future__ import annotations
@@ -33,25 +33,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import gymnasium as gym
 import torch
 from torch import nn
 
-from ..policies.braid_heads import NetSpec, build_net, spec_of
-from . import vec_a2c
-from .vec_a2c import Rollout, explained_variance, load_agent, save_agent, validate_common
+from .vec_common import (
+    Rollout,
+    Session,
+    VecPPOPolicy,
+    explained_variance,
+    load_agent,
+    make_envs,
+    masked_entropy,
+    masked_log_probs,
+    save_folder,
+    session,
+    validate_common,
+)
 
 if TYPE_CHECKING:
     from .common import ScalarTap  # common imports SB3: only where training starts
-from .vec_ppo import (
-    MODEL_FILE,
-    STATE_FILE,
-    VecPPOPolicy,
-    masked_entropy,
-    masked_log_probs,
-    policy_options,
-    seed_everything,
-)
 
 ALGO = "vec_trpo"
 
@@ -109,11 +109,6 @@ def validate(args: Args) -> None:
             raise ValueError(f"{name} must be >= 1, got {getattr(args, name)}")
     if not args.vf_lr > 0 or args.ent_coef < 0 or not args.max_grad_norm > 0:
         raise ValueError(f"need vf_lr > 0, ent_coef >= 0, max_grad_norm > 0; got {args.vf_lr}, {args.ent_coef}")
-
-
-def make_envs(args: Any) -> gym.vector.VectorEnv:
-    """vec_ppo's env (looked up at call time, so that a test can patch this module's name)."""
-    return vec_a2c.make_envs(args)
 
 
 # -- the trust-region step ---------------------------------------------------------------------------
@@ -240,58 +235,32 @@ def value_regression(
 
 def train(args: Args, on_scalar: ScalarTap | None = None) -> Path:
     """Train TRPO on the vector env into ``args.out`` (agent folder, ``tb/``, ``checkpoints/``); return the folder."""
-    from torch.utils.tensorboard import SummaryWriter
-
-    from .common import TappedWriter, torch_threads
-
-    validate(args)
-    out = Path(args.out)
-    start_wall = time.time()
-    device = torch.device(args.device)
-    seed_everything(args.seed)
-    with torch_threads(args.threads):
-        envs = make_envs(args)
-        try:
-            spec = spec_of(envs)
-            net = build_net(args.policy, spec, policy_options(args)).to(device)
-            value_net = build_net(args.policy, spec, policy_options(args)).to(device)
-            vf_optimizer = torch.optim.Adam(value_net.parameters(), lr=args.vf_lr, eps=1e-5)
-            global_step, update = 0, 0
-            if args.resume is not None:
-                net.load_state_dict(torch.load(Path(args.resume) / MODEL_FILE, weights_only=False)["state_dict"])
-                state = torch.load(Path(args.resume) / STATE_FILE, weights_only=False)
-                value_net.load_state_dict(state["value_net"])
-                vf_optimizer.load_state_dict(state["vf_optimizer"])
-                global_step, update = int(state["global_step"]), int(state["update"])
-                torch.set_rng_state(state["torch_rng"])
-            out.mkdir(parents=True, exist_ok=True)
-            writer = TappedWriter(SummaryWriter(str(out / "tb")), on_scalar)  # on_scalar: e.g. progress
-            try:
-                return _loop(
-                    args, envs, net, value_net, spec, vf_optimizer, writer, device, global_step, update, start_wall
-                )
-            finally:
-                writer.close()
-        finally:
-            envs.close()
+    with session(args, validate, make_envs, on_scalar) as run:
+        net = run.build_net()
+        value_net = run.build_net()
+        vf_optimizer = torch.optim.Adam(value_net.parameters(), lr=args.vf_lr, eps=1e-5)
+        global_step, update = 0, 0
+        state = run.resume(net)
+        if state is not None:
+            value_net.load_state_dict(state["value_net"])
+            vf_optimizer.load_state_dict(state["vf_optimizer"])
+            global_step, update = int(state["global_step"]), int(state["update"])
+        return _loop(args, run, net, value_net, vf_optimizer, run.open_writer(), global_step, update)
 
 
 def _loop(
     args: Args,
-    envs: gym.vector.VectorEnv,
+    run: Session,
     net: nn.Module,
     value_net: nn.Module,
-    spec: NetSpec,
     vf_optimizer: torch.optim.Optimizer,
     writer: Any,
-    device: torch.device,
     global_step: int,
     update: int,
-    start_wall: float,
 ) -> Path:
-    out = Path(args.out)
+    out, spec, device = run.out, run.spec, run.device
     # a resumed run sees fresh instances (seed shifted by the steps done), still deterministic
-    roll = Rollout(args, envs, spec, device, args.seed + global_step)
+    roll = Rollout(args, run.envs, spec, device, args.seed + global_step)
     start_step, clock = global_step, time.perf_counter()
 
     def state() -> dict[str, Any]:
@@ -301,16 +270,15 @@ def _loop(
             "global_step": global_step,
             "update": update,
             "torch_rng": torch.get_rng_state(),
+            "algo": ALGO,
         }
 
     def metrics() -> dict[str, float]:
-        sps = (global_step - start_step) / max(time.perf_counter() - clock, 1e-9)
-        extra = {"SPS": sps, "illegal_actions": float(roll.illegal), "wall_s": time.time() - start_wall}
-        return {**roll.stats.metrics(), **extra}
+        return roll.metrics(global_step - start_step, clock, run.start_wall)
 
     def checkpoint() -> Path:
         folder = out / "checkpoints" / f"update_{update:06d}"
-        return save_agent(folder, args, ALGO, net, spec, state(), metrics(), time.time() - start_wall)
+        return save_folder(folder, args, ALGO, net, spec, state(), metrics(), time.time() - run.start_wall)
 
     try:
         while global_step < args.steps:
@@ -353,7 +321,7 @@ def _loop(
     except KeyboardInterrupt:
         checkpoint()  # Ctrl-C keeps the run so far, resumable
         raise
-    return save_agent(out, args, ALGO, net, spec, state(), metrics(), time.time() - start_wall)
+    return save_folder(out, args, ALGO, net, spec, state(), metrics(), time.time() - run.start_wall)
 
 
 def load_policy(folder: str | Path) -> VecPPOPolicy:
