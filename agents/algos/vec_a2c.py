@@ -36,6 +36,7 @@ from .vec_common import (  # noqa: F401  (Rollout, sample, ...: vec_a2c's names 
     Session,
     VecPPOPolicy,
     check_model_file,
+    episode_charts,
     explained_variance,
     load_agent,
     make_envs,
@@ -164,7 +165,7 @@ def _loop(
 
     def checkpoint() -> Path:
         folder = out / "checkpoints" / f"update_{update:06d}"
-        return save_folder(folder, args, ALGO, net, spec, state(), metrics(), time.time() - run.start_wall)
+        return run.save(folder, ALGO, net, state(), metrics())
 
     try:
         while global_step < args.steps:
@@ -195,10 +196,7 @@ def _loop(
             # -- the fixed metric names
             m = metrics()
             scalars = {
-                "charts/SPS": m["SPS"],
-                "charts/episodic_return": m["episodic_return"],
-                "charts/episodic_length": m["episodic_length"],
-                "charts/solved_rate": m["solved_rate"],
+                **episode_charts(m),
                 "charts/learning_rate": optimizer.param_groups[0]["lr"],
                 "losses/policy_loss": float(pg_loss.detach()),
                 "losses/value_loss": float(v_loss.detach()),
@@ -213,7 +211,7 @@ def _loop(
     except KeyboardInterrupt:
         checkpoint()  # Ctrl-C keeps the run so far, resumable
         raise
-    return save_folder(out, args, ALGO, net, spec, state(), metrics(), time.time() - run.start_wall)
+    return run.save(out, ALGO, net, state(), metrics())
 
 
 __all__ = ["ALGO", "Args", "Rollout", "load_policy", "read_card", "train", "validate"]

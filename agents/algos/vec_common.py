@@ -203,6 +203,16 @@ class Stats:
         }
 
 
+def episode_charts(metrics: dict[str, float]) -> dict[str, float]:
+    """The ``charts/*`` every trainer logs, from :meth:`Stats.metrics` plus ``SPS``."""
+    return {
+        "charts/SPS": metrics["SPS"],
+        "charts/episodic_return": metrics["episodic_return"],
+        "charts/episodic_length": metrics["episodic_length"],
+        "charts/solved_rate": metrics["solved_rate"],
+    }
+
+
 # -- train()'s setup and teardown -------------------------------------------------------------------
 
 
@@ -228,6 +238,10 @@ class Session:
         state = torch.load(Path(self.args.resume) / STATE_FILE, weights_only=False)
         torch.set_rng_state(state["torch_rng"])
         return state
+
+    def save(self, folder: Path, algo: str, net: nn.Module, state: dict[str, Any], metrics: dict[str, float]) -> Path:
+        """:func:`save_folder` for this run (its wall time counted from the start of ``train``)."""
+        return save_folder(folder, self.args, algo, net, self.spec, state, metrics, time.time() - self.start_wall)
 
     def open_writer(self) -> Any:
         """The output folder and its TensorBoard writer (``tb/``), every scalar also handed to ``on_scalar``."""

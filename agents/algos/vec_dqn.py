@@ -59,6 +59,7 @@ from .vec_common import (  # noqa: F401  (MODEL_FILE: vec_dqn's name before)
     check_net_device_out,
     check_policy,
     check_steps_left,
+    episode_charts,
     load_net,
     make_envs,
     sampling_mask,
@@ -303,7 +304,7 @@ def _loop(
 
     def checkpoint() -> Path:
         folder = out / "checkpoints" / f"step_{global_step:09d}"
-        return save_folder(folder, args, ALGO, net, spec, state(), metrics(), time.time() - start_wall)
+        return run.save(folder, ALGO, net, state(), metrics())
 
     def learn() -> None:
         nonlocal td_loss, q_mean, updates
@@ -326,10 +327,7 @@ def _loop(
     def log() -> None:
         m = metrics()
         scalars = {
-            "charts/SPS": m["SPS"],
-            "charts/episodic_return": m["episodic_return"],
-            "charts/episodic_length": m["episodic_length"],
-            "charts/solved_rate": m["solved_rate"],
+            **episode_charts(m),
             "charts/epsilon": epsilon,
         }
         if updates:  # the losses exist once learning has started
@@ -375,7 +373,7 @@ def _loop(
     except KeyboardInterrupt:
         checkpoint()  # Ctrl-C keeps the run so far, resumable (the buffer is refilled)
         raise
-    return save_folder(out, args, ALGO, net, spec, state(), metrics(), time.time() - start_wall)
+    return run.save(out, ALGO, net, state(), metrics())
 
 
 # -- acting ------------------------------------------------------------------------------------------

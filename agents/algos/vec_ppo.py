@@ -45,6 +45,7 @@ from .vec_common import (  # noqa: F401  (MASKED ... sampling_mask, Stats: re-ex
     check_net_device_out,
     check_policy,
     check_resume,
+    episode_charts,
     load_agent,
     load_net,
     make_envs,
@@ -159,7 +160,7 @@ def _loop(
 
     def checkpoint() -> Path:
         folder = out / "checkpoints" / f"update_{update:06d}"
-        return save_folder(folder, args, ALGO, net, spec, state(), metrics(), time.time() - run.start_wall)
+        return run.save(folder, ALGO, net, state(), metrics())
 
     try:
         while global_step < args.steps:
@@ -218,10 +219,7 @@ def _loop(
             # -- the fixed metric names
             m = metrics()
             scalars = {
-                "charts/SPS": m["SPS"],
-                "charts/episodic_return": m["episodic_return"],
-                "charts/episodic_length": m["episodic_length"],
-                "charts/solved_rate": m["solved_rate"],
+                **episode_charts(m),
                 "charts/learning_rate": optimizer.param_groups[0]["lr"],
                 "losses/policy_loss": float(pg_loss.detach()),
                 "losses/value_loss": float(v_loss.detach()),
@@ -236,7 +234,7 @@ def _loop(
     except KeyboardInterrupt:
         checkpoint()  # Ctrl-C keeps the run so far, resumable
         raise
-    return save_folder(out, args, ALGO, net, spec, state(), metrics(), time.time() - run.start_wall)
+    return run.save(out, ALGO, net, state(), metrics())
 
 
 # -- acting ------------------------------------------------------------------------------------------

@@ -40,12 +40,12 @@ from .vec_common import (
     Rollout,
     Session,
     VecPPOPolicy,
+    episode_charts,
     explained_variance,
     load_agent,
     make_envs,
     masked_entropy,
     masked_log_probs,
-    save_folder,
     session,
     validate_common,
 )
@@ -278,7 +278,7 @@ def _loop(
 
     def checkpoint() -> Path:
         folder = out / "checkpoints" / f"update_{update:06d}"
-        return save_folder(folder, args, ALGO, net, spec, state(), metrics(), time.time() - run.start_wall)
+        return run.save(folder, ALGO, net, state(), metrics())
 
     try:
         while global_step < args.steps:
@@ -301,10 +301,7 @@ def _loop(
             # -- the fixed metric names
             m = metrics()
             scalars = {
-                "charts/SPS": m["SPS"],
-                "charts/episodic_return": m["episodic_return"],
-                "charts/episodic_length": m["episodic_length"],
-                "charts/solved_rate": m["solved_rate"],
+                **episode_charts(m),
                 "losses/policy_loss": -(step["surrogate"] + step["improvement"]),  # the surrogate after the step
                 "losses/value_loss": v_loss,
                 "losses/entropy": step["entropy"],
@@ -321,7 +318,7 @@ def _loop(
     except KeyboardInterrupt:
         checkpoint()  # Ctrl-C keeps the run so far, resumable
         raise
-    return save_folder(out, args, ALGO, net, spec, state(), metrics(), time.time() - run.start_wall)
+    return run.save(out, ALGO, net, state(), metrics())
 
 
 def load_policy(folder: str | Path) -> VecPPOPolicy:
