@@ -64,9 +64,7 @@ PAGES: dict[str, list[str]] = {
     ],
     "ribbon-rl": ["benchmarks/ribbon_rl_vs_bo.py --train-steps 20000 --sample 100 --budget-s 5 --out-dir docs/results"],
     "rllib-unknot": ["benchmarks/rllib_unknot.py --out-dir docs/results"],
-    "unknot-adversarial": [
-        "benchmarks/unknot_adversarial.py --out-dir docs/results --suite-dir envs/suites/data"
-    ],
+    "unknot-adversarial": ["benchmarks/unknot_adversarial.py --out-dir docs/results --suite-dir envs/suites/data"],
     "unknot-zoo": [
         "benchmarks/unknot_zoo.py --train-env UnKnot-v0 --steps-mlp 20000 --steps-gnn 5000 --per-suite 10 "
         "--budget-s 1 --out-dir docs/results"
