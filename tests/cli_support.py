@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 EXE = shutil.which("rigorgym", path=str(Path(sys.executable).parent)) or shutil.which("rigorgym")
 
@@ -57,3 +58,27 @@ def _in_process(argv: list[str], cwd: Path | None, env: dict[str, str]) -> subpr
             else:
                 os.environ[k] = v
     return subprocess.CompletedProcess(["rigorgym", *argv], code, out.getvalue(), err.getvalue())
+
+
+def bad_input(capsys: Any, *argv: str) -> str:
+    """Run the CLI in-process; assert exit 2 with exactly one line on stderr (no traceback); return the line."""
+    import pytest
+
+    from rigorgym.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(list(argv))
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+def ok(capsys: Any, *argv: str) -> tuple[str, str]:
+    """Run the CLI in-process; assert exit 0; return (stdout, stderr)."""
+    from rigorgym.cli import main
+
+    assert main(list(argv)) == 0
+    captured = capsys.readouterr()
+    return captured.out, captured.err

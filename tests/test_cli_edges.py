@@ -21,27 +21,10 @@ from rigorgym.verifiers import verify
 
 import rigorgym  # noqa: F401  (registers the envs)
 from rigorgym.cli import build_parser, main
+from tests.cli_support import bad_input, ok
 
 SUITE = ("--suite", "unknot-random-L10")
 TRAIN = ("train", "UnKnot-Easy-v0", "--algo", "ppo", "--policy", "mlp", "--steps", "8", "--no-progress")
-
-
-def bad_input(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
-    """Run the CLI in-process; assert exit 2 with exactly one line on stderr (no traceback); return the line."""
-    with pytest.raises(SystemExit) as exc:
-        main(list(argv))
-    assert exc.value.code == 2
-    err = capsys.readouterr().err
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert len(lines) == 1, err
-    return lines[0]
-
-
-def ok(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[str, str]:
-    """Run the CLI in-process; assert exit 0; return (stdout, stderr)."""
-    assert main(list(argv)) == 0
-    captured = capsys.readouterr()
-    return captured.out, captured.err
 
 
 def solve(out: Path, *extra: str, agent: str = "greedy", env: str = "UnKnot-v0") -> list[str]:

@@ -23,28 +23,12 @@ from rigorgym.agents.registry import AGENTS
 from rigorgym.verifiers import verify
 
 from rigorgym.cli import main
+from tests.cli_support import bad_input, ok
 
 SUITE = ("--suite", "unknot-random-L10", "--limit", "3")
 #: A tiny, deterministic training run: the expansion cap binds long before the clock.
 TINY = ("--set", "diagrams=4", "--set", "per_size=0", "--set", "rounds=0", "--set", "epochs=1",
         "--set", "budget_s=30", "--set", "max_expansions=300")  # fmt: skip
-
-
-def bad_input(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
-    """Run the CLI in-process; assert exit 2 with exactly one line on stderr (no traceback); return the line."""
-    with pytest.raises(SystemExit) as exc:
-        main(list(argv))
-    assert exc.value.code == 2
-    err = capsys.readouterr().err
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert len(lines) == 1, err
-    return lines[0]
-
-
-def ok(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[str, str]:
-    assert main(list(argv)) == 0
-    captured = capsys.readouterr()
-    return captured.out, captured.err
 
 
 @pytest.fixture(scope="module")
