@@ -1,4 +1,4 @@
-"""Checks shared by the topology envs' constructors: injected generators and reward functions, integer sizes."""
+"""Checks shared by the topology envs: injected generators and reward functions, integer sizes, vector-env seeds."""
 
 from __future__ import annotations
 
@@ -26,3 +26,15 @@ def whole(name: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer):
         raise ValueError(f"{name} must be an integer, got {value!r}")
     return int(value)
+
+
+def vector_seeds(seed: int | list[int | None] | None, num_envs: int) -> list[int | None]:
+    """One seed per env of a batched env's ``reset``, as ``SyncVectorEnv`` takes them (an int ``s``: env ``i`` gets ``s + i``)."""
+    if seed is None:
+        return [None] * num_envs
+    if isinstance(seed, int):
+        return [seed + i for i in range(num_envs)]
+    seeds = list(seed)
+    if len(seeds) != num_envs:
+        raise ValueError(f"got {len(seeds)} seeds for {num_envs} envs")
+    return seeds

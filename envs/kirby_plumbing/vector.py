@@ -22,7 +22,7 @@ from rigorgym.verifiers.plumbing import PlumbingGraph, isomorphic
 
 from rigorgym.threads import PARALLEL_MIN_ROWS_PER_THREAD, parallel_rows
 
-from ..injection import injected
+from ..injection import injected, vector_seeds
 from . import core
 from .actions import ActionLayout
 from .env import KirbyPlumbingEnv, action_index, make_certificate, observation_space, record_to_move
@@ -121,14 +121,7 @@ class KirbyPlumbingVectorEnv(VectorEnv):
         self, *, seed: int | list[int | None] | None = None, options: dict[str, Any] | None = None
     ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         """Reset every env; ``options={"instance": ...}`` starts each on that pair, as the single env does."""
-        if seed is None:
-            seeds: list[int | None] = [None] * self.num_envs
-        elif isinstance(seed, int):
-            seeds = [seed + i for i in range(self.num_envs)]
-        else:
-            seeds = list(seed)
-            if len(seeds) != self.num_envs:
-                raise ValueError(f"got {len(seeds)} seeds for {self.num_envs} envs")
+        seeds = vector_seeds(seed, self.num_envs)
         given = (options or {}).get("instance")
         if given is not None and not isinstance(given, PlumbingInstance):
             given = PlumbingInstance.from_instance(given)

@@ -18,6 +18,7 @@ from gymnasium.vector.utils import batch_space
 
 from rigorgym.threads import parallel_rows
 
+from ..injection import vector_seeds
 from . import core
 from .actions import ActionLayout
 from .env import ObservationMode, action_index, make_certificate, observation_space, write_row
@@ -88,14 +89,7 @@ class UnKnotVectorEnv(VectorEnv):
     def reset(
         self, *, seed: int | list[int | None] | None = None, options: dict[str, Any] | None = None
     ) -> tuple[Any, dict[str, Any]]:
-        if seed is None:
-            seeds: list[int | None] = [None] * self.num_envs
-        elif isinstance(seed, int):
-            seeds = [seed + i for i in range(self.num_envs)]
-        else:
-            seeds = list(seed)
-            if len(seeds) != self.num_envs:
-                raise ValueError(f"got {len(seeds)} seeds for {self.num_envs} envs")
+        seeds = vector_seeds(seed, self.num_envs)
         for i, s in enumerate(seeds):
             if s is not None:
                 self._rngs[i], _ = seeding.np_random(s)
