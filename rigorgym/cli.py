@@ -978,7 +978,6 @@ def _train_guided_value(args: argparse.Namespace) -> int:
 VEC_BACKEND_ALGOS = ("ppo", "a2c", "trpo", "dqn")
 #: flags of the other backends, refused by --backend vec rather than ignored: (flag, argparse dest, hint)
 _NOT_VEC_FLAGS = (
-    ("--conv", "conv", "the vec policies are mlp and factored"),
     ("--n-envs", "n_envs", "use --num-envs"),
     ("--workers", "workers", "that is A3C's"),
     ("--wandb-project", "wandb_project", "the vec trainers log to TensorBoard only"),
@@ -1063,7 +1062,7 @@ def _vec_args(args: argparse.Namespace, module: Any) -> Any:
     names = [f.name for f in dataclasses.fields(module.Args)]
     values: dict[str, Any] = {"env_id": args.env, "policy": args.policy, "steps": args.steps, "seed": args.seed}
     values["out"] = Path(args.out)
-    for dest in ("num_envs", "device", "threads", "width", "depth"):
+    for dest in ("num_envs", "device", "threads", "width", "depth", "conv"):
         if getattr(args, dest) is not None:
             values[dest] = getattr(args, dest)
     if args.resume is not None:
@@ -1361,14 +1360,18 @@ def build_parser() -> argparse.ArgumentParser:
         f"{VALUE_ALGO}: the value net of the guided UnKnot agent (no --policy, --steps; options by --set)",
     )
     p.add_argument(
-        "--policy", choices=["mlp", "gnn", "factored"], help="required by the RL algorithms (factored: --backend vec)"
+        "--policy",
+        choices=["mlp", "gnn", "factored"],
+        help="required by the RL algorithms (factored: --backend vec on UnKnot; gnn with --backend vec: Kirby-Plumbing)",
     )
     p.add_argument(
         "--steps", type=int, help="env steps in all (with --resume: the total to reach); required by the RL algorithms"
     )
     p.add_argument("--seed", type=int, default=1, help="default 1")
     p.add_argument("--out", required=True, metavar="DIR", help="a new (or empty) folder for the agent")
-    p.add_argument("--conv", choices=["gcn", "gin", "gat", "sage"], help="GNN layer (default gcn)")
+    p.add_argument(
+        "--conv", choices=["gcn", "gin", "gat", "sage"], help="GNN layer (default gcn; sage with --backend vec)"
+    )
     p.add_argument("--depth", type=int, help="GNN layers (default 3)")
     p.add_argument("--width", type=int, help="GNN width (default 64)")
     p.add_argument("--hidden", metavar="SIZES", help="MLP layer sizes, e.g. 256,256 (the default)")

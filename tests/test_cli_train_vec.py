@@ -69,6 +69,25 @@ def test_train_solve_evaluate(capsys: pytest.CaptureFixture[str], tmp_path: Path
     assert row["instances"] == 2 and row["protocol"]["name"] == "pure-policy"
 
 
+def test_plumbing_gnn_trains_and_solves(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """Kirby-Plumbing through the batched trainers: the per-place graph network, then ``solve`` with the folder."""
+    out = tmp_path / "plumbing"
+    argv = ["train", "Kirby-Plumbing-Easy-v0", "--backend", "vec", "--algo", "a2c", "--policy", "gnn", "--conv", "gcn"]
+    argv += ["--num-envs", "8", "--steps", "128", "--width", "8", "--depth", "1", "--out", str(out), "--no-progress"]
+    assert main(argv) == 0
+    card = json.loads((out / "agent.json").read_text())
+    assert card["algo"] == "vec_a2c" and card["policy"] == "gnn" and card["algo_args"]["conv"] == "gcn"
+    capsys.readouterr()
+    certs = tmp_path / "plumbing.jsonl"
+    solve = ["solve", "Kirby-Plumbing-v0", "--suite", "plumbing-small-6", "--limit", "2", "--agent", str(out)]
+    assert main([*solve, "--max-steps", "50", "--out", str(certs)]) in (0, 1)  # a tiny agent may solve none
+    for line in certs.read_text().splitlines():
+        assert verify(json.loads(line)).ok
+    factored = [*argv[:7], "factored", "--steps", "16", "--out", str(tmp_path / "never")]
+    assert "the factored policy is for UnKnot envs" in bad_input(capsys, factored)
+    assert not (tmp_path / "never").exists()
+
+
 def test_no_progress_is_quiet(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     out = tmp_path / "quiet"
     assert main(vec(out, "--no-progress", "--steps", "16", "--set", "update_epochs=1")) == 0
@@ -86,7 +105,7 @@ def test_no_progress_is_quiet(capsys: pytest.CaptureFixture[str], tmp_path: Path
         (["--num-env-runners", "2"], "--num-env-runners does not apply to --backend vec"),
         (["--n-envs", "2"], "use --num-envs"),
         (["--env-kwargs", '{"nope": 1}'], "--env-kwargs for UnKnot-Easy-v0"),
-        (["--policy", "gnn"], "unknown policy 'gnn'"),
+        (["--policy", "gnn"], "the gnn policy of the batched trainers is for Kirby-Plumbing envs"),
         (["--resume", "nowhere"], "not a vec_ppo checkpoint folder"),
     ],
 )

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 import torch
 from rigorgym.agents.algos import vec_a2c, vec_common, vec_trpo
-from rigorgym.agents.algos.vec_common import masked_log_probs, sampling_mask
+from rigorgym.agents.algos.vec_common import masked_log_probs, sample_masked, sampling_mask
 from rigorgym.agents.policies.braid_heads import build_net, spec_of
 
 from tests.vec_support import CHARTS, ENV_KWARGS, assert_acts_legally, assert_refused, same_weights, scalars
@@ -73,10 +73,11 @@ def test_run_writes_a_folder_that_acts_legally(runs: dict[str, Path], algo: str)
 def test_an_illegal_sample_stops_the_run(algo: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The legality check runs on every rollout step: a sampler that picks a masked action is caught at once."""
 
-    def worst(log_probs: torch.Tensor) -> torch.Tensor:
-        return torch.argmin(log_probs, dim=-1)  # -inf: an illegal action wherever one exists
+    def worst(logits: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        action = torch.argmin(mask.to(torch.int8), dim=-1)  # an illegal action wherever one exists
+        return action, torch.zeros(len(action))
 
-    monkeypatch.setattr(vec_common, "sample", worst)  # the rollout's sampler, shared by A2C and TRPO
+    monkeypatch.setattr(vec_common, "sample_masked", worst)  # the rollout's sampler, shared by A2C and TRPO
     with pytest.raises(RuntimeError, match="illegal action"):
         MODULES[algo].train(tiny(algo, tmp_path / "run"))
 
@@ -138,7 +139,7 @@ def _batch(seed: int) -> tuple[torch.nn.Module, torch.Tensor, torch.Tensor, torc
     obs, info = envs.reset(seed=seed)
     obs_t, mask = torch.as_tensor(obs), torch.as_tensor(sampling_mask(np.asarray(info["action_mask"], bool)))
     with torch.no_grad():
-        actions = vec_a2c.sample(masked_log_probs(net(obs_t)[0], mask))
+        actions, _ = sample_masked(net(obs_t)[0], mask)
     return net, obs_t, mask, actions, torch.randn(64, generator=torch.Generator().manual_seed(seed))
 
 

@@ -39,9 +39,11 @@ def scalars(out: Path) -> dict[str, list[tuple[int, float]]]:
     return {tag: [(e.step, e.value) for e in acc.Scalars(tag)] for tag in acc.Tags()["scalars"]}
 
 
-def assert_acts_legally(policy: Any, steps: int) -> None:
-    """``steps`` actions of ``policy`` on UnKnot-Easy, greedy and sampled in turn: every one legal."""
-    env = gym.make("UnKnot-Easy-v0", **ENV_KWARGS)
+def assert_acts_legally(
+    policy: Any, steps: int, env_id: str = "UnKnot-Easy-v0", env_kwargs: dict[str, Any] | None = None
+) -> None:
+    """``steps`` actions of ``policy`` on ``env_id`` (UnKnot-Easy), greedy and sampled in turn: every one legal."""
+    env = gym.make(env_id, **(ENV_KWARGS if env_kwargs is None else env_kwargs))
     obs, info = env.reset(seed=3)
     rng = np.random.default_rng(0)
     for i in range(steps):

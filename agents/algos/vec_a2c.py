@@ -31,7 +31,7 @@ from torch import nn
 
 from . import vec_common
 from .saved import AgentCard
-from .vec_common import (  # noqa: F401  (Rollout, sample, ...: vec_a2c's names before)
+from .vec_common import (  # noqa: F401  (Rollout, masked_log_probs, ...: vec_a2c's names before)
     Rollout,
     Session,
     VecPPOPolicy,
@@ -39,10 +39,10 @@ from .vec_common import (  # noqa: F401  (Rollout, sample, ...: vec_a2c's names 
     episode_charts,
     explained_variance,
     load_agent,
+    log_prob_and_entropy,
     make_envs,
     masked_entropy,
     masked_log_probs,
-    sample,
     save_folder,
     session,
     validate_common,
@@ -77,11 +77,12 @@ class Args:
     max_grad_norm: float = 0.5
     seed: int = 1
     device: str = "cpu"  # "cpu" or "cuda" ("cuda:N")
-    policy: str = "mlp"  # "mlp" (flat, dense head) or "factored" (per-position head, UnKnot)
+    policy: str = "mlp"  # "mlp" (flat, dense head), "factored" (per-position head, UnKnot), "gnn" (Kirby-Plumbing)
     hidden: tuple[int, ...] = (256, 256)  # mlp
-    width: int = 16  # factored: channels
-    depth: int = 2  # factored: residual conv layers
+    width: int = 16  # factored, gnn: channels
+    depth: int = 2  # factored: residual conv layers; gnn: message-passing layers
     kernel: int = 3  # factored: conv window (odd)
+    conv: str = "sage"  # gnn: the torch-geometric layer (gcn, gin, gat, sage)
     threads: int = 0  # torch intra-op threads; 0: rigorgym.threads.training_threads() (mostly 1)
     checkpoint_every: int = 0  # updates between checkpoints in OUT/checkpoints; 0: none (Ctrl-C still saves one)
     out: Path = Path("runs/vec_a2c")
@@ -183,9 +184,8 @@ def _loop(
                 b_adv = (b_adv - b_adv.mean()) / (b_adv.std() + 1e-8)
             # -- the one gradient step of this batch
             logits, value = net(b_obs)
-            log_probs = masked_log_probs(logits, b_mask)
-            logp = log_probs.gather(1, b_act[:, None]).squeeze(1)
-            entropy = masked_entropy(log_probs, b_mask).mean()
+            logp, entropies = log_prob_and_entropy(logits, b_mask, b_act)
+            entropy = entropies.mean()
             pg_loss = -(b_adv * logp).mean()
             v_loss = 0.5 * ((value - b_ret) ** 2).mean()
             loss = pg_loss - args.ent_coef * entropy + args.vf_coef * v_loss

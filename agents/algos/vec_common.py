@@ -4,8 +4,7 @@ Each trainer keeps in its own file what makes its algorithm (its ``Args``, its
 loss or update, its loop); the plumbing around it is here, written once:
 
 * the vector env (:func:`make_envs`), the seeding header, the network options;
-* the masked categorical (``masked_log_probs``, ``masked_entropy``, Gumbel-max
-  ``sample``, ``sampling_mask``) and episode :class:`Stats`;
+* episode :class:`Stats` (the masked categorical is :mod:`.masked`);
 * the argument checks every trainer makes (:func:`check_policy`,
   :func:`check_counts`, :func:`check_net_device_out`, :func:`check_resume`);
 * :func:`session`: the setup and teardown of ``train()`` (validate, seed,
@@ -38,6 +37,14 @@ import torch
 from torch import nn
 
 from ..policies.braid_heads import POLICIES, NetSpec, build_net, default_options, spec_of
+from .masked import (  # noqa: F401  (re-exported: the trainers' names before agents.algos.masked)
+    MASKED,
+    log_prob_and_entropy,
+    masked_entropy,
+    masked_log_probs,
+    sample_masked,
+    sampling_mask,
+)
 from .saved import AgentCard, BadAgentDir, masked_choice
 
 if TYPE_CHECKING:
@@ -45,10 +52,6 @@ if TYPE_CHECKING:
 
 MODEL_FILE = "model.pt"
 STATE_FILE = "trainer.pt"  # optimizer, step count and RNG: what ``resume`` needs beyond the model
-#: the logit of an illegal action. -inf, not a large negative number: exp() of a very negative float takes
-#: a slow path on CPU (measured: 50 ms against 13 ms for a 2,048 x 2,293 batch), -inf does not;
-#: :func:`masked_entropy` keeps 0 * -inf out of the entropy and its gradient
-MASKED = float("-inf")
 STATS_WINDOW = 1000  # finished episodes behind charts/solved_rate and the card's metrics
 
 
@@ -56,6 +59,8 @@ def policy_options(args: Any) -> dict[str, Any]:
     """The network options of this run (``agent.json``'s ``policy_options``, ``model.pt``'s ``options``)."""
     if args.policy == "mlp":
         return {"hidden": [int(h) for h in args.hidden]}
+    if args.policy == "gnn":
+        return {"width": args.width, "depth": args.depth, "conv": args.conv}
     return {"width": args.width, "depth": args.depth, "kernel": args.kernel}
 
 
@@ -79,6 +84,13 @@ def check_net_device_out(args: Any) -> None:
         raise ValueError(f"hidden sizes must be >= 1, got {args.hidden}")
     if args.policy == "factored" and (args.width < 1 or args.depth < 0 or args.kernel < 1 or args.kernel % 2 == 0):
         raise ValueError(f"factored: width >= 1, depth >= 0, odd kernel; got {args.width}, {args.depth}, {args.kernel}")
+    if args.policy == "gnn":
+        from ..policies.gnn import CONVS
+
+        if args.width < 1 or args.depth < 0 or args.conv not in CONVS:
+            raise ValueError(
+                f"gnn: width >= 1, depth >= 0, conv one of {', '.join(CONVS)}; got {args.width}, {args.depth}, {args.conv!r}"
+            )
     device = str(args.device)
     if device != "cpu" and not device.startswith("cuda"):
         raise ValueError(f"device must be 'cpu' or 'cuda', got {device!r}")
@@ -128,12 +140,21 @@ def validate_common(args: Any, algo: str) -> None:
 
 
 def make_envs(args: Any) -> gym.vector.VectorEnv:
-    """``num_envs`` copies of ``env_id`` as its batched ``vector_entry_point`` env."""
+    """``num_envs`` copies of ``env_id`` as its batched ``vector_entry_point`` env, with flat observations.
+
+    Kirby-Plumbing's ``Dict`` observations become int16 rows
+    (:class:`~..policies.plumbing_heads.FlatPlumbingObservation`).
+    """
     import rigorgym  # noqa: F401  (registers the envs)
 
-    return gym.make_vec(
+    from ..policies.plumbing_heads import FlatPlumbingObservation, is_plumbing_space
+
+    envs = gym.make_vec(
         args.env_id, num_envs=args.num_envs, vectorization_mode="vector_entry_point", **dict(args.env_kwargs)
     )
+    if is_plumbing_space(envs.single_observation_space):
+        return FlatPlumbingObservation(envs)
+    return envs
 
 
 def seed_everything(seed: int) -> None:
@@ -141,34 +162,6 @@ def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
-
-
-# -- masked categorical --------------------------------------------------------------------------
-
-
-def masked_log_probs(logits: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """Log-probabilities with illegal actions at probability exactly 0 (``mask`` rows have a legal action)."""
-    return torch.log_softmax(logits.masked_fill(~mask, MASKED), dim=-1)
-
-
-def masked_entropy(log_probs: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """The entropy of each row over its legal actions (illegal ones add exactly 0, and no NaN to the gradient)."""
-    return -(log_probs.exp() * log_probs.masked_fill(~mask, 0.0)).sum(-1)
-
-
-def sample(log_probs: torch.Tensor) -> torch.Tensor:
-    """One action per row by the Gumbel-max trick (an illegal action's MASKED logit can never win)."""
-    u = torch.rand_like(log_probs).clamp_(1e-20, 1.0)
-    return torch.argmax(log_probs - torch.log(-torch.log(u)), dim=-1)
-
-
-def sampling_mask(mask: np.ndarray) -> np.ndarray:
-    """The mask with action 0 allowed in rows with no legal action (ended episodes, whose action is ignored)."""
-    empty = ~mask.any(1)
-    if empty.any():
-        mask = mask.copy()
-        mask[empty, 0] = True
-    return mask
 
 
 class Stats:
@@ -295,7 +288,8 @@ class Rollout:
     ) -> None:
         n, t_len, a_n = args.num_envs, args.num_steps, spec.n_actions
         self.envs, self.device, self.spec, self.name = envs, device, spec, name
-        self.obs = torch.zeros((t_len, n, spec.obs_dim), dtype=torch.int8, device=device)
+        obs_dtype = torch.from_numpy(np.zeros(0, envs.single_observation_space.dtype)).dtype  # int8 rows on UnKnot
+        self.obs = torch.zeros((t_len, n, spec.obs_dim), dtype=obs_dtype, device=device)
         self.mask = torch.zeros((t_len, n, a_n), dtype=torch.bool, device=device)
         self.actions = torch.zeros((t_len, n), dtype=torch.long, device=device)
         self.logprobs = torch.zeros((t_len, n), device=device)
@@ -320,14 +314,13 @@ class Rollout:
             self.obs[step], self.mask[step] = obs_t, mask_t
             with torch.no_grad():
                 logits, value = net(obs_t)
-                log_probs = masked_log_probs(logits, mask_t)
-                action = sample(log_probs)
+                action, logp = sample_masked(logits, mask_t)
             # never an illegal action: checked on every step (cheap next to the network; not an assert, kept under -O)
             if not bool(mask_t.gather(1, action[:, None]).all()):
                 who = f"{self.name} " if self.name else ""
                 raise RuntimeError(f"{who}sampled an illegal action (a bug in the masked sampler)")
             self.actions[step], self.values[step] = action, value
-            self.logprobs[step] = log_probs.gather(1, action[:, None]).squeeze(1)
+            self.logprobs[step] = logp
             self.next_obs, reward, term, trunc, info = self.envs.step(action.cpu().numpy())
             self.next_mask = np.asarray(info["action_mask"], bool)
             self.illegal += int(np.sum(np.asarray(info.get("illegal_action", np.zeros(n, bool))) & self.valid[step]))
@@ -442,6 +435,15 @@ def load_net(folder: str | Path) -> tuple[nn.Module, str]:
     return net, model["policy"]
 
 
+def one_row(obs: Any) -> torch.Tensor:
+    """A single env's observation as the ``(1, D)`` row the trainers' networks take (Kirby-Plumbing's ``Dict`` flattened)."""
+    if isinstance(obs, dict):
+        from ..policies.plumbing_heads import flatten_plumbing
+
+        obs = flatten_plumbing(obs)
+    return torch.as_tensor(np.asarray(obs)).reshape(1, -1)
+
+
 class VecPPOPolicy:
     """A trained vec_ppo (a2c, trpo) network as an :class:`~.saved.ActingPolicy`: masked argmax or sample of its logits."""
 
@@ -450,7 +452,7 @@ class VecPPOPolicy:
 
     def act(self, obs: Any, mask: np.ndarray, deterministic: bool, rng: np.random.Generator) -> int:
         with torch.no_grad():
-            logits, _ = self.net(torch.as_tensor(np.asarray(obs)).reshape(1, -1))
+            logits, _ = self.net(one_row(obs))
         return masked_choice(logits[0].numpy(), np.asarray(mask, bool), deterministic, rng)
 
 

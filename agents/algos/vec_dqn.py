@@ -62,6 +62,7 @@ from .vec_common import (  # noqa: F401  (MODEL_FILE: vec_dqn's name before)
     episode_charts,
     load_net,
     make_envs,
+    one_row,
     sampling_mask,
     save_folder,
     session,
@@ -97,11 +98,12 @@ class Args:
     log_every: int = 1_000  # env steps between TensorBoard points
     seed: int = 1
     device: str = "cpu"  # "cpu" or "cuda" ("cuda:N")
-    policy: str = "mlp"  # "mlp" (flat, dense head) or "factored" (per-position head, UnKnot)
+    policy: str = "mlp"  # "mlp" (flat, dense head), "factored" (per-position head, UnKnot), "gnn" (Kirby-Plumbing)
     hidden: tuple[int, ...] = (256, 256)  # mlp
-    width: int = 16  # factored: channels
-    depth: int = 2  # factored: residual conv layers
+    width: int = 16  # factored, gnn: channels
+    depth: int = 2  # factored: residual conv layers; gnn: message-passing layers
     kernel: int = 3  # factored: conv window (odd)
+    conv: str = "sage"  # gnn: the torch-geometric layer (gcn, gin, gat, sage)
     threads: int = 0  # torch intra-op threads; 0: rigorgym.threads.training_threads() (mostly 1)
     checkpoint_every: int = 0  # env steps between checkpoints in OUT/checkpoints; 0: none (Ctrl-C still saves one)
     out: Path = Path("runs/vec_dqn")
@@ -388,7 +390,7 @@ class VecDQNPolicy:
 
     def act(self, obs: Any, mask: np.ndarray, deterministic: bool, rng: np.random.Generator) -> int:
         with torch.no_grad():
-            q = q_values(self.net, torch.as_tensor(np.asarray(obs)).reshape(1, -1))
+            q = q_values(self.net, one_row(obs))
         return masked_choice(q[0].numpy(), np.asarray(mask, bool), deterministic, rng)
 
 

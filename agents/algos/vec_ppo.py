@@ -48,11 +48,12 @@ from .vec_common import (  # noqa: F401  (MASKED ... sampling_mask, Stats: re-ex
     episode_charts,
     load_agent,
     load_net,
+    log_prob_and_entropy,
     make_envs,
     masked_entropy,
     masked_log_probs,
     policy_options,
-    sample,
+    sample_masked,
     sampling_mask,
     save_folder,
     seed_everything,
@@ -89,11 +90,12 @@ class Args:
     target_kl: float | None = None  # stop an update's epochs early past this approx KL; None: never
     seed: int = 1
     device: str = "cpu"  # "cpu" or "cuda" ("cuda:N")
-    policy: str = "mlp"  # "mlp" (flat, dense head) or "factored" (per-position head, UnKnot)
+    policy: str = "mlp"  # "mlp" (flat, dense head), "factored" (per-position head, UnKnot), "gnn" (Kirby-Plumbing)
     hidden: tuple[int, ...] = (256, 256)  # mlp
-    width: int = 16  # factored: channels (16: on par with the MLP at full-length words, measured)
-    depth: int = 2  # factored: residual conv layers
+    width: int = 16  # factored, gnn: channels (16: on par with the MLP at full-length words, measured)
+    depth: int = 2  # factored: residual conv layers; gnn: message-passing layers
     kernel: int = 3  # factored: conv window (odd)
+    conv: str = "sage"  # gnn: the torch-geometric layer (gcn, gin, gat, sage)
     threads: int = 0  # torch intra-op threads; 0: rigorgym.threads.training_threads() (mostly 1)
     checkpoint_every: int = 0  # updates between checkpoints in OUT/checkpoints; 0: none (Ctrl-C still saves one)
     out: Path = Path("runs/vec_ppo")
@@ -190,9 +192,8 @@ def _loop(
                 for start in range(0, len(order), mb_size):
                     mb = order[start : start + mb_size]
                     logits, new_value = net(b_obs[mb])
-                    log_probs = masked_log_probs(logits, b_mask[mb])
-                    new_logp = log_probs.gather(1, b_act[mb, None]).squeeze(1)
-                    entropy = masked_entropy(log_probs, b_mask[mb]).mean()
+                    new_logp, entropies = log_prob_and_entropy(logits, b_mask[mb], b_act[mb])
+                    entropy = entropies.mean()
                     logratio = new_logp - b_logp[mb]
                     ratio = logratio.exp()
                     with torch.no_grad():
@@ -258,7 +259,7 @@ __all__ = [
     "load_policy",
     "masked_entropy",
     "masked_log_probs",
-    "sample",
+    "sample_masked",
     "train",
     "validate",
 ]

@@ -81,11 +81,12 @@ class Args:
     max_grad_norm: float = 0.5  # the value regression's gradient clip
     seed: int = 1
     device: str = "cpu"  # "cpu" or "cuda" ("cuda:N")
-    policy: str = "mlp"  # "mlp" (flat, dense head) or "factored" (per-position head, UnKnot)
+    policy: str = "mlp"  # "mlp" (flat, dense head), "factored" (per-position head, UnKnot), "gnn" (Kirby-Plumbing)
     hidden: tuple[int, ...] = (256, 256)  # mlp
-    width: int = 16  # factored: channels
-    depth: int = 2  # factored: residual conv layers
+    width: int = 16  # factored, gnn: channels
+    depth: int = 2  # factored: residual conv layers; gnn: message-passing layers
     kernel: int = 3  # factored: conv window (odd)
+    conv: str = "sage"  # gnn: the torch-geometric layer (gcn, gin, gat, sage)
     threads: int = 0  # torch intra-op threads; 0: rigorgym.threads.training_threads() (mostly 1)
     checkpoint_every: int = 0  # updates between checkpoints in OUT/checkpoints; 0: none (Ctrl-C still saves one)
     out: Path = Path("runs/vec_trpo")

@@ -28,7 +28,8 @@ the trainer's job. Two kinds:
 
 :class:`NetSpec` is what rebuilds a network without an env (stored in
 ``model.pt``). A Kirby-Plumbing factored head would be another module here,
-picked in :func:`build_net` by the spec's ``game``.
+picked in :func:`build_net` by the spec's ``game``; ``"gnn"`` is Kirby-Plumbing's
+graph network with per-place heads (:mod:`.plumbing_heads`).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ import torch
 from gymnasium import spaces
 from torch import nn
 
-POLICIES = ("mlp", "factored")
+POLICIES = ("mlp", "factored", "gnn")
 #: moves with a per-position logit, in column order of the per-position head (before the inserts)
 POSITION_KINDS = 4  # cancel, commute, braid, rotate (actions.CANCEL .. actions.ROTATE)
 GLOBAL_MOVES = 3  # stabilize +1, stabilize -1, destabilize
@@ -55,9 +56,12 @@ class NetSpec:
     obs_dim: int
     n_actions: int
     obs_scale: float = 1.0
-    game: str = "generic"  # "unknot" when the env has an UnKnot ActionLayout
+    game: str = "generic"  # "unknot" or "plumbing" when the env has that game's ActionLayout
     max_length: int = 0  # unknot only
     max_strands: int = 0  # unknot only
+    max_nodes: int = 0  # plumbing only
+    extrude_d: int = 0  # plumbing only
+    extrude_neighbours: int = 0  # plumbing only
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -65,6 +69,7 @@ class NetSpec:
 
 def spec_of(env: Any) -> NetSpec:
     """The :class:`NetSpec` of a (vector) env with a flat ``Box`` observation and a ``Discrete`` action space."""
+    from rigorgym.envs.kirby_plumbing.actions import ActionLayout as PlumbingLayout
     from rigorgym.envs.unknot.actions import ActionLayout
 
     obs_space = getattr(env, "single_observation_space", None) or env.observation_space
@@ -78,6 +83,17 @@ def spec_of(env: Any) -> NetSpec:
     if isinstance(layout, ActionLayout):
         return NetSpec(
             int(obs_space.shape[0]), int(act_space.n), scale, "unknot", layout.max_length, layout.max_strands
+        )
+    if isinstance(layout, PlumbingLayout):
+        weight_scale = float(max(abs(float(obs_space.low[0])), abs(float(obs_space.high[0])), 1.0))  # node 0's weight
+        return NetSpec(
+            int(obs_space.shape[0]),
+            int(act_space.n),
+            weight_scale,
+            "plumbing",
+            max_nodes=layout.max_nodes,
+            extrude_d=layout.extrude_d,
+            extrude_neighbours=layout.extrude_neighbours,
         )
     return NetSpec(int(obs_space.shape[0]), int(act_space.n), scale)
 
@@ -228,6 +244,8 @@ def default_options(policy: str) -> dict[str, Any]:
         return {"hidden": [256, 256]}
     if policy == "factored":
         return {"width": 16, "depth": 2, "kernel": 3}
+    if policy == "gnn":
+        return {"width": 16, "depth": 2, "conv": "sage"}
     raise ValueError(f"unknown policy {policy!r}; choose one of {', '.join(POLICIES)}")
 
 
@@ -236,6 +254,10 @@ def build_net(policy: str, spec: NetSpec, options: dict[str, Any] | None = None)
     opts = {**default_options(policy), **(options or {})}
     if policy == "mlp":
         return MLPActorCritic(spec, opts["hidden"])
+    if policy == "gnn":
+        from .plumbing_heads import PlumbingGraphActorCritic  # torch-geometric: only where it is used
+
+        return PlumbingGraphActorCritic(spec, int(opts["width"]), int(opts["depth"]), str(opts["conv"]))
     return FactoredBraidActorCritic(spec, int(opts["width"]), int(opts["depth"]), int(opts["kernel"]))
 
 

@@ -1,0 +1,217 @@
+"""A graph actor-critic for the batched trainers on Kirby-Plumbing: message passing over both graphs, per-place heads.
+
+Kirby-Plumbing's actions act at a place: a node (blow up a vertex, blow down,
+absorb or split a 0-vertex, extrude a 0-vertex with ``d`` and a subset of
+neighbours), an edge (blow up an edge) or a whole graph (a disjoint blow-up);
+see :mod:`rigorgym.envs.kirby_plumbing.actions`. So the network scores each
+move where it acts, like the factored UnKnot head does on word positions:
+
+* node embeddings from the weight (an embedding of the small weights, where
+  the moves live, plus the scaled weight), the degree and the graph;
+* ``depth`` residual torch-geometric layers over the two graphs of every env
+  at once (one batched ``edge_index``, ``b * 2N + slot`` numbering);
+* per graph, a context: the mean and max of its node embeddings; each node and
+  edge head sees its own graph's context and the other graph's (the goal is
+  to make the two graphs meet);
+* a node head (``5 + extrude_block`` columns), an edge head (2 columns: the
+  two signs) and a graph head (the disjoint blow-up's 2 signs), scattered to
+  the flat action index by the env's :class:`ActionLayout` (read off
+  ``ActionLayout.decode``, not restated here); the value from both contexts.
+
+The batched trainers take flat observations: :class:`FlatPlumbingObservation`
+concatenates the ``Dict`` observation's arrays as int16 rows
+(:func:`flatten_plumbing`, also what a trained agent's ``act`` does with a
+single env's observation), and the network takes them apart again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import torch
+from gymnasium import spaces
+from gymnasium.vector import VectorObservationWrapper
+from torch import nn
+
+#: the ``Dict`` keys in the order of the flat row
+KEYS = ("nodes", "edges", "node_mask", "edge_mask")
+SMALL_WEIGHT = 20  # weights in [-20, 20] get their own embedding (the moves test for 0 and +-1)
+MAX_DEGREE = 8  # degrees above share the last embedding
+
+
+def flat_size(max_nodes: int) -> int:
+    """Length of a flat row: ``2N x 3`` node rows, ``2(N-1) x 2`` edges, ``2N`` + ``2(N-1)`` mask entries."""
+    n = max_nodes
+    return 2 * n * 3 + 2 * (n - 1) * 2 + 2 * n + 2 * (n - 1)
+
+
+def flatten_plumbing(obs: dict[str, np.ndarray]) -> np.ndarray:
+    """The ``Dict`` observation (one env's, or a batch's) as int16 rows, :data:`KEYS` in order."""
+    nodes = np.asarray(obs["nodes"])
+    batch = nodes.shape[:-2]
+    parts = [np.asarray(obs[key]).reshape(*batch, -1) for key in KEYS]
+    return np.concatenate(parts, axis=-1).astype(np.int16)
+
+
+def flat_space(space: spaces.Dict) -> spaces.Box:
+    """The Box of :func:`flatten_plumbing` rows for a single env's ``Dict`` space."""
+    lows, highs = [], []
+    for key in KEYS:
+        sub = space[key]
+        if isinstance(sub, spaces.MultiBinary):
+            lows.append(np.zeros(int(np.prod(sub.shape))))
+            highs.append(np.ones(int(np.prod(sub.shape))))
+        else:
+            lows.append(np.asarray(sub.low, np.float64).reshape(-1))
+            highs.append(np.asarray(sub.high, np.float64).reshape(-1))
+    low, high = np.concatenate(lows), np.concatenate(highs)
+    if low.min() < np.iinfo(np.int16).min or high.max() > np.iinfo(np.int16).max:
+        raise ValueError("plumbing observations beyond int16 (weight_limit > 32767) have no flat form")
+    return spaces.Box(low.astype(np.int16), high.astype(np.int16), dtype=np.int16)
+
+
+def is_plumbing_space(space: Any) -> bool:
+    return isinstance(space, spaces.Dict) and set(space.spaces) == set(KEYS)
+
+
+class FlatPlumbingObservation(VectorObservationWrapper):
+    """A Kirby-Plumbing vector env with :func:`flatten_plumbing` rows as its observations (int16 Box)."""
+
+    def __init__(self, env: gym.vector.VectorEnv) -> None:
+        super().__init__(env)
+        if not is_plumbing_space(env.single_observation_space):
+            raise ValueError(f"not a Kirby-Plumbing observation space: {env.single_observation_space}")
+        self.single_observation_space = flat_space(env.single_observation_space)
+        self.observation_space = gym.vector.utils.batch_space(self.single_observation_space, env.num_envs)
+
+    def observations(self, observations: Any) -> Any:
+        return flatten_plumbing(observations)
+
+
+def action_places(max_nodes: int, extrude_d: int, extrude_neighbours: int) -> np.ndarray:
+    """For each flat action, its entry in ``[node logits (2N x C_node) | edge logits (2(N-1) x 2) | graph (2 x 2)]``."""
+    from rigorgym.envs.kirby_plumbing import actions as A
+
+    layout = A.ActionLayout(max_nodes, extrude_d, extrude_neighbours)
+    n, node_columns = max_nodes, 5 + layout.extrude_block
+    edges_start = 2 * n * node_columns
+    graphs_start = edges_start + 2 * (n - 1) * 2
+    entry = np.empty(layout.n_actions, np.int64)
+    for action in range(layout.n_actions):
+        d = layout.decode(action)
+        sign = int(d.param == -1)
+        if d.op == A.BLOWUP_EDGE:
+            entry[action] = edges_start + (d.graph * (n - 1) + d.place) * 2 + sign
+        elif d.op == A.BLOWUP_DISJOINT:
+            entry[action] = graphs_start + d.graph * 2 + sign
+        else:
+            if d.op == A.BLOWUP_VERTEX:
+                column = sign
+            elif d.op == A.EXTRUDE_ZERO:
+                column = 5 + ((d.param + extrude_d) << extrude_neighbours) + d.subset
+            else:  # blowdown, absorb_zero, split_zero_leaf
+                column = 2 + (d.op - A.BLOWDOWN)
+            entry[action] = (d.graph * n + d.place) * node_columns + column
+    return entry
+
+
+class PlumbingGraphActorCritic(nn.Module):
+    """Both graphs of every env through torch-geometric layers; node, edge and graph heads; a value."""
+
+    entry: torch.Tensor  # buffer (rebuilt from the spec, not in the state dict)
+
+    def __init__(self, spec: Any, width: int = 32, depth: int = 3, conv: str = "sage") -> None:
+        super().__init__()
+        from .gnn import make_conv
+
+        if spec.game != "plumbing":
+            raise ValueError(
+                f"the gnn policy of the batched trainers is for Kirby-Plumbing envs, got a {spec.game!r} env"
+            )
+        if width < 1 or depth < 0:
+            raise ValueError(f"gnn: width >= 1 and depth >= 0 needed, got {width}, {depth}")
+        self.n = spec.max_nodes
+        self.scale = float(spec.obs_scale)
+        self.node_columns = 5 + ((2 * spec.extrude_d + 1) << spec.extrude_neighbours)
+        self.weights = nn.Embedding(2 * SMALL_WEIGHT + 2, width)  # -20..20, and one for every larger |weight|
+        self.degrees = nn.Embedding(MAX_DEGREE + 1, width)
+        self.graphs = nn.Embedding(2, width)
+        self.weight_in = nn.Linear(1, width)
+        self.convs = nn.ModuleList(make_conv(conv, width, width) for _ in range(depth))
+        self.context = nn.Sequential(nn.Linear(4 * width, width), nn.ReLU())  # own mean, max; other's mean, max
+        self.node_in = nn.Linear(2 * width, width)
+        self.node_head = nn.Linear(width, self.node_columns)
+        self.edge_head = nn.Linear(width, 2)
+        self.graph_head = nn.Linear(2 * width, 2)
+        self.critic = nn.Sequential(nn.Linear(2 * width, width), nn.ReLU(), nn.Linear(width, 1))
+        for head in (self.node_head, self.edge_head, self.graph_head):
+            nn.init.orthogonal_(head.weight, 0.01)
+            nn.init.zeros_(head.bias)
+        entry = action_places(spec.max_nodes, spec.extrude_d, spec.extrude_neighbours)
+        self.register_buffer("entry", torch.from_numpy(entry), persistent=False)
+
+    def split(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Flat rows -> ``nodes (B, 2N, 3)``, ``edges (B, 2(N-1), 2)``, ``node_mask (B, 2N)``, ``edge_mask``."""
+        n, bsz = self.n, obs.shape[0]
+        sizes = (2 * n * 3, 2 * (n - 1) * 2, 2 * n, 2 * (n - 1))
+        nodes, edges, node_mask, edge_mask = torch.split(obs, sizes, dim=1)
+        return (
+            nodes.reshape(bsz, 2 * n, 3),
+            edges.reshape(bsz, 2 * (n - 1), 2).long(),
+            node_mask.bool(),
+            edge_mask.bool(),
+        )
+
+    def forward(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        n, bsz = self.n, obs.shape[0]
+        nodes, edges, node_mask, edge_mask = self.split(obs)
+        weight = nodes[..., 0].long()
+        small = torch.where(weight.abs() <= SMALL_WEIGHT, weight + SMALL_WEIGHT, 2 * SMALL_WEIGHT + 1)
+        valid = node_mask.unsqueeze(2).float()
+        h = (
+            self.weights(small)
+            + self.degrees(nodes[..., 1].long().clamp(0, MAX_DEGREE))
+            + self.graphs(nodes[..., 2].long().clamp(0, 1))
+            + self.weight_in(nodes[..., 0:1].float() / self.scale)
+        ) * valid  # (B, 2N, C); padding slots stay zero
+        # one batched graph: env b's slot s is node b * 2N + s; both directions of every real edge
+        offset = (torch.arange(bsz, device=obs.device) * 2 * n)[:, None]
+        src = (edges[..., 0] + offset)[edge_mask]
+        dst = (edges[..., 1] + offset)[edge_mask]
+        edge_index = torch.stack([torch.cat([src, dst]), torch.cat([dst, src])])
+        flat = h.reshape(bsz * 2 * n, -1)
+        for conv in self.convs:
+            flat = flat + torch.relu(conv(flat, edge_index)) * valid.reshape(-1, 1)
+        h = flat.reshape(bsz, 2, n, -1)  # (B, graph, slot, C)
+        mask = node_mask.reshape(bsz, 2, n, 1)
+        count = mask.sum(2).clamp(min=1).float()
+        mean = (h * mask).sum(2) / count  # (B, 2, C)
+        peak = h.masked_fill(~mask, -1e4).amax(2)
+        peak = torch.where(mask.any(2), peak, torch.zeros_like(peak))
+        own = torch.cat([mean, peak], 2)  # (B, 2, 2C)
+        ctx = self.context(torch.cat([own, own.flip(1)], 2))  # (B, 2, C): each graph's view of the pair
+        node_in = torch.relu(h + self.node_in(torch.cat([ctx, ctx.flip(1)], 2))[:, :, None, :])  # (B, 2, N, C)
+        node_logits = self.node_head(node_in).reshape(bsz, -1)
+        h_flat = node_in.reshape(bsz, 2 * n, -1)
+        ends = edges.clamp(0, 2 * n - 1)
+        pick = torch.gather(h_flat, 1, ends.reshape(bsz, -1, 1).expand(-1, -1, h_flat.shape[2]))
+        pick = pick.reshape(bsz, ends.shape[1], 2, -1).sum(2)
+        edge_logits = self.edge_head(pick).reshape(bsz, -1)
+        graph_logits = self.graph_head(torch.cat([ctx, ctx.flip(1)], 2)).reshape(bsz, -1)
+        logits = torch.cat([node_logits, edge_logits, graph_logits], 1).index_select(1, self.entry)
+        value = self.critic(torch.cat([ctx[:, 0], ctx[:, 1]], 1)).squeeze(-1)
+        return logits, value
+
+
+__all__ = [
+    "KEYS",
+    "FlatPlumbingObservation",
+    "PlumbingGraphActorCritic",
+    "action_places",
+    "flat_size",
+    "flat_space",
+    "flatten_plumbing",
+    "is_plumbing_space",
+]
