@@ -6,6 +6,8 @@ Two parts, in one process:
   the raw env (random legal actions) and every algorithm × policy trained for ``--steps``
   env steps by ``rigorgym.agents.train.train`` with rigorgym's default threads (model
   construction and the final save included, so short runs understate it);
+* ``vec`` (issue #19): ``--backend vec`` PPO beside SB3's PPO with its default MLP on UnKnot-v0
+  and Kirby-Plumbing-RiPutrov-v0 (:mod:`_vec_speed`);
 * ``key`` (issue #18): a 3-layer GCN training step (1 and 2 torch threads, and torch's
   default with its OpenMP runtime loaded before rigorgym, as before the fix), MaskablePPO with
   the GNN policy, and the README's ``rigorgym train UnKnot-v0 --algo maskable_ppo --policy gnn``;
@@ -38,6 +40,7 @@ import gymnasium as gym
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _vec_speed  # noqa: E402
 from _common import Recorder, by_bench, machine, phases, rounded, thread_settings, until  # noqa: E402
 from _report import ResultsPage  # noqa: E402
 
@@ -191,14 +194,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--policies", default=",".join(POLICIES))
     p.add_argument("--steps", type=int, default=0, help="env steps per run (default: per game)")
     p.add_argument("--quick", action="store_true", help="UnKnot only, 256 steps")
-    p.add_argument("--only", choices=["matrix", "key"], action="append", help="run only these parts")
+    p.add_argument("--only", choices=["matrix", "key", "vec"], action="append", help="run only these parts")
     p.add_argument("--with-load", action="store_true", help="the key figures again beside one busy process")
     p.add_argument(
         "--out-dir", "--out", dest="out", type=Path, help="write training-throughput.{md,json} (the page) here"
     )
     args = p.parse_args(argv)
     argv = sys.argv[1:] if argv is None else argv
-    parts = args.only or ["matrix", "key"]
+    parts = args.only or ["matrix", "key", "vec"]
     page = ResultsPage("training-throughput", "Training throughput", __file__, argv)
     emit({"bench": "machine", **machine(), "threads": thread_settings()})
     for game in ["unknot"] if args.quick else args.games.split(","):
@@ -211,6 +214,8 @@ def main(argv: list[str] | None = None) -> int:
             for policy in args.policies.split(","):
                 emit({"bench": "train", "env": env_id, "algo": algo, "policy": policy,
                       **train_throughput(env_id, algo, policy, steps)})  # fmt: skip
+    if "vec" in parts:
+        _vec_speed.figures(emit, ["unknot"] if args.quick else args.games.split(","), args.quick)
     for phase, context in phases(args.with_load) if "key" in parts else []:
         with context():
             key_figures(phase, args.quick)
@@ -241,9 +246,11 @@ def write_page(page: ResultsPage, records: list[dict[str, Any]], out: Path) -> N
             )
             checks.append((f"loaded: {what} within {MAX_SLOWDOWN:g}× its quiet speed (#18)", f"{slow:.2f}× slower",
                            slow <= MAX_SLOWDOWN))  # fmt: skip
+    checks += _vec_speed.checks(records)
     if checks:
         page.heading("Acceptance")
         page.acceptance(checks)
+    _vec_speed.table(page, records)
     if "gcn_step" in by:
         page.heading("Issue #18: quiet and beside one busy process")
         page.table(["phase", "3-layer GCN training step (64 UnKnot graphs)", "ms per step"],

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.benchmark_support import needs_benchmarks, run_main, run_script
 
 pytestmark = needs_benchmarks
@@ -16,8 +18,8 @@ def _run(*args: str) -> list[dict[str, Any]]:
 
 
 def test_training_throughput_quick(tmp_path: Path) -> None:
-    """Both parts in one run: the matrix (one algorithm here) and issue #18's key figures (GCN step, MaskablePPO +
-    GNN, the README's command), the quiet phase only: a busy neighbour would take a core from the other test
+    """Every part in one run: the matrix (one algorithm here) and issue #18's key figures (GCN step, MaskablePPO +
+    GNN, the README's command), issue #19's vec PPO against SB3's PPO, the quiet phase only: a busy neighbour would take a core from the other test
     worker; ``--with-load`` is exercised by the unknot test."""
     records = _run("--quick", "--algos", "ppo", "--policies", "mlp", "--out-dir", str(tmp_path))
     env = [r for r in records if r.get("bench") == "env"]
@@ -35,6 +37,10 @@ def test_training_throughput_quick(tmp_path: Path) -> None:
     assert len(json.loads((tmp_path / "training-throughput.json").read_text())["records"]) == len(records) - 1
     assert "| quiet |" in page  # the acceptance table needs the loaded phase too, so a quiet run has none
     assert "rigorgym train UnKnot-v0 --algo maskable_ppo --policy gnn" in page
+    vec = [r for r in records if r.get("bench") == "vec_speed"]  # issue #19: vec PPO beside SB3's PPO
+    assert [r["trainer"] for r in vec] == ["SB3 PPO", "vec PPO"] and all(r["steps_per_s"] > 0 for r in vec)
+    assert vec[1]["ratio"] == pytest.approx(vec[1]["steps_per_s"] / vec[0]["steps_per_s"], rel=1e-3)
+    assert "the batched trainer against SB3's PPO" in page
 
 
 def test_ribbon_rl_vs_bo_quick(tmp_path: Path) -> None:
