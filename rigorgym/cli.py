@@ -975,7 +975,7 @@ def _train_guided_value(args: argparse.Namespace) -> int:
 # -- train --backend vec --------------------------------------------------------------
 
 #: the batched trainers on the vector envs: ``--algo X`` runs ``rigorgym.agents.algos.vec_X``
-VEC_BACKEND_ALGOS = ("ppo", "a2c", "trpo", "dqn")
+VEC_BACKEND_ALGOS = ("ppo", "a2c", "trpo", "dqn", "bc")
 #: flags of the other backends, refused by --backend vec rather than ignored: (flag, argparse dest, hint)
 _NOT_VEC_FLAGS = (
     ("--n-envs", "n_envs", "use --num-envs"),
@@ -1354,9 +1354,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--algo",
         required=True,
-        choices=["ppo", "dqn", "trpo", "maskable_ppo", "a3c", "appo", "impala", "a2c", VALUE_ALGO],
+        choices=["ppo", "dqn", "trpo", "maskable_ppo", "a3c", "appo", "impala", "a2c", "bc", VALUE_ALGO],
         help="sb3 backend: ppo, dqn, trpo, maskable_ppo, a3c; rllib backend: ppo, appo, impala, dqn; "
-        "vec backend: ppo, a2c, trpo, dqn; "
+        "vec backend: ppo, a2c, trpo, dqn, bc (imitation of the guided search, UnKnot); "
         f"{VALUE_ALGO}: the value net of the guided UnKnot agent (no --policy, --steps; options by --set)",
     )
     p.add_argument(

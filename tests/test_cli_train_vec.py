@@ -61,7 +61,7 @@ def test_train_solve_evaluate(capsys: pytest.CaptureFixture[str], tmp_path: Path
     )
     assert "solved" in capsys.readouterr().out
     for line in certs.read_text().splitlines():
-        assert verify(json.loads(line)).ok
+        assert verify(json.loads(line)).valid
 
     argv = ["evaluate", "UnKnot-Easy-v0", *SUITE, "--agent", str(out), "--attempts", "1", "--deterministic", "--json"]
     assert main(argv) == 0
@@ -82,7 +82,7 @@ def test_plumbing_gnn_trains_and_solves(capsys: pytest.CaptureFixture[str], tmp_
     solve = ["solve", "Kirby-Plumbing-v0", "--suite", "plumbing-small-6", "--limit", "2", "--agent", str(out)]
     assert main([*solve, "--max-steps", "50", "--out", str(certs)]) in (0, 1)  # a tiny agent may solve none
     for line in certs.read_text().splitlines():
-        assert verify(json.loads(line)).ok
+        assert verify(json.loads(line)).valid
     factored = [*argv[:7], "factored", "--steps", "16", "--out", str(tmp_path / "never")]
     assert "the factored policy is for UnKnot envs" in bad_input(capsys, factored)
     assert not (tmp_path / "never").exists()

@@ -32,7 +32,7 @@ ALGOS = ("ppo", "dqn", "trpo", "maskable_ppo", "a3c")
 #: the algorithms trained with Ray RLlib (``rigorgym train --backend rllib``); cards name them ``rllib_<algo>``
 RLLIB_ALGOS = ("ppo", "appo", "impala", "dqn")
 #: the batched trainers on the vector envs (``agents/algos/vec_*.py``), recorded as ``vec_<algo>``
-VEC_ALGOS = ("ppo", "a2c", "trpo", "dqn")
+VEC_ALGOS = ("ppo", "a2c", "trpo", "dqn", "bc")
 CARD_ALGOS = ALGOS + tuple(f"rllib_{a}" for a in RLLIB_ALGOS) + tuple(f"vec_{a}" for a in VEC_ALGOS)
 
 

@@ -87,6 +87,7 @@ class Args:
     checkpoint_every: int = 0  # updates between checkpoints in OUT/checkpoints; 0: none (Ctrl-C still saves one)
     out: Path = Path("runs/vec_a2c")
     resume: Path | None = None  # a checkpoint folder (OUT/checkpoints/update_N, or a finished OUT) to continue
+    init_from: Path | None = None  # warm start: another vec folder's weights, same network (e.g. a vec_bc imitation)
 
     @property
     def batch_size(self) -> int:

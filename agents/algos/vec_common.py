@@ -91,6 +91,7 @@ def check_net_device_out(args: Any) -> None:
             raise ValueError(
                 f"gnn: width >= 1, depth >= 0, conv one of {', '.join(CONVS)}; got {args.width}, {args.depth}, {args.conv!r}"
             )
+    check_init_from(args)
     device = str(args.device)
     if device != "cpu" and not device.startswith("cuda"):
         raise ValueError(f"device must be 'cpu' or 'cuda', got {device!r}")
@@ -105,6 +106,28 @@ def check_net_device_out(args: Any) -> None:
         raise ValueError(f"out {out} exists and is not a folder")
     if args.resume is None and out.is_dir() and any(out.iterdir()):
         raise ValueError(f"out {out} exists and is not empty; choose a new folder (or resume a checkpoint)")
+
+
+def warm_start_weights(folder: str | Path, policy: str, spec: NetSpec, options: dict[str, Any]) -> dict[str, Any]:
+    """The weights of a vec_* folder's network, if it is the same network (policy, spec, options) as this run's."""
+    path = Path(folder) / MODEL_FILE
+    if not path.is_file():
+        raise ValueError(f"init_from: {folder} is not a batched trainer's agent folder (no {MODEL_FILE})")
+    model = torch.load(path, map_location="cpu", weights_only=False)
+    theirs = (model["policy"], NetSpec(**model["spec"]), {**default_options(model["policy"]), **model["options"]})
+    ours = (policy, spec, {**default_options(policy), **options})
+    if theirs != ours:
+        raise ValueError(
+            f"init_from: {folder} holds a different network ({theirs[0]} {theirs[2]}) than this run's ({policy} {ours[2]}) or another env layout"
+        )
+    return model["state_dict"]
+
+
+def check_init_from(args: Any) -> None:
+    """``init_from`` names an agent folder of a batched trainer (its network is compared when the run starts)."""
+    init_from = getattr(args, "init_from", None)
+    if init_from is not None and not (Path(init_from) / MODEL_FILE).is_file():
+        raise ValueError(f"init_from: {init_from} is not a batched trainer's agent folder (no {MODEL_FILE})")
 
 
 def check_steps_left(args: Any, done: Any) -> None:
@@ -220,8 +243,12 @@ class Session:
         self.writer: Any = None
 
     def build_net(self) -> nn.Module:
-        """A network of the run's policy and options on its device."""
-        return build_net(self.args.policy, self.spec, policy_options(self.args)).to(self.device)
+        """A network of the run's policy and options on its device (``init_from``: with that folder's weights)."""
+        net = build_net(self.args.policy, self.spec, policy_options(self.args))
+        init_from = getattr(self.args, "init_from", None)
+        if init_from is not None and self.args.resume is None:
+            net.load_state_dict(warm_start_weights(init_from, self.args.policy, self.spec, policy_options(self.args)))
+        return net.to(self.device)
 
     def resume(self, net: nn.Module) -> dict[str, Any] | None:
         """With ``args.resume``: its weights into ``net``, torch's RNG restored, its ``trainer.pt`` returned."""
@@ -405,9 +432,22 @@ def save_folder(
         algo_args=algo_args,
         metrics=metrics,
         wall_s=wall_s,
-        notes=f"resumed from {args.resume}" if args.resume is not None else "",
+        notes=f"resumed from {args.resume}" if args.resume is not None else warm_note(args),
     ).write(folder)
     return folder
+
+
+def warm_note(args: Any) -> str:
+    """The card's note on a warm start (``init_from``): whose weights the run began with."""
+    init_from = getattr(args, "init_from", None)
+    if init_from is None:
+        return ""
+    try:
+        card = json.loads((Path(init_from) / "agent.json").read_text())
+        what = f"a {card.get('algo')} agent of {card.get('steps')} steps"
+    except (OSError, json.JSONDecodeError):
+        what = "an agent folder"
+    return f"warm start from {init_from} ({what})"
 
 
 def read_card(folder: str | Path, algo: str) -> AgentCard:
