@@ -11,8 +11,9 @@ moves, i.e. env actions, so they teach a policy directly:
   keeps every ``(observation, mask, action)`` of its path;
 * each later round rolls the current policy out greedily (masked argmax, the
   pure-policy protocol) on fresh instances and, at every ``label_every``-th
-  state it visits, asks the search for a path from *that* state and keeps it
-  too (DAgger: the policy learns to recover from its own mistakes);
+  state it visits, asks the search for a path from *that* state and keeps
+  its first ``label_horizon`` moves (DAgger: the policy learns to recover
+  from its own mistakes);
 * after each round the network is trained on all the data so far (masked
   cross-entropy, :func:`.masked.log_prob_and_entropy`) and the pure policy's
   solved rate on held-out fresh instances goes to ``charts/solved_rate``.
@@ -63,7 +64,8 @@ class Args:
     lengths: tuple[int, ...] = (20, 40, 60, 96)
     mix: int = 2
     expert_expansions: int = 4000  # the search's budget per call (deterministic)
-    label_every: int = 4  # DAgger: ask the search at every k-th state the policy visits
+    label_every: int = 8  # DAgger: ask the search at every k-th state the policy visits
+    label_horizon: int = 8  # DAgger: keep the first k moves of each such path (round 0 keeps whole paths)
     max_moves: int = 400  # the move cap of a policy rollout (DAgger and the held-out check)
     eval_instances: int = 64  # held-out fresh instances per round for charts/solved_rate
     epochs: int = 3  # passes over all the data after each round
@@ -86,7 +88,16 @@ class Args:
 def validate(args: Args) -> None:
     """Refuse bad arguments before anything is built or written (one clear ValueError)."""
     check_policy(args)
-    for name in ("steps", "rounds", "expert_expansions", "label_every", "max_moves", "epochs", "batch_size"):
+    for name in (
+        "steps",
+        "rounds",
+        "expert_expansions",
+        "label_every",
+        "label_horizon",
+        "max_moves",
+        "epochs",
+        "batch_size",
+    ):
         if getattr(args, name) < 1:
             raise ValueError(f"{name} must be >= 1, got {getattr(args, name)}")
     if args.eval_instances < 0 or args.threads < 0 or not args.lr > 0:
@@ -252,7 +263,7 @@ def train(args: Args, on_scalar: ScalarTap | None = None) -> Path:
                 for obs in seen[:: args.label_every]:
                     if len(data) >= target:
                         break
-                    play_expert(env, expert, data, *braid_of(obs), target - len(data))
+                    play_expert(env, expert, data, *braid_of(obs), min(args.label_horizon, target - len(data)))
             loss = fit(net, optimizer, data, args, rng)
             solved = [rollout(env, net, inst, args.max_moves)[0] for inst in held_out]
             metrics = {
