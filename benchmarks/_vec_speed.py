@@ -15,26 +15,26 @@ from typing import Any
 
 from _common import rounded
 
-#: game -> (env id, SB3 policy name, [(network label, vec policy, options)], the shipped network's label)
-NETWORKS: dict[str, tuple[str, str, list[tuple[str, str, dict[str, Any]]], str]] = {
+#: game -> (env id, SB3 policy name, [(network label, vec policy, options, role)]); role "same": SB3's own
+#: network, "default": the batched trainers' network for the game (vec PPO's default MLP on UnKnot: it learns
+#: in fewer env steps than (64, 64), measured; the graph network on Kirby-Plumbing), "" another
+NETWORKS: dict[str, tuple[str, str, list[tuple[str, str, dict[str, Any], str]]]] = {
     "unknot": (
         "UnKnot-v0",
         "MlpPolicy",
         [
-            ("MLP (64, 64), SB3's default", "mlp", {"hidden": (64, 64)}),
-            ("MLP (256, 256), the paper's", "mlp", {"hidden": (256, 256)}),
-            ("factored, width 16", "factored", {"width": 16, "depth": 2}),
+            ("MLP (64, 64), SB3's default", "mlp", {"hidden": (64, 64)}, "same"),
+            ("MLP (256, 256), the paper's and vec PPO's default", "mlp", {"hidden": (256, 256)}, "default"),
+            ("factored, width 16", "factored", {"width": 16, "depth": 2}, ""),
         ],
-        "MLP (64, 64), SB3's default",
     ),
     "plumbing": (
         "Kirby-Plumbing-RiPutrov-v0",
         "MultiInputPolicy",
         [
-            ("MLP (64, 64), SB3's default", "mlp", {"hidden": (64, 64)}),
-            ("gnn (sage), width 16, 2 layers", "gnn", {"width": 16, "depth": 2}),
+            ("MLP (64, 64), SB3's default", "mlp", {"hidden": (64, 64)}, "same"),
+            ("gnn (sage), width 16, 2 layers", "gnn", {"width": 16, "depth": 2}, "default"),
         ],
-        "gnn (sage), width 16, 2 layers",
     ),
 }
 TARGET = 10.0  # issue 19: the batched trainer >= 10x SB3's PPO
@@ -75,25 +75,26 @@ def figures(emit: Any, games: list[str], quick: bool) -> None:
     for game in games:
         if game not in NETWORKS:
             continue
-        env_id, sb3_policy, networks, shipped = NETWORKS[game]
+        env_id, sb3_policy, networks = NETWORKS[game]
         base = sb3_ppo(env_id, sb3_policy, 256, n_steps=256) if quick else sb3_ppo(env_id, sb3_policy, 8192)
         emit({"bench": "vec_speed", "env": env_id, "trainer": "SB3 PPO", "network": "SB3 default MLP (64, 64)", **base})
-        for label, policy, options in networks[:1] if quick else networks:
+        for label, policy, options, role in networks[:1] if quick else networks:
             row = vec_ppo(env_id, policy, 512 if quick else 65536, options)
-            emit({"bench": "vec_speed", "env": env_id, "trainer": "vec PPO", "network": label, "shipped": label == shipped,
+            emit({"bench": "vec_speed", "env": env_id, "trainer": "vec PPO", "network": label, "role": role,
                   **row, "ratio": rounded(row["steps_per_s"] / base["steps_per_s"])})  # fmt: skip
 
 
 def checks(records: list[dict[str, Any]]) -> list[tuple[str, str, bool]]:
-    """The acceptance rows: the shipped network's ratio on each game."""
+    """The acceptance rows (#19 asks for both networks): SB3's own network, and the batched trainers' one."""
+    what = {"same": "the same network as SB3", "default": "its own default network"}
+    rows = [r for r in records if r.get("bench") == "vec_speed" and r.get("role") in what]
     return [
         (
-            f"{r['env']}: vec PPO with the shipped network ({r['network']}) >= {TARGET:g}x SB3 PPO (#19)",
+            f"{r['env']}: vec PPO with {what[r['role']]} ({r['network']}) >= {TARGET:g}x SB3 PPO (#19)",
             f"{r['ratio']:g}x",
             r["ratio"] >= TARGET,
         )  # fmt: skip
-        for r in records
-        if r.get("bench") == "vec_speed" and r.get("shipped")
+        for r in rows
     ]
 
 

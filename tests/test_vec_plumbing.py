@@ -72,6 +72,21 @@ def test_every_action_has_its_own_place_in_the_graph_heads() -> None:
     assert entry[edge] == 2 * 16 * node_columns + (15 + 4) * 2 + 1
 
 
+def test_the_heads_reach_the_actions_by_slices_as_by_the_layout_table() -> None:
+    """``to_actions`` (reshapes and a concatenation) puts every logit where ``action_places`` (read off decode) says."""
+    from rigorgym.agents.policies.plumbing_heads import PlumbingGraphActorCritic
+
+    n, extrude = 16, ActionLayout(16, 2, 3).extrude_block
+    gen = torch.Generator().manual_seed(0)
+    blowup, local, ext = (torch.randn(3, 2, n, k, generator=gen) for k in (2, 3, extrude))
+    edges, graphs = torch.randn(3, 2, n - 1, 2, generator=gen), torch.randn(3, 2, 2, generator=gen)
+    nodes = torch.cat([blowup, local, ext], 3)  # the node columns of action_places: blow-up, local, extrude
+    flat = torch.cat([nodes.reshape(3, -1), edges.reshape(3, -1), graphs.reshape(3, -1)], 1)
+    by_table = flat.index_select(1, torch.from_numpy(action_places(n, 2, 3)))
+    per_graph = [(blowup[:, g], local[:, g], ext[:, g], edges[:, g], graphs[:, g]) for g in range(2)]
+    assert torch.equal(PlumbingGraphActorCritic.to_actions(per_graph), by_table)
+
+
 def test_padding_slots_do_not_change_the_network_s_output() -> None:
     """Garbage in the unused node and edge slots (masked off) changes no logit and no value."""
     envs = vec_common.make_envs(tiny("vec_ppo", Path("unused")))

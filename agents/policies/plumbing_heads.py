@@ -15,8 +15,10 @@ move where it acts, like the factored UnKnot head does on word positions:
   to make the two graphs meet);
 * a node head (``5 + extrude_block`` columns), an edge head (2 columns: the
   two signs) and a graph head (the disjoint blow-up's 2 signs), scattered to
-  the flat action index by the env's :class:`ActionLayout` (read off
-  ``ActionLayout.decode``, not restated here); the value from both contexts.
+  the flat action index in the env's :class:`ActionLayout` order by slices
+  (:meth:`PlumbingGraphActorCritic.to_actions`, tested against
+  :func:`action_places`, which reads ``ActionLayout.decode``); the value
+  from both contexts.
 
 The batched trainers take flat observations: :class:`FlatPlumbingObservation`
 concatenates the ``Dict`` observation's arrays as int16 rows
@@ -26,6 +28,7 @@ single env's observation), and the network takes them apart again.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import gymnasium as gym
@@ -120,8 +123,6 @@ def action_places(max_nodes: int, extrude_d: int, extrude_neighbours: int) -> np
 class PlumbingGraphActorCritic(nn.Module):
     """Both graphs of every env through torch-geometric layers; node, edge and graph heads; a value."""
 
-    entry: torch.Tensor  # buffer (rebuilt from the spec, not in the state dict)
-
     def __init__(self, spec: Any, width: int = 32, depth: int = 3, conv: str = "sage") -> None:
         super().__init__()
         from .gnn import make_conv
@@ -135,22 +136,21 @@ class PlumbingGraphActorCritic(nn.Module):
         self.n = spec.max_nodes
         self.scale = float(spec.obs_scale)
         self.node_columns = 5 + ((2 * spec.extrude_d + 1) << spec.extrude_neighbours)
-        self.weights = nn.Embedding(2 * SMALL_WEIGHT + 2, width)  # -20..20, and one for every larger |weight|
-        self.degrees = nn.Embedding(MAX_DEGREE + 1, width)
-        self.graphs = nn.Embedding(2, width)
+        # one table over (small weight or "larger", degree, graph): one embedding backward, not three (measured)
+        self.nodes = nn.Embedding((2 * SMALL_WEIGHT + 2) * (MAX_DEGREE + 1) * 2, width)
         self.weight_in = nn.Linear(1, width)
         self.convs = nn.ModuleList(make_conv(conv, width, width) for _ in range(depth))
         self.context = nn.Sequential(nn.Linear(4 * width, width), nn.ReLU())  # own mean, max; other's mean, max
         self.node_in = nn.Linear(2 * width, width)
-        self.node_head = nn.Linear(width, self.node_columns)
+        self.blowup_head = nn.Linear(width, 2)  # blow-up at the vertex, sign +1 and -1
+        self.local_head = nn.Linear(width, 3)  # blowdown, absorb_zero, split_zero_leaf
+        self.extrude_head = nn.Linear(width, self.node_columns - 5)  # extrude_zero: d, then the neighbour subset
         self.edge_head = nn.Linear(width, 2)
         self.graph_head = nn.Linear(2 * width, 2)
         self.critic = nn.Sequential(nn.Linear(2 * width, width), nn.ReLU(), nn.Linear(width, 1))
-        for head in (self.node_head, self.edge_head, self.graph_head):
+        for head in (self.blowup_head, self.local_head, self.extrude_head, self.edge_head, self.graph_head):
             nn.init.orthogonal_(head.weight, 0.01)
             nn.init.zeros_(head.bias)
-        entry = action_places(spec.max_nodes, spec.extrude_d, spec.extrude_neighbours)
-        self.register_buffer("entry", torch.from_numpy(entry), persistent=False)
 
     def split(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """Flat rows -> ``nodes (B, 2N, 3)``, ``edges (B, 2(N-1), 2)``, ``node_mask (B, 2N)``, ``edge_mask``."""
@@ -164,16 +164,36 @@ class PlumbingGraphActorCritic(nn.Module):
             edge_mask.bool(),
         )
 
+    @staticmethod
+    def to_actions(per_graph: Sequence[tuple[torch.Tensor, ...]]) -> torch.Tensor:
+        """The heads' logits in the env's flat action order, by reshapes and one concatenation.
+
+        ``per_graph``: for graph 0 and graph 1, the blow-up head ``(B, N, 2)``,
+        the local head ``(B, N, 3)``, the extrude head ``(B, N, E)``, the edge
+        head ``(B, N-1, 2)`` and the graph head ``(B, 2)``. Per graph the
+        layout's blocks are slot-major (:mod:`rigorgym.envs.kirby_plumbing.actions`):
+        blow-up at a vertex (sign minor), at an edge, disjoint, blowdown,
+        absorb, split, extrude (``d`` then subset minor). Same result as
+        ``index_select`` by :func:`action_places` (tested), whose backward (an
+        ``index_add``), like that of slicing one wide node head, cost more
+        than the rest of the update.
+        """
+        blocks = []
+        for blowup, local, extrude, edges, graph in per_graph:
+            bsz = blowup.shape[0]
+            blocks += [blowup.reshape(bsz, -1), edges.reshape(bsz, -1), graph, local.transpose(1, 2).reshape(bsz, -1),
+                       extrude.reshape(bsz, -1)]  # fmt: skip
+        return torch.cat(blocks, 1)
+
     def forward(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         n, bsz = self.n, obs.shape[0]
         nodes, edges, node_mask, edge_mask = self.split(obs)
         weight = nodes[..., 0].long()
         small = torch.where(weight.abs() <= SMALL_WEIGHT, weight + SMALL_WEIGHT, 2 * SMALL_WEIGHT + 1)
         valid = node_mask.unsqueeze(2).float()
+        degree, graph = nodes[..., 1].long().clamp(0, MAX_DEGREE), nodes[..., 2].long().clamp(0, 1)
         h = (
-            self.weights(small)
-            + self.degrees(nodes[..., 1].long().clamp(0, MAX_DEGREE))
-            + self.graphs(nodes[..., 2].long().clamp(0, 1))
+            self.nodes((small * (MAX_DEGREE + 1) + degree) * 2 + graph)
             + self.weight_in(nodes[..., 0:1].float() / self.scale)
         ) * valid  # (B, 2N, C); padding slots stay zero
         # one batched graph: env b's slot s is node b * 2N + s; both directions of every real edge
@@ -193,14 +213,18 @@ class PlumbingGraphActorCritic(nn.Module):
         own = torch.cat([mean, peak], 2)  # (B, 2, 2C)
         ctx = self.context(torch.cat([own, own.flip(1)], 2))  # (B, 2, C): each graph's view of the pair
         node_in = torch.relu(h + self.node_in(torch.cat([ctx, ctx.flip(1)], 2))[:, :, None, :])  # (B, 2, N, C)
-        node_logits = self.node_head(node_in).reshape(bsz, -1)
         h_flat = node_in.reshape(bsz, 2 * n, -1)
         ends = edges.clamp(0, 2 * n - 1)
         pick = torch.gather(h_flat, 1, ends.reshape(bsz, -1, 1).expand(-1, -1, h_flat.shape[2]))
         pick = pick.reshape(bsz, ends.shape[1], 2, -1).sum(2)
-        edge_logits = self.edge_head(pick).reshape(bsz, -1)
-        graph_logits = self.graph_head(torch.cat([ctx, ctx.flip(1)], 2)).reshape(bsz, -1)
-        logits = torch.cat([node_logits, edge_logits, graph_logits], 1).index_select(1, self.entry)
+        edge_logits = self.edge_head(pick).reshape(bsz, 2, n - 1, 2)
+        graph_logits = self.graph_head(torch.cat([ctx, ctx.flip(1)], 2))  # (B, 2, 2)
+        per_graph = []
+        for g in range(2):
+            x = node_in[:, g]  # (B, N, C)
+            per_graph.append((self.blowup_head(x), self.local_head(x), self.extrude_head(x), edge_logits[:, g],
+                              graph_logits[:, g]))  # fmt: skip
+        logits = self.to_actions(per_graph)
         value = self.critic(torch.cat([ctx[:, 0], ctx[:, 1]], 1)).squeeze(-1)
         return logits, value
 
