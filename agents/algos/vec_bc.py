@@ -37,7 +37,7 @@ import torch
 from torch import nn
 
 from . import vec_common
-from .saved import AgentCard
+from .saved import AgentCard, masked_choice
 from .vec_common import (
     VecPPOPolicy,
     check_net_device_out,
@@ -180,6 +180,9 @@ def play_expert(env: Any, expert: Expert, data: Data, strands: int, word: tuple[
     return added
 
 
+_NO_RNG = np.random.default_rng(0)  # masked_choice's generator; unused for the argmax
+
+
 def rollout(env: Any, net: nn.Module, instance: Any, max_moves: int) -> tuple[bool, list[np.ndarray]]:
     """The pure policy (masked argmax) from ``instance``: whether it unknots it, and the observations it saw."""
     obs, info = env.reset(options={"instance": instance})
@@ -188,8 +191,7 @@ def rollout(env: Any, net: nn.Module, instance: Any, max_moves: int) -> tuple[bo
         seen.append(obs.copy())
         with torch.no_grad():
             logits, _ = net(torch.as_tensor(obs).reshape(1, -1))
-        mask = torch.as_tensor(np.asarray(info["action_mask"], bool))
-        action = int(torch.argmax(logits[0].masked_fill(~mask, float("-inf"))))
+        action = masked_choice(logits[0].numpy(), info["action_mask"], True, _NO_RNG)  # as a trained agent acts
         obs, _, terminated, _, info = env.step(action)
         if terminated:
             return True, seen
