@@ -259,6 +259,25 @@ class LearnedAgent:
         spec = env.spec or gym.spec(self.card.env_id)
         return int(spec.max_episode_steps or gym.spec(self.card.env_id).max_episode_steps or 1000)
 
+    def refusal(self, env: gym.Env[Any, Any], instances: list[Any]) -> str | None:
+        """One line when some instance does not fit the board this agent plays on (its network reads only
+        observations of the env it was trained on), else None; checked before any work."""
+        board = self.board_for(env)
+        misfits: list[str] = []
+        for instance in instances:
+            try:
+                board.reset(seed=0, options={"instance": instance})
+            except ValueError as exc:
+                misfits.append(str(exc))
+        if not misfits:
+            return None
+        kwargs = ", ".join(f"{k}={v}" for k, v in self.card.env_kwargs.items() if k != "max_episode_steps")
+        return (
+            f"agent {self.name} cannot take {len(misfits)} of {len(instances)} instances ({misfits[0]}): its "
+            f"network reads the env it was trained on, {self.card.env_id}({kwargs}); use an agent trained on "
+            "boards of that size, or a search agent"
+        )
+
     def accepts(self, cert: dict[str, Any]) -> bool:
         """Whether the kernel accepts ``cert`` (signed by this agent): only such a certificate is ever passed on."""
         from rigorgym.verifiers import verify

@@ -49,6 +49,20 @@ def checked_agent(agent_name: str, budget: Budget | float) -> Agent:
     return agent
 
 
+def agent_refusal(env_id: str, instances: Sequence[Any], agent_name: str) -> str | None:
+    """Why ``agent_name`` cannot play some of ``instances`` (one line, e.g. graphs larger than its network's
+    board), or None; callers refuse the whole run before any work (never a silent 0-second failure)."""
+    agent = make_agent(agent_name)
+    refusal = getattr(agent, "refusal", None)
+    if refusal is None:
+        return None
+    env = make_env_for(env_id, instances)
+    try:
+        return refusal(env, list(instances))
+    finally:
+        env.close()
+
+
 def run_agent(
     env_id: str,
     instances: Sequence[Any],

@@ -70,6 +70,7 @@ PAGES: dict[str, list[str]] = {
         "--budget-s 1 --out-dir docs/results"
     ],
     "ri-putrov": ["benchmarks/ri_putrov.py --ship --dqn-steps 10000 --ppo-steps 10000"],
+    "ri-putrov-paper": ["benchmarks/ri_putrov.py --protocol paper --ship --out-dir docs/results"],
     "unknot-imitation": ["benchmarks/unknot_imitation.py --steps 240000 --rounds 6 --out-dir docs/results"],
 }
 

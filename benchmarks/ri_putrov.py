@@ -14,6 +14,7 @@ Usage::
     python benchmarks/ri_putrov.py --ship --dqn-steps 10000 --ppo-steps 10000   # the page (about an hour)
     python benchmarks/ri_putrov.py --quick                                      # a smoke run (under a minute)
     python benchmarks/ri_putrov.py --from-json docs/results/ri-putrov.json      # re-render the page, no run
+    python benchmarks/ri_putrov.py --protocol paper --ship --out-dir docs/results   # the published protocol
 """
 
 from __future__ import annotations
@@ -214,6 +215,10 @@ def rerender(path: Path, out_dir: Path, argv: list[str], recheck: bool) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:2] == ["--protocol", "paper"]:  # the published protocol's page (issue 24): its own script
+        import ri_putrov_paper
+
+        return ri_putrov_paper.main(argv[2:])
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a smoke run: tiny budgets, 2 pairs")
     parser.add_argument("--seed", type=int, default=1, help="training seed of every agent (default 1)")

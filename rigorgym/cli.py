@@ -266,6 +266,15 @@ def _run_checks(args: argparse.Namespace) -> tuple[str, Any]:
     return agent, budget
 
 
+def _check_agent_takes(env_id: str, instances: list[Any], agent: str) -> None:
+    """Refuse (one line, exit 2, nothing written) a run on instances the agent cannot play."""
+    from rigorgym.agents.runner import agent_refusal
+
+    refusal = agent_refusal(env_id, instances, agent)
+    if refusal is not None:
+        raise BadInput(refusal)
+
+
 def _median_moves(moves: list[int]) -> str:
     """The median of the solved instances' moves, or ``-`` when none was solved (never ``nan``)."""
     return f"{statistics.median(moves):g}" if moves else "-"
@@ -287,6 +296,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
     instances = _instances(args)
     out = Path(args.out)
     _check_out(out, args.force)
+    _check_agent_takes(args.env, instances, args.agent)
     # Certificates stream into a side file that replaces --out at the end (also on Ctrl-C).
     tmp = out.with_name(out.name + ".partial")
     moves: list[int] = []
@@ -342,12 +352,15 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     for flag, given in (("--jobs", args.jobs is not None), ("--out", args.out is not None), ("--force", args.force)):
         if given:
             raise BadInput(f"{flag} goes with --compare (one agent: --json prints its summary)")
+    if args.protocol is not None:
+        return _evaluate_ri_putrov(args)
     if args.attempts is not None:
         return _evaluate_pure_policy(args)
     agent, budget = _run_checks(args)
     if args.restarts is not None:
         return _evaluate_restarts(args, agent)
     instances = _evaluate_instances(args)[1]
+    _check_agent_takes(args.env, instances, agent)
     moves: list[int] = []
     seconds: list[float] = []
 
@@ -391,13 +404,16 @@ def _check_protocol_flags(args: argparse.Namespace) -> None:
     (``--attempts`` has no clock); it is 5 s otherwise, as for ``solve``.
     """
     budget_given = args.budget_s is not None
+    args.budget_given = budget_given
     if not budget_given:
         args.budget_s = 5.0
     if args.instances is not None and args.restarts is not None:
         raise BadInput("--restarts plays a shipped suite (--suite S); --instances goes with --agent or --compare")
     if args.attempts is None:
-        if args.deterministic:
-            raise BadInput("--deterministic goes with --attempts K (the policy alone; --attempts 1 --deterministic)")
+        if args.deterministic and args.protocol is None:
+            raise BadInput(
+                "--deterministic goes with --attempts K (the policy alone; --attempts 1 --deterministic) or --protocol"
+            )
         return
     if args.attempts < 1:
         raise BadInput(f"--attempts must be >= 1 (episodes per instance), got {args.attempts}")
@@ -483,6 +499,67 @@ def _pure_policy_agent(args: argparse.Namespace) -> str:
     if is_value_folder(agent):
         raise BadInput(f"--attempts plays a trained policy alone; {args.agent} is the value net of guided, a search")
     return agent
+
+
+def _evaluate_ri_putrov(args: argparse.Namespace) -> int:
+    """``evaluate Kirby-Plumbing-v0 --protocol ri-putrov``: the published protocol (both graphs move each
+    step, one sampled episode, at most 500 steps, success when graphs of <= 10 vertices meet)."""
+    from rigorgym.agents.protocols import ri_putrov_paper as paper
+    from rigorgym.envs.games import game_of
+
+    if args.env not in _registered_envs():
+        raise BadInput(f"unknown env {args.env!r} (see `rigorgym list envs`)")
+    if game_of(args.env).env != "Kirby-Plumbing-v0":
+        raise BadInput(f"--protocol ri-putrov is Kirby-Plumbing's (the Ri–Putrov paper's); {args.env} is another game")
+    for flag, given in (
+        ("--attempts", args.attempts is not None),
+        ("--restarts", args.restarts is not None),
+        ("--max-expansions", args.max_expansions is not None),
+        ("--budget-s", args.budget_given),
+    ):
+        if given:
+            raise BadInput(f"{flag} means nothing with --protocol ri-putrov (one episode of at most --max-steps steps)")
+    _check_seed(args.seed)
+    if args.limit is not None and args.limit < 1:
+        raise BadInput(f"--limit must be >= 1, got {args.limit}")
+    steps = paper.MAX_STEPS if args.max_steps is None else args.max_steps
+    if steps < 1:
+        raise BadInput(f"--max-steps must be >= 1 (time steps, each moving both graphs), got {steps}")
+    agent = _pure_policy_agent(args)
+    instances = _evaluate_instances(args)[1]
+    try:
+        scores, env_id, env_kwargs = paper.agent_scores(agent)
+    except ValueError as exc:  # BadAgentDir
+        raise BadInput(str(exc)) from None
+    unfit = paper.misfits(instances, env_id, env_kwargs)
+    if unfit:
+        raise BadInput(
+            f"agent {args.agent} cannot take {len(unfit)} of {len(instances)} pairs ({next(iter(unfit.values()))}; it plays on "
+            f"{env_id} {env_kwargs or ''}); use an agent trained on larger boards"
+        )
+    run = paper.evaluate(
+        str(args.agent), scores, instances, sampled=not args.deterministic, max_steps=steps, seed=args.seed,
+        env_id=env_id, env_kwargs=env_kwargs,
+    )  # fmt: skip
+    summary = {"env": args.env, "agent": args.agent, **_source(args), **run.summary(), "max_steps": steps,
+               "sampled": not args.deterministic, "seed": args.seed, "protocol": "ri-putrov"}  # fmt: skip
+    if args.json:
+        print(json.dumps(summary))
+        return EXIT_OK
+    low, high = summary["interval_95"]
+    print(
+        f"{args.env} {_source_label(args)}: solved {summary['solved']}/{summary['pairs']} "
+        f"({100 * summary['success']:.1f}%, 95% CI {100 * low:.1f}-{100 * high:.1f}%)  median steps "
+        f"{summary['median_steps'] if summary['median_steps'] is not None else '-'}  "
+        f"{summary['steps_per_s']} steps/s  agent {args.agent}"
+    )
+    print(
+        f"protocol: Ri–Putrov's published one — one {'sampled' if not args.deterministic else 'greedy (argmax)'} "
+        f"episode per pair, both graphs move every step, at most {steps} steps, success when graphs of <= "
+        f"{paper.SMALL} vertices reached from each side meet (or the two graphs are isomorphic); every "
+        "certificate verified by the kernel"
+    )
+    return EXIT_OK
 
 
 def _protocol_line(summary: dict[str, Any]) -> str:
@@ -1412,6 +1489,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="examples: rigorgym evaluate UnKnot-v0 --agent runs/ppo --suite unknot-random-L20 --limit 20\n"
         "          rigorgym evaluate Kirby-Plumbing-v0 --agent pretrained --suite plumbing-small-6 --json\n"
         "          rigorgym evaluate Kirby-Plumbing-v0 --agent plumbing-a3c-gnn --suite plumbing-ri-putrov-10 --restarts 64\n"
+        "          rigorgym evaluate Kirby-Plumbing-v0 --agent pretrained --suite plumbing-ri-putrov-paper --protocol ri-putrov\n"
+        "              (Ri–Putrov's published protocol: both graphs move each step, one sampled episode, 500 steps)\n"
         "          rigorgym evaluate UnKnot-v0 --agent pretrained --suite unknot-random-L20 --attempts 1 --deterministic\n"
         "              (the papers' protocol: the policy alone, one greedy episode per instance)\n"
         "          rigorgym evaluate UnKnot-v0 --agent runs/ppo --instances mine.jsonl --attempts 8 --max-steps 100\n"
@@ -1456,6 +1535,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--deterministic",
         action="store_true",
         help="--attempts: the first episode takes argmax actions (later ones are sampled); default: all sampled",
+    )
+    p.add_argument(
+        "--protocol",
+        choices=["ri-putrov"],
+        help="Kirby-Plumbing: Ri–Putrov's published evaluation (both graphs move each step, one sampled episode, "
+        "--max-steps steps, default 500; --deterministic: argmax), e.g. on --suite plumbing-ri-putrov-paper",
     )
     p.add_argument("--json", action="store_true", help="one JSON object (--compare: one per agent)")
     p.set_defaults(run=cmd_evaluate, knot=None, pd=None)

@@ -60,8 +60,12 @@ def _plumbing_suite_size(suite: str) -> dict[str, int]:
     return {"max_nodes": -(-(suite_info(suite)["max_nodes"] + 16) // 16) * 16}
 
 
+#: The board of the published Ri-Putrov protocol's graphs (up to ~100 vertices): 128 slots, no extrusion twists.
+PAPER_BOARD: dict[str, Any] = {"max_nodes": 128, "extrude_d": 0, "extrude_neighbours": 0}
+
+
 def _plumbing_tiers() -> dict[str, tuple[dict[str, Any], int]]:
-    from rigorgym.envs.kirby_plumbing.generator import RiPutrovGenerator, SuiteGenerator
+    from rigorgym.envs.kirby_plumbing.generator import RiPutrovGenerator, RiPutrovPaperGenerator, SuiteGenerator
 
     def suite(name: str) -> dict[str, Any]:
         return {"generator": SuiteGenerator(name), **_plumbing_suite_size(name)}
@@ -79,6 +83,18 @@ def _plumbing_tiers() -> dict[str, tuple[dict[str, Any], int]]:
         "Kirby-Plumbing-RiPutrov-v0": (suite("plumbing-ri-putrov-10"), 1000),
         # Suite plumbing-large-25: n=25, k=200.
         "Kirby-Plumbing-Large-v0": (suite("plumbing-large-25"), 2000),
+        # RiPutrovPaperGenerator(): fresh pairs of the published protocol (n=10, 100 move attempts per graph, no
+        # cap; a pair with a graph over 112 vertices would be redrawn: none in 20,000 draws) on 128 slots per graph, moves
+        # without extrusion twists; 1,000 moves (the protocol's 500 steps of both graphs).
+        "Kirby-Plumbing-Paper-v0": (
+            {"generator": RiPutrovPaperGenerator(max_nodes=112), **PAPER_BOARD},
+            1000,
+        ),
+        # Suite plumbing-ri-putrov-paper: 1,000 frozen pairs of the published protocol, on the same board.
+        "Kirby-Plumbing-RiPutrovPaper-v0": (
+            {"generator": SuiteGenerator("plumbing-ri-putrov-paper"), **PAPER_BOARD},
+            1000,
+        ),
     }
 
 

@@ -495,6 +495,13 @@ class VecPPOPolicy:
             logits, _ = self.net(one_row(obs))
         return masked_choice(logits[0].numpy(), np.asarray(mask, bool), deterministic, rng)
 
+    def scores(self, observations: list[Any]) -> np.ndarray:
+        """The logits of many single-env observations in one forward pass (protocols that play many pairs at once)."""
+        with torch.no_grad():
+            rows = torch.cat([one_row(obs) for obs in observations])
+            logits, _ = self.net(rows)
+        return logits.numpy()
+
 
 def load_agent(folder: str | Path, algo: str) -> VecPPOPolicy:
     """The acting policy of an ``algo`` folder whose network acts by its logits (PPO, A2C, TRPO)."""

@@ -139,6 +139,112 @@ class RiPutrovGenerator:
                 return PlumbingInstance.from_graphs(*pair)
 
 
+#: Move types of the published protocol's random attempts (blow-up / blow-down 1, 2, 3).
+PAPER_MOVE_TYPES = (1, 2, 3)
+
+
+def paper_attempt(graph: PlumbingGraph, rng: np.random.Generator, d_range: int = 20) -> dict[str, Any] | None:
+    """One random move attempt of the published protocol (songjin91/LearningPlumbings), or None if it is illegal.
+
+    A vertex ``v`` uniform among the graph's; a type uniform in {1, 2, 3};
+    up or down and a sign ``s = ±1`` uniform. As kernel moves:
+
+    * up 1: a vertex of weight ``s`` on an edge ``v``–``u``, ``u`` a uniform
+      neighbour (``blowup_edge``; both ends gain ``s``; illegal at an isolated ``v``);
+    * up 2: a leaf of weight ``s`` at ``v``, which gains ``s`` (``blowup_vertex``);
+    * up 3: ``d`` uniform in ``{-R, ..., R - 1}``; a 0-vertex next to ``v`` and a
+      ``d``-vertex next to it, ``v`` loses ``d``; if ``v`` has two or more
+      neighbours they are shuffled, a split point ``k`` is uniform in ``{1, ...,
+      deg - 1}``, and the neighbours after ``k`` move to the ``d``-vertex
+      (``extrude_zero``);
+    * down 1 / down 2: a ±1 vertex of degree 2 / 1 is blown down (``blowdown``);
+    * down 3: a 0-vertex of degree 2 is merged with its two neighbours (``absorb_zero``).
+
+    The sign is drawn for every attempt, as the published code does, and used by up 1 and up 2 only.
+    """
+    nodes = sorted(graph.weights)
+    v = nodes[int(rng.integers(len(nodes)))]
+    kind = PAPER_MOVE_TYPES[int(rng.integers(3))]
+    up = bool(rng.random() < 0.5)
+    sign = 1 if rng.random() < 0.5 else -1
+    neighbours = sorted(graph.adj[v])
+    weight, degree = graph.weights[v], len(neighbours)
+    if up:
+        if kind == 1:
+            if not neighbours:
+                return None
+            return {"op": "blowup_edge", "u": v, "v": neighbours[int(rng.integers(degree))], "sign": sign}
+        if kind == 2:
+            return {"op": "blowup_vertex", "v": v, "sign": sign}
+        d = int(rng.integers(-d_range, d_range))
+        moved: list[int] = []
+        if degree >= 2:
+            order = [neighbours[i] for i in rng.permutation(degree)]
+            moved = sorted(order[int(rng.integers(1, degree)) :])
+        return {"op": "extrude_zero", "v": v, "d": d, "moved": moved}
+    if kind in (1, 2) and weight in (1, -1) and degree == 3 - kind:
+        return {"op": "blowdown", "v": v}
+    if kind == 3 and weight == 0 and degree == 2:
+        return {"op": "absorb_zero", "v": v}
+    return None
+
+
+def paper_scramble(
+    graph: PlumbingGraph, rng: np.random.Generator, attempts: int = 100, d_range: int = 20
+) -> list[dict[str, Any]]:
+    """``attempts`` random move attempts of the published protocol, applied in place; the legal ones, returned.
+
+    An illegal attempt does nothing but counts (so a graph gets fewer than ``attempts`` moves).
+    """
+    done: list[dict[str, Any]] = []
+    for _ in range(attempts):
+        move = paper_attempt(graph, rng, d_range)
+        if move is not None:
+            apply_move(graph, move)
+            done.append(move)
+    return done
+
+
+@dataclass
+class RiPutrovPaperGenerator:
+    """Homeomorphic pairs exactly as the published protocol draws them (``test.py``/``utils.py`` of
+    songjin91/LearningPlumbings): a random tree on ``nodes`` vertices (weights uniform in ``[-R, R]``,
+    vertex ``i`` attached to a uniform earlier one), and each of two copies given its own ``attempts``
+    random move attempts (:func:`paper_attempt`). No cap on the size: the graphs have about 40–100
+    vertices (42–95, mean 68, in the published run).
+
+    ``max_nodes`` (None: the protocol) redraws a pair in which a graph has more
+    than ``max_nodes`` vertices, so that every pair fits an env of that size;
+    the pairs are then those of the protocol with the rare outliers skipped.
+    Unlike :class:`RiPutrovGenerator`, a pair is not redrawn when it is already
+    isomorphic (the protocol does not; with 100 attempts it does not happen in practice).
+    """
+
+    nodes: int = 10
+    attempts: int = 100
+    weight_range: int = 20
+    d_range: int = 20
+    max_nodes: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.nodes < 1 or self.attempts < 0 or self.weight_range < 0 or self.d_range < 1:
+            raise ValueError("nodes >= 1, attempts >= 0, weight_range >= 0 and d_range >= 1 are needed")
+        if self.max_nodes is not None and self.max_nodes < self.nodes:
+            raise ValueError(f"max_nodes ({self.max_nodes}) is below the tree's {self.nodes} nodes")
+
+    def pair(self, rng: np.random.Generator) -> tuple[PlumbingGraph, PlumbingGraph]:
+        while True:
+            tree = random_tree(rng, self.nodes, self.weight_range)
+            copies = tree.copy(), tree.copy()
+            for graph in copies:
+                paper_scramble(graph, rng, self.attempts, self.d_range)
+            if self.max_nodes is None or max(map(len, copies)) <= self.max_nodes:
+                return copies
+
+    def __call__(self, rng: np.random.Generator) -> PlumbingInstance:
+        return PlumbingInstance.from_graphs(*self.pair(rng))
+
+
 @dataclass
 class DistinctPairGenerator:
     """Pairs that are *not* homeomorphic: a random tree and a copy with one weight perturbed so that H_1 differs.

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from rigorgym.envs.kirby_plumbing.generator import DistinctPairGenerator, RiPutrovGenerator
+from rigorgym.envs.kirby_plumbing.generator import DistinctPairGenerator, RiPutrovGenerator, RiPutrovPaperGenerator
 from rigorgym.envs.suites.writer import write_suite
 from tqdm import tqdm
 
@@ -28,12 +28,24 @@ class PlumbingSuite:
     max_nodes: int
     size: int
     distinct: bool = False
+    paper: bool = False  # the published protocol (RiPutrovPaperGenerator): 100 attempts, no cap
 
-    def generator(self) -> RiPutrovGenerator | DistinctPairGenerator:
+    def generator(self) -> RiPutrovGenerator | DistinctPairGenerator | RiPutrovPaperGenerator:
+        if self.paper:
+            return RiPutrovPaperGenerator(self.nodes, self.scramble_moves)
         kind = DistinctPairGenerator if self.distinct else RiPutrovGenerator
         return kind(self.nodes, self.scramble_moves, max_nodes=self.max_nodes)
 
     def description(self) -> str:
+        if self.paper:
+            return (
+                f"{self.size} homeomorphic pairs by the published Ri-Putrov protocol (songjin91/LearningPlumbings, "
+                f"test.py and utils.py), generator RiPutrovPaperGenerator(nodes={self.nodes}, "
+                f"attempts={self.scramble_moves}, weight_range=20, d_range=20, max_nodes=None): a random tree on "
+                f"{self.nodes} vertices (weights uniform in [-20, 20], vertex i joined to a uniform earlier vertex), "
+                f"each copy given its own {self.scramble_moves} random move attempts (vertex uniform, type uniform in "
+                "{1, 2, 3}, up or down and sign uniform; an illegal attempt does nothing but counts); no size cap"
+            )
         what = (
             "pairs with different H_1 (a tree and a copy with one weight perturbed)"
             if self.distinct
@@ -50,6 +62,7 @@ SUITES = (
     PlumbingSuite("plumbing-ri-putrov-10", 10, 100, 48, 1000),
     PlumbingSuite("plumbing-large-25", 25, 200, 80, 500),
     PlumbingSuite("plumbing-distinct-10", 10, 100, 48, 500, distinct=True),
+    PlumbingSuite("plumbing-ri-putrov-paper", 10, 100, 0, 1000, paper=True),
 )
 
 
