@@ -11,7 +11,7 @@ page records the load average at its start and end.
 Usage::
 
     python benchmarks/rerun_pages.py --list
-    python benchmarks/rerun_pages.py                      # every page, ~4-5 h on 2 cores
+    python benchmarks/rerun_pages.py                      # every page, ~8-9 h on 2 cores (the zoo: ~4.5 h)
     python benchmarks/rerun_pages.py --only fieldtheory,metricflow
     python benchmarks/rerun_pages.py --from unknot-zoo --hold /tmp/hold
 """
@@ -65,11 +65,11 @@ PAGES: dict[str, list[str]] = {
     "ribbon-rl": ["benchmarks/ribbon_rl_vs_bo.py --train-steps 20000 --sample 100 --budget-s 5 --out-dir docs/results"],
     "rllib-unknot": ["benchmarks/rllib_unknot.py --out-dir docs/results"],
     "unknot-adversarial": ["benchmarks/unknot_adversarial.py --out-dir docs/results --suite-dir envs/suites/data"],
-    "unknot-zoo": [
-        "benchmarks/unknot_zoo.py --train-env UnKnot-v0 --steps-mlp 20000 --steps-gnn 5000 --per-suite 10 "
-        "--budget-s 1 --out-dir docs/results"
+    "unknot-zoo": [  # about 4.5 h on 2 cores; the trained agents stay in runs/unknot-zoo (--skip-training)
+        "benchmarks/unknot_zoo.py --steps trpo=10000000,ppo=10000000,a2c=2000000,dqn=1000000,maskable_ppo=200000 "
+        "--policy mlp --per-suite 100 --max-moves 400 --seed 1 --agents-dir runs/unknot-zoo --out-dir docs/results"
     ],
-    "ri-putrov": ["benchmarks/ri_putrov.py --ship --dqn-steps 10000 --ppo-steps 10000"],
+    "ri-putrov": ["benchmarks/ri_putrov.py --dqn-steps 10000 --ppo-steps 10000"],
     "ri-putrov-paper": ["benchmarks/ri_putrov.py --protocol paper --ship --out-dir docs/results"],
     "unknot-imitation": ["benchmarks/unknot_imitation.py --steps 240000 --rounds 6 --out-dir docs/results"],
 }

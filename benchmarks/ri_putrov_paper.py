@@ -18,6 +18,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 import time
@@ -50,7 +51,8 @@ def measure(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
     curve, best = paper.learning_curve(folder, held_out, args.max_steps)
     for row in curve:
         emit({"bench": "checkpoint", **row})
-    emit({"bench": "chosen", "checkpoint": best.name, "validation_pairs": len(held_out)})
+    steps = json.loads((best / "agent.json").read_text())["steps"]
+    emit({"bench": "chosen", "checkpoint": best.name, "steps": steps, "validation_pairs": len(held_out)})
     pairs = paper.suite_instances(args.limit)
     scores, env_id, kwargs = paper.agent_scores(best)
     cap = {"max_steps": args.max_steps}
@@ -78,8 +80,6 @@ def measure(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
 
 
 def write_page(page: ResultsPage, out: Path, folder: Path, best: Path) -> None:
-    import json
-
     import matplotlib.pyplot as plt
 
     card = json.loads((folder / "agent.json").read_text())
@@ -104,7 +104,7 @@ def write_page(page: ResultsPage, out: Path, folder: Path, best: Path) -> None:
         f"**The agent**: `vec_ppo` with the size-agnostic graph policy (`gnn`, {card['policy_options']}), "
         f"{card['steps']:,} env steps on `Kirby-Plumbing-Paper-v0` (fresh pairs of the published generator every "
         f"episode, 1,000 moves per episode), seed {card['seed']}, {card['wall_s']:,.0f} s on one core; the checkpoint "
-        f"`{best.name}` did best on {chosen['validation_pairs']} held-out fresh pairs. No imitation, "
+        f"`{best.name}` ({chosen['steps']:,} env steps; the earliest of the best) did best on {chosen['validation_pairs']} held-out fresh pairs and is the one evaluated. No imitation, "
         "no curriculum."
     )
     page.heading("Acceptance")

@@ -1,23 +1,24 @@
-"""The agent zoo on UnKnot-v0: solved fraction and moves against braid length ("Learning to unknot").
+"""The "Learning to unknot" zoo, reproduced: each algorithm trained for a budget, then played alone on every suite.
 
-The protocol is ``rigorgym.agents.protocols.unknot.zoo_protocol``: every
-algorithm of the zoo (TRPO, A3C, PPO, DQN, MaskablePPO) with both policies
-(MLP, GNN) is trained through ``rigorgym.agents.train.train`` on one env
-(``--train-env``, default ``UnKnot-Medium-v0``), one torch thread each, for a
-fixed number of env steps per policy kind; then they, the random walker,
-``greedy`` (and any registered agent of ``--extra-agents``, e.g. ``guided``)
-play a seeded sample of every ``unknot-words`` suite and the ``unknot-random``
-scrambles at the same budget per instance (``unknot-hard``, up to 14 strands,
-does not fit the zoo's envs: see ``benchmarks/unknot_guided.py``). Every
-certificate is re-verified by the kernel; an instance that does not fit an
-agent's training env counts as unsolved.
+The protocol is ``rigorgym.agents.protocols.unknot_zoo`` (issue 19): TRPO,
+A2C (the synchronous A3C), PPO and DQN on the batched vector env
+(``agents/algos/vec_*.py``, ``--policy mlp`` or ``factored``) and SB3's
+MaskablePPO (its MLP) train for the env steps of ``--steps`` on one
+curriculum, scrambled unknots of 3, 5 and 7 strands and 20, 40, 60 and 96
+letters (``ScrambleMixGenerator``, one size drawn uniformly per episode) on
+UnKnot-v0's board, which holds every suite. Then each agent, and the random
+walker (uniform over the legal moves), plays as the paper did: the policy
+alone, one greedy episode per instance, at most ``--max-moves`` moves (400),
+no search, no restarts, on a seeded sample of every ``unknot-words-*`` suite
+and the ``unknot-random`` scrambles; every certificate is re-verified by the
+kernel.
 
 Prints one JSON line per trained agent and per (agent, suite); writes
 ``unknot-zoo.{md,json,png}`` into ``--out-dir`` (default ``docs/results``)
 through ``benchmarks/_report.py``. Usage::
 
-    python benchmarks/unknot_zoo.py                       # about an hour on 2 cores
-    python benchmarks/unknot_zoo.py --quick               # tiny budgets into a temp folder
+    python benchmarks/unknot_zoo.py --agents-dir runs/zoo     # the default budgets: hours on 2 cores
+    python benchmarks/unknot_zoo.py --quick                    # tiny budgets, 2 suites, into a temp folder
     python benchmarks/unknot_zoo.py --agents-dir runs/zoo --skip-training   # re-evaluate trained agents
     python benchmarks/unknot_zoo.py --from-json docs/results/unknot-zoo.json   # re-render only
 """
@@ -26,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import tempfile
 from pathlib import Path
@@ -35,182 +35,185 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import Recorder  # noqa: E402
 from _report import ResultsPage  # noqa: E402
+from rigorgym.agents.protocols.unknot_zoo import (  # noqa: E402  (light: torch and SB3 load when training starts)
+    LENGTHS,
+    MIX,
+    MOVE_CAP,
+    POLICIES,
+    RANDOM,
+    SCRAMBLE_SUITES,
+    STRANDS,
+    SUITES,
+    TARGET,
+    WORD_SUITES,
+    ZOO_ALGOS,
+    agent_name,
+    run_zoo,
+    targets,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 STEM = "unknot-zoo"
-WORD_SUITES = (
-    "unknot-words-n3-L20",
-    "unknot-words-n5-L20",
-    "unknot-words-n3-L40",
-    "unknot-words-n5-L40",
-    "unknot-words-n7-L40",
-    "unknot-words-n3-L60",
-    "unknot-words-L96",
-)
-RANDOM_SUITES = ("unknot-random-L20", "unknot-random-L40", "unknot-random-L60", "unknot-random-L100")
-SUITES = (*WORD_SUITES, *RANDOM_SUITES)
+#: The budgets of the full run (env steps): >= 10 M for the two expected best (the paper's TRPO, and PPO).
+STEPS = "trpo=10000000,ppo=10000000,a2c=2000000,dqn=1000000,maskable_ppo=200000"
+QUICK_STEPS = "trpo=512,ppo=512,a2c=512,dqn=512,maskable_ppo=256"
+QUICK_SUITES = "unknot-words-n3-L20,unknot-random-L20"
 
 
-def upgrade(old: dict[str, Any]) -> dict[str, Any]:
-    """A report of the script before the reporter (``finished``, per-instance ``rows``) in today's form."""
-    if "date" in old:
-        return old
-    results = [{**{k: v for k, v in r.items() if k != "rows"}, "per_instance": r["rows"]} for r in old["results"]]
-    return {
-        "command": old["command"],
-        "date": old["finished"],
-        "wall_s": round(old["wall_s"], 1),
-        "machine": old["machine"],
-        "config": old["config"],
-        "training": old["training"],
-        "results": results,
-    }
+def budgets(text: str) -> dict[str, int]:
+    """``ppo=10000000,trpo=...`` as {algo: env steps}, in the order given (argparse's type: a bad one is a usage error)."""
+    out: dict[str, int] = {}
+    for item in (part.strip() for part in text.split(",") if part.strip()):
+        algo, _, steps = item.partition("=")
+        if algo.strip() not in ZOO_ALGOS or not steps.strip().isdigit() or int(steps) < 1:
+            raise argparse.ArgumentTypeError(
+                f"{item!r}: want ALGO=STEPS, ALGO one of {', '.join(ZOO_ALGOS)}, STEPS >= 1"
+            )
+        out[algo.strip()] = int(steps)
+    if not out:
+        raise argparse.ArgumentTypeError("no algorithm given")
+    return out
 
 
-def figure(results: list[dict[str, Any]], agents: list[str]) -> Any:
+def figure(report: dict[str, Any]) -> Any:
+    """Solved fraction against braid length, one colour per agent, one marker per strand count."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.5))
+    results, agents = report["results"], report["config"]["agents"]
+    markers = {3: "o", 5: "s", 7: "^"}
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4.5), sharey=True)
     for ax, (title, suites) in zip(
-        axes[:2], (("unknot-words", WORD_SUITES), ("unknot-random", RANDOM_SUITES)), strict=True
+        axes, (("unknot-words", WORD_SUITES), ("unknot-random", SCRAMBLE_SUITES)), strict=True
     ):
-        for agent in agents:
-            pts = sorted(
-                (r["mean_length"], r["solved_fraction"])
-                for r in results
-                if r["agent"] == agent and r["suite"] in suites
+        for k, agent in enumerate(agents):
+            rows = sorted(
+                (r for r in results if r["agent"] == agent and r["suite"] in suites), key=lambda r: r["mean_length"]
             )
-            if pts:
-                ax.plot(*zip(*pts, strict=True), marker="o", label=agent)
-        ax.set_xlabel("braid length")
-        ax.set_ylabel("solved fraction")
+            colour, style = f"C{k}", "--" if agent == RANDOM else "-"
+            groups = (
+                [rows] if suites is SCRAMBLE_SUITES else [[r for r in rows if r["strands"] == n] for n in (3, 5, 7)]
+            )
+            for group in (g for g in groups if g):
+                ax.plot([r["mean_length"] for r in group], [r["solved_fraction"] for r in group], style, color=colour)
+            for r in rows:
+                ax.plot(r["mean_length"], r["solved_fraction"], markers.get(r["strands"], "x"), color=colour)
+            ax.plot([], [], style, color=colour, label=agent)
+        ax.set_xlabel("braid length (letters)")
         ax.set_ylim(-0.03, 1.03)
-        ax.set_title(title)
-    axes[0].legend(fontsize=7, ncol=2)
-    means = [(a, statistics.fmean(r["solved_fraction"] for r in results if r["agent"] == a)) for a in agents]
-    axes[2].barh([a for a, _ in means], [m for _, m in means])
-    axes[2].set_xlim(0, 1)
-    axes[2].set_title("mean solved fraction over the suites")
+        ax.set_title(f"{title} (o: 3 strands, s: 5, ^: 7)")
+    axes[0].set_ylabel("solved fraction, policy alone")
+    axes[0].axhline(TARGET, color="black", lw=0.6, ls=":")
+    axes[0].legend(fontsize=8)
     fig.tight_layout()
     return fig
 
 
 def render(page: ResultsPage, report: dict[str, Any]) -> None:
-    cfg, results = report["config"], report["results"]
+    cfg, results, training = report["config"], report["results"], report["training"]
     agents, suites = cfg["agents"], cfg["suites"]
-    page.text(
-        f"Every agent gets the same seeded sample of {cfg['per_suite']} instances per suite (seed {cfg['seed']}; ids "
-        f"in `unknot-zoo.json`) and {cfg['budget_s']:g} s per instance; every certificate was re-verified by the kernel."
-    )
-    page.table(
-        ["agent", "training steps", "training wall s", "training solved rate"],
-        [
-            [name, t["steps"], round(t["wall_s"]), f"{t['train_solved_rate']:.3f}"]
-            for name, t in report["training"].items()
-        ],
-        caption=f"Trained agents: `{cfg['train_env']}`, {cfg['steps']['mlp']} env steps (MLP) or {cfg['steps']['gnn']} "
-        f"(GNN), seed {cfg['seed']}, one torch thread; A3C with its default workers.",
-    )
     by = {(r["agent"], r["suite"]): r for r in results}
-
-    def cell(r: dict[str, Any] | None) -> str | None:
-        if r is None:
-            return None
-        return f"{r['solved_fraction']:.2f}" + (f" ({r['mean_moves']:.0f})" if r["mean_moves"] is not None else "")
-
-    page.table(
-        ["agent", *suites],
-        [[a, *(cell(by.get((a, s))) for s in suites)] for a in agents],
-        caption="Solved fraction (mean moves of the solved) per suite:",
-    )
+    smoke = "**A smoke run (`--quick`): tiny budgets, a few instances; it measures nothing.** " if cfg["quick"] else ""
     page.text(
-        "The zoo's policies act one move at a time with no search, after a short training on short "
-        "scrambles (the papers trained for millions of steps; the shipped `unknot-maskable-ppo-mlp`, 200k steps, "
-        "solves 50/50 of `unknot-random-L20`: agents/data/pretrained/). The best agent on these suites is the "
-        "learned-value search `guided` ([unknot-guided.md](unknot-guided.md): 99-100% of every `unknot-words` "
-        "suite, with its ablation)."
+        f"{smoke}Issue 19's reproduction of the zoo of *Learning to unknot* (Gukov, Halverson, Ruehle, Sułkowski 2021). "
+        f"**Curriculum**: every agent trains on `ScrambleMixGenerator(strands={tuple(cfg['strands'])}, "
+        f"lengths={tuple(cfg['lengths'])}, mix={cfg['mix']})`: scrambled unknots, one (strands, length) pair drawn "
+        f"uniformly per episode, on UnKnot-v0's board (128 letters, 8 strands), episodes cut at {cfg['move_cap']} moves; "
+        "never a suite's instances. **Evaluation, as the paper did**: the policy alone, one greedy episode (masked argmax) "
+        f"per instance, **at most {cfg['move_cap']} moves**, no search, no restarts, {cfg['per_suite']} instances per suite "
+        f"(seeded sample, seed {cfg['seed']}; ids and per-instance moves in `{STEM}.json`); every certificate re-verified "
+        "by the kernel. The random walker plays the same loop with a uniform choice among the legal moves."
     )
-    page.figure(figure(results, agents), f"{STEM}.png", "Solved fraction against braid length.")
+    page.heading("Acceptance")
+    rows = targets(results, agents)
+    page.acceptance(rows or [("issue 19's lines", "no learned agent or no words suite evaluated", False)])
+    page.heading("Training")
+    page.table(
+        ["agent", "trainer", "network", "budget", "env steps", "wall s", "steps/s", "training solved rate"],
+        [
+            [
+                t["agent"],
+                t["trainer"],
+                f"{t['policy']} {t['policy_options']}",
+                t["budget"],
+                t["steps"],
+                t["wall_s"],
+                t["steps_per_s"],
+                t["train_solved_rate"],
+            ]
+            for t in training
+        ],  # fmt: skip
+        caption=f"Seed {cfg['seed']}, device {cfg['device']}; env steps as each trainer counted them (on-policy "
+        "trainers finish their last rollout); steps/s over the trainer's wall time; training solved rate: the last "
+        "1,000 episodes (batched trainers) or 100 (SB3), on the curriculum. MaskablePPO is sb3-contrib's, one env, "
+        "its MLP whatever `--policy` says.",
+    )
+    page.heading("Solved fraction, policy alone")
+    frac = [[a, *(by[a, s]["solved_fraction"] if (a, s) in by else None for s in suites)] for a in agents]
+    page.table(["agent", *(s.replace("unknot-", "") for s in suites)], frac,
+               caption="Solved fraction per suite (95% Wilson intervals in the JSON):")  # fmt: skip
+    moves = [[a, *(by[a, s]["mean_moves"] if (a, s) in by else None for s in suites)] for a in agents]
+    page.table(["agent", *(s.replace("unknot-", "") for s in suites)], moves,
+               caption="Mean moves of the solved instances (–: none solved):")  # fmt: skip
+    page.figure(figure(report), f"{STEM}.png", "Solved fraction against braid length, policy alone; dotted: 80%.")
     page.heading("Reproduce")
     page.reproduce(report.get("command", page.command))
 
 
 def main(argv: list[str] | None = None) -> int:
-    from rigorgym.agents.protocols.unknot import ZOO_ALGOS, ZOO_POLICIES
-    from rigorgym.agents.registry import AGENTS
-
     argv = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--train-env", default="UnKnot-Medium-v0")
-    parser.add_argument("--steps-mlp", type=int, default=50_000)
-    parser.add_argument("--steps-gnn", type=int, default=15_000)
-    parser.add_argument("--per-suite", type=int, default=20)
-    parser.add_argument("--budget-s", type=float, default=2.0)
+    parser.add_argument("--steps", type=budgets, help=f"ALGO=ENV_STEPS,... (default {STEPS})")
+    parser.add_argument("--policy", choices=POLICIES, default="mlp", help="the batched trainers' network")
+    parser.add_argument("--num-envs", type=int, help="envs per batched trainer (default: each trainer's own)")
+    parser.add_argument("--per-suite", type=int, default=100)
     parser.add_argument("--suites", default=",".join(SUITES))
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--algos", default=",".join(ZOO_ALGOS))
-    parser.add_argument("--policies", default=",".join(ZOO_POLICIES))
-    parser.add_argument("--extra-agents", default="", help="more registered agents to run beside the zoo, e.g. guided")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--agents-dir", default=None, help="where the zoo is trained (default: a temp folder)")
+    parser.add_argument("--max-moves", type=int, default=MOVE_CAP, help="the move cap per episode")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=0, help="torch threads while training (0: rigorgym's default)")
+    parser.add_argument("--device", default="cpu", help="cpu or cuda, while training")
+    parser.add_argument("--agents-dir", type=Path, help="where the agents are trained (default: a temp folder)")
     parser.add_argument("--skip-training", action="store_true", help="evaluate the agents already in --agents-dir")
-    parser.add_argument("--out-dir", default=None)
-    parser.add_argument("--quick", action="store_true", help="200 training steps, 2 instances of 2 suites at 0.2 s")
+    parser.add_argument("--out-dir", type=Path)
+    parser.add_argument(
+        "--quick", action="store_true", help=f"{QUICK_STEPS}, 8 envs, 3 instances of 2 suites, 60 moves"
+    )
     parser.add_argument("--from-json", type=Path, help="re-render the page from this raw report; measure nothing")
     args = parser.parse_args(argv)
     if args.quick:
-        args.steps_mlp = args.steps_gnn = 200
-        args.per_suite, args.budget_s, args.suites = 2, 0.2, "unknot-words-n3-L20,unknot-random-L20"
+        args.steps = args.steps or budgets(QUICK_STEPS)
+        args.num_envs, args.per_suite, args.max_moves = args.num_envs or 8, 3, 60
+        args.suites = QUICK_SUITES if args.suites == ",".join(SUITES) else args.suites
+    steps = args.steps or budgets(STEPS)
     suites = [s.strip() for s in args.suites.split(",") if s.strip()]
     if unknown := [s for s in suites if s not in SUITES]:
         parser.error(f"unknown suites {unknown}; choose from {', '.join(SUITES)}")
-    if min(args.steps_mlp, args.steps_gnn, args.per_suite, args.workers) < 1 or args.budget_s <= 0:
-        parser.error("steps, --per-suite and --workers must be >= 1 and --budget-s positive")
+    if min(args.per_suite, args.max_moves, args.num_envs or 1) < 1 or args.threads < 0:
+        parser.error("--per-suite, --max-moves and --num-envs must be >= 1, --threads >= 0")
     if args.skip_training and not args.agents_dir:
         parser.error("--skip-training needs --agents-dir")
-    algos = [a.strip() for a in args.algos.split(",") if a.strip()]
-    policies = [p.strip() for p in args.policies.split(",") if p.strip()]
-    if not set(algos) <= set(ZOO_ALGOS) or not set(policies) <= set(ZOO_POLICIES):
-        parser.error(f"--algos from {', '.join(ZOO_ALGOS)}; --policies from {', '.join(ZOO_POLICIES)}")
-    baselines = ["random", "greedy", *(a.strip() for a in args.extra_agents.split(",") if a.strip())]
-    if missing := [a for a in baselines if a not in AGENTS]:
-        parser.error(f"unknown agents {missing}; registered: {', '.join(AGENTS)}")
+    taken = [a for a in steps if args.agents_dir and any((args.agents_dir / agent_name(a, args.policy)).glob("*"))]
+    if taken and not args.skip_training:
+        parser.error(f"--agents-dir already holds {', '.join(taken)}; re-evaluate them with --skip-training")
     tmp = tempfile.TemporaryDirectory()
-    out_dir = Path(args.out_dir) if args.out_dir else Path(tmp.name) if args.quick else ROOT / "docs" / "results"
-    page = ResultsPage(STEM, "UnKnot-v0: the agent zoo against braid length", __file__, argv)
+    out_dir = args.out_dir or (Path(tmp.name) if args.quick else ROOT / "docs" / "results")
+    page = ResultsPage(STEM, "UnKnot-v0: the zoo of Learning to unknot, policy alone", __file__, argv)
     if args.from_json:
-        report = page.from_report(upgrade(json.loads(args.from_json.read_text())))
+        old = json.loads(args.from_json.read_text())
+        if "move_cap" not in old.get("config", {}):
+            parser.exit(2, f"unknot_zoo.py: error: {args.from_json} is a report of the old zoo (a restart search "
+                           "under a wall clock), not of the policy-alone protocol; rerun instead\n")  # fmt: skip
+        report = page.from_report(old)
     else:
-        from rigorgym.agents.protocols.unknot import zoo_protocol
-
-        steps = {"mlp": args.steps_mlp, "gnn": args.steps_gnn}
-        run = zoo_protocol(
-            args.train_env,
-            algos,
-            policies,
-            steps,
-            suites,
-            args.per_suite,
-            args.budget_s,
-            Path(args.agents_dir or tmp.name),
-            baselines,
-            args.seed,
-            args.workers,
-            args.skip_training,
-            Recorder(),
-        )
-        config = {
-            "train_env": args.train_env,
-            "steps": steps,
-            "per_suite": args.per_suite,
-            "budget_s": args.budget_s,
-            "seed": args.seed,
-            "suites": run["suites"],
-            "agents": run["agents"],
-        }
+        work = args.agents_dir or Path(tmp.name) / "agents"
+        run = run_zoo(steps, suites, args.per_suite, work, args.policy, args.num_envs, args.seed, args.threads,
+                      args.device, args.max_moves, args.skip_training, Recorder())  # fmt: skip
+        config = {"budgets": steps, "policy": args.policy, "num_envs": args.num_envs, "per_suite": args.per_suite,
+                  "move_cap": args.max_moves, "seed": args.seed, "device": args.device, "quick": args.quick,
+                  "strands": list(STRANDS), "lengths": list(LENGTHS), "mix": MIX, "suites": run["suites"],
+                  "agents": run["agents"]}  # fmt: skip
         report = {"config": config, "training": run["training"], "results": run["results"]}
     render(page, report)
     page.write(out_dir, report)

@@ -1488,7 +1488,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="solved fraction, moves and time of an agent on a suite (certificates verified)",
         epilog="examples: rigorgym evaluate UnKnot-v0 --agent runs/ppo --suite unknot-random-L20 --limit 20\n"
         "          rigorgym evaluate Kirby-Plumbing-v0 --agent pretrained --suite plumbing-small-6 --json\n"
-        "          rigorgym evaluate Kirby-Plumbing-v0 --agent plumbing-a3c-gnn --suite plumbing-ri-putrov-10 --restarts 64\n"
+        "          rigorgym evaluate Kirby-Plumbing-v0 --agent plumbing-ppo-gnn --suite plumbing-ri-putrov-10 --restarts 64\n"
         "          rigorgym evaluate Kirby-Plumbing-v0 --agent pretrained --suite plumbing-ri-putrov-paper --protocol ri-putrov\n"
         "              (Ri–Putrov's published protocol: both graphs move each step, one sampled episode, 500 steps)\n"
         "          rigorgym evaluate UnKnot-v0 --agent pretrained --suite unknot-random-L20 --attempts 1 --deterministic\n"

@@ -63,21 +63,43 @@ def test_ribbon_rl_vs_bo_rejects_a_folder_without_an_agent(tmp_path: Path) -> No
 
 
 def test_unknot_zoo_quick(tmp_path: Path) -> None:
-    """Trains a tiny agent, runs it beside the baselines on the same instances, writes the figure (every algorithm
-    trains in tests/test_training.py; here the protocol: spawned evaluation workers, the page)."""
-    records = run_script("unknot_zoo.py", "--quick", "--algos", "ppo", "--policies", "mlp", "--out-dir", str(tmp_path))
-    trained = {r["agent"] for r in records if r.get("bench") == "unknot_zoo_train"}
-    assert trained == {"ppo-mlp"}
-    evaluated = {(r["agent"], r["suite"]) for r in records if r.get("bench") == "unknot_zoo"}
-    assert len(evaluated) == 3 * 2  # random, greedy and the trained agent on two suites
-    greedy = [r for r in records if r.get("agent") == "greedy" and r["bench"] == "unknot_zoo"]
-    assert all(r["solved"] == r["instances"] for r in greedy)  # short scrambles: greedy always unknots them
-    report = json.loads((tmp_path / "unknot-zoo.json").read_text())
-    assert report["config"]["agents"][:2] == ["random", "greedy"]
-    assert (tmp_path / "unknot-zoo.png").stat().st_size > 0
+    """Trains two tiny agents on the curriculum (a batched trainer and SB3's MaskablePPO), plays them and the random
+    walker alone on two suites under the move cap, writes the page; then re-evaluates the folders and re-renders."""
+    agents, out = tmp_path / "agents", tmp_path / "out"
+    records = run_script("unknot_zoo.py", "--quick", "--steps", "trpo=256,maskable_ppo=64", "--agents-dir", str(agents),
+                         "--out-dir", str(out))  # fmt: skip
+    trained = {r["agent"]: r for r in records if r.get("bench") == "unknot_zoo_train"}
+    assert set(trained) == {"trpo-mlp", "maskable-ppo-mlp"}
+    assert all(r["steps"] >= r["budget"] and r["steps_per_s"] > 0 for r in trained.values())
+    card = json.loads((agents / "trpo-mlp" / "agent.json").read_text())
+    assert card["env_id"] == "UnKnot-v0" and "ScrambleMixGenerator" in card["notes"]
+    rows = [r for r in records if r.get("bench") == "unknot_zoo"]
+    assert {(r["agent"], r["suite"]) for r in rows} == {
+        (a, s) for a in ("random", "trpo-mlp", "maskable-ppo-mlp") for s in ("unknot-words-n3-L20", "unknot-random-L20")
+    }
+    assert all(r["instances"] == 3 and r["move_cap"] == 60 and r["solved"] == r["verified"] for r in rows)
+    report = json.loads((out / "unknot-zoo.json").read_text())
+    assert report["config"]["agents"] == ["random", "trpo-mlp", "maskable-ppo-mlp"]
+    assert all(len(r["moves"]) == len(r["ids"]) == 3 for r in report["results"])
+    page = (out / "unknot-zoo.md").read_text()
+    assert "at most 60 moves" in page and "ScrambleMixGenerator(strands=(3, 5, 7)" in page
+    assert "trpo-mlp beats the random walker" in page and "| random |" in page
+    assert (out / "unknot-zoo.png").stat().st_size > 0
+    again = run_script("unknot_zoo.py", "--quick", "--steps", "trpo=256", "--agents-dir", str(agents),
+                       "--skip-training", "--suites", "unknot-random-L20", "--out-dir", str(tmp_path / "again"))  # fmt: skip
+    assert [r["agent"] for r in again if r.get("bench") == "unknot_zoo"] == ["random", "trpo-mlp"]
+    run_script("unknot_zoo.py", "--from-json", str(out / "unknot-zoo.json"), "--out-dir", str(tmp_path / "re"))
+    assert "were not re-measured" in (tmp_path / "re" / "unknot-zoo.md").read_text()
 
 
-def test_unknot_zoo_rejects_unknown_agents_before_training(tmp_path: Path) -> None:
-    done = run_main("unknot_zoo.py", "--extra-agents", "nope", "--out-dir", str(tmp_path))
-    assert done.returncode == 2 and "unknown agents" in done.stderr
-    assert not list(tmp_path.iterdir())
+def test_unknot_zoo_refuses_bad_input_before_training(tmp_path: Path) -> None:
+    done = run_main("unknot_zoo.py", "--steps", "ppo=100,nope=5", "--out-dir", str(tmp_path))
+    assert done.returncode == 2 and "ALGO one of trpo, a2c, ppo, dqn, maskable_ppo" in done.stderr
+    done = run_main("unknot_zoo.py", "--skip-training", "--out-dir", str(tmp_path))
+    assert done.returncode == 2 and "--skip-training needs --agents-dir" in done.stderr
+    old = tmp_path / "old.json"  # a report of the old zoo (a restart search): not re-rendered as this protocol
+    old.write_text(json.dumps({"command": "x", "date": "d", "machine": {}, "config": {"budget_s": 1}}))
+    done = run_main("unknot_zoo.py", "--from-json", str(old), "--out-dir", str(tmp_path / "page"))
+    assert done.returncode == 2 and "old zoo" in done.stderr
+    assert not (tmp_path / "page").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["old.json"]

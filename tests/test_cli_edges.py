@@ -260,7 +260,7 @@ def test_pretrained_plumbing_agent_repeats_under_max_steps(capsys: pytest.Captur
     out = tmp_path / "c.jsonl"
     argv = solve(
         out, "--suite", "plumbing-ri-putrov-10", "--limit", "2", "--max-steps", "150", "--budget-s", "60",
-        agent="plumbing-a3c-gnn", env="Kirby-Plumbing-v0",
+        agent="plumbing-ppo-gnn", env="Kirby-Plumbing-v0",
     )  # fmt: skip
     first = _certificates(capsys, out, argv)
     assert first == _certificates(capsys, out, argv)

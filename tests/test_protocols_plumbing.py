@@ -15,7 +15,7 @@ from rigorgym.verifiers import verify
 from rigorgym.verifiers.plumbing import isomorphic
 
 ROOT = Path(__file__).resolve().parent.parent
-SHIPPED = ROOT / "agents" / "data" / "pretrained" / "plumbing-a3c-gnn"
+SHIPPED = ROOT / "agents" / "data" / "pretrained" / "plumbing-ppo-gnn"
 
 
 # -- the Ri–Putrov protocol ------------------------------------------------------------------------
@@ -63,9 +63,9 @@ def test_checkpoint_names_and_curriculum() -> None:
 
 
 def test_restart_protocol_on_an_agent_folder() -> None:
-    """The library call behind ``rigorgym evaluate --restarts K`` on the shipped A3C agent."""
+    """The library call behind ``rigorgym evaluate --restarts K`` on the shipped agent (a batched trainer's)."""
     if not (SHIPPED / "agent.json").is_file():
-        pytest.skip("no plumbing-a3c-gnn agent ships")
+        pytest.skip("no plumbing-ppo-gnn agent ships")
     row = rp.evaluate_agent_restarts(SHIPPED, attempts=2, move_budget=60, limit=4)
     assert row["pairs"] == 4 and row["verified"] == row["solved"] >= 1
     assert row["suite"] == rp.SUITE and set(row["by_attempts"]) == {"1", "2"}

@@ -115,6 +115,45 @@ def test_zoo_protocol_evaluates_baselines_without_training(tmp_path: Path) -> No
     assert P.zoo_name("maskable_ppo", "gnn") == "maskable-ppo-gnn"
 
 
+def test_zoo_targets_read_issue_19s_two_lines() -> None:
+    from rigorgym.agents.protocols import unknot_zoo as Z
+
+    table = {"random": (0.0, 0.0, 0.1), "trpo-mlp": (0.9, 0.85, 0.1), "ppo-mlp": (1.0, 0.5, 1.0)}
+    suites = ("unknot-words-n3-L20", "unknot-words-L96", "unknot-random-L20")
+    rows = [
+        {"agent": a, "suite": s, "solved_fraction": f}
+        for a, fs in table.items()
+        for s, f in zip(suites, fs, strict=True)
+    ]
+    best, trpo = Z.targets(rows, list(table))
+    assert best[1] == "trpo-mlp: lowest 85% (unknot-words-L96)" and best[2]  # the highest lowest, not the best mean
+    assert trpo[1] == "not ahead on 1: unknot-random-L20" and not trpo[2]  # a tie with the walker is not a win
+    assert Z.targets(rows[:3], ["random"]) == []  # no learned agent: nothing to judge
+    assert (
+        Z.agent_name("maskable_ppo", "factored") == "maskable-ppo-mlp"
+        and Z.agent_name("a2c", "factored") == "a2c-factored"
+    )
+    with pytest.raises(ValueError):
+        Z.train_agent("a3c", 100, Path("never-written"))
+
+
+def test_zoo_random_walker_plays_the_pure_policy_protocol() -> None:
+    import numpy as np
+    from rigorgym.agents.protocols import unknot_zoo as Z
+    from rigorgym.agents.protocols.pure_policy import Protocol
+    from rigorgym.envs.unknot.types import BraidInstance
+
+    row = Z.evaluate_suite(Z.RANDOM, "unknot-random-L10", 3, seed=0, cap=5)  # 10 letters need at least 6 moves
+    assert row["agent"] == "random" and row["instances"] == 3 and row["solved"] == 0 and row["move_cap"] == 5
+    assert row["moves"] == [None] * 3 and len(row["ids"]) == 3
+    trivial = Z.evaluate_random([BraidInstance(1, ())], Protocol(attempts=1, max_moves=50), seed=0)
+    assert trivial.outcomes[0].solved and trivial.outcomes[0].moves == 0  # the kernel accepts the empty certificate
+    mask = np.zeros(10, bool)
+    mask[[2, 7]] = True
+    picks = {Z.UniformPolicy().act(None, mask, True, np.random.default_rng(s)) for s in range(20)}
+    assert picks == {2, 7}
+
+
 def test_adversarial_helpers() -> None:
     assert P.nearest_random_suite(23.2) == "unknot-random-L20"
     assert P.nearest_random_suite(96) == "unknot-random-L100"

@@ -1,4 +1,4 @@
-"""The Ri-Putrov reproduction: the benchmark's smoke run, the shipped A3C agent, A3C's curriculum option."""
+"""The Ri-Putrov reproduction: the benchmark's smoke run, the shipped plumbing agent, A3C's curriculum option."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import rigorgym  # noqa: F401
 from tests.benchmark_support import run_main
 
 ROOT = Path(__file__).resolve().parent.parent
-SHIPPED = ROOT / "agents" / "data" / "pretrained" / "plumbing-a3c-gnn"
+SHIPPED = ROOT / "agents" / "data" / "pretrained" / "plumbing-ppo-gnn"
 
 
 # -- benchmarks/ri_putrov.py -----------------------------------------------------------------------
@@ -56,20 +56,12 @@ def test_page_rerenders_from_the_committed_report(tmp_path: Path) -> None:
     assert (tmp_path / "ri-putrov.png").stat().st_size > 1000
 
 
-def test_recheck_remeasures_the_shipped_agent(tmp_path: Path) -> None:
-    """``--from-json --recheck``: the shipped agent's evaluation is measured again and the page says so."""
-    committed = ROOT / "docs" / "results" / "ri-putrov.json"
-    if not committed.is_file() or not (SHIPPED / "agent.json").is_file():
-        pytest.skip("no committed ri-putrov report or no shipped agent")
-    report = json.loads(committed.read_text())
-    report["budget"].update(limit=3, attempts=2, move_budget=60)
-    small = tmp_path / "small.json"
-    small.write_text(json.dumps(report))
-    proc = run_main("ri_putrov.py", "--from-json", str(small), "--recheck", "--out-dir", str(tmp_path / "out"))
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    recheck = json.loads((tmp_path / "out" / "ri-putrov.json").read_text())["recheck"]
-    assert recheck["pairs"] == 3 and recheck["attempts"] == 2 and recheck["verified"] == recheck["solved"]
-    assert "Re-measured on" in (tmp_path / "out" / "ri-putrov.md").read_text()
+def test_the_retired_a3c_agent_is_not_shipped_again() -> None:
+    """``--ship`` / ``--recheck`` are refused: plumbing-a3c-gnn reads 48-slot boards only (retired 2026-12-07)."""
+    for flag in ("--ship", "--recheck"):
+        proc = run_main("ri_putrov.py", flag, "--quick")
+        assert proc.returncode == 2 and "retired" in proc.stderr
+    assert not (ROOT / "agents" / "data" / "pretrained" / "plumbing-a3c-gnn").exists()
 
 
 # -- the shipped agent -----------------------------------------------------------------------------
@@ -78,15 +70,15 @@ def test_recheck_remeasures_the_shipped_agent(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def shipped() -> Path:
     if not (SHIPPED / "agent.json").is_file():
-        pytest.skip("no plumbing-a3c-gnn agent ships (benchmarks/ri_putrov.py --ship writes it)")
+        pytest.skip("no plumbing-ppo-gnn agent ships (benchmarks/ri_putrov_paper.py --ship writes it)")
     return SHIPPED
 
 
 def test_shipped_card(shipped: Path) -> None:
     card = AgentCard.read(shipped)
-    assert card.algo == "a3c" and card.policy == "gnn" and card.env_id == "Kirby-Plumbing-v0"
-    assert card.metrics["solved_rate"] >= 0.10
-    assert "plumbing-ri-putrov-10" in card.notes
+    assert card.algo == "vec_ppo" and card.policy == "gnn" and card.env_id == "Kirby-Plumbing-Paper-v0"
+    assert card.metrics["solved_rate"] >= 0.95
+    assert "plumbing-ri-putrov-paper" in card.notes
     assert sum(p.stat().st_size for p in shipped.iterdir()) < 5 * 2**20
 
 
@@ -97,7 +89,7 @@ def test_pretrained_picks_it(shipped: Path) -> None:
 
 
 def test_shipped_agent_certificates_verify(shipped: Path) -> None:
-    """The agent solves suite pairs on the RiPutrov tier (its own 48-slot board) and the kernel accepts them."""
+    """The agent solves pairs of the RiPutrov tier (on its own 128-slot board) and the kernel accepts them."""
     import gymnasium as gym
     from rigorgym.agents.learned import LearnedAgent
     from rigorgym.envs.kirby_plumbing.types import PlumbingInstance

@@ -159,14 +159,26 @@ def test_cli_protocol_is_plumbing_only_and_refuses_clock_flags() -> None:
     assert out.returncode == 2 and "--budget-s" in out.stderr
 
 
-def test_an_agent_that_cannot_take_the_graphs_says_so_and_writes_nothing(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def small_board_agent(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A (barely) trained agent whose network reads 16-slot boards only: too small for the published pairs."""
+    from rigorgym.agents.algos import vec_ppo
+
+    out = tmp_path_factory.mktemp("small") / "agent"
+    args = vec_ppo.Args(env_id="Kirby-Plumbing-Easy-v0", policy="mlp", num_envs=4, num_steps=8, steps=32, out=out)
+    return vec_ppo.train(args)
+
+
+def test_an_agent_that_cannot_take_the_graphs_says_so_and_writes_nothing(
+    tmp_path: Path, small_board_agent: Path
+) -> None:
     rows = (Path(__file__).parent.parent / "envs" / "suites" / "data" / f"{paper.SUITE}.jsonl").read_text()
     instances = tmp_path / "pairs.jsonl"
     instances.write_text("\n".join(rows.splitlines()[:2]) + "\n")
     out_file = tmp_path / "certs.jsonl"
-    small = "plumbing-a3c-gnn"  # trained on 48-slot boards; the published protocol's graphs have up to ~100 nodes
+    small = str(small_board_agent)
     out = _cli("solve", "Kirby-Plumbing-v0", "--agent", small, "--instances", str(instances), "--out", str(out_file))
-    assert out.returncode == 2 and "cannot take 2 of 2" in out.stderr
+    assert out.returncode == 2 and "cannot take 2 of 2" in out.stderr and "max_nodes=16" in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1 and not out_file.exists()
     out = _cli(
         "evaluate", "Kirby-Plumbing-v0", "--agent", small, "--instances", str(instances), "--protocol", "ri-putrov",

@@ -393,6 +393,11 @@ class VecDQNPolicy:
             q = q_values(self.net, one_row(obs))
         return masked_choice(q[0].numpy(), np.asarray(mask, bool), deterministic, rng)
 
+    def scores(self, observations: list[Any]) -> np.ndarray:
+        """The Q-values of many single-env observations in one forward pass (protocols that play many at once)."""
+        with torch.no_grad():
+            return q_values(self.net, torch.cat([one_row(obs) for obs in observations])).numpy()
+
 
 def read_card(folder: str | Path) -> AgentCard:
     """``agent.json`` of a vec_dqn folder (read directly: ``AgentCard.read`` checks the algorithm against its list)."""

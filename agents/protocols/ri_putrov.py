@@ -177,11 +177,14 @@ class UniformPolicy:
 
 
 def batch_scores(policy: Any, observations: list[Any]) -> np.ndarray:
-    """One row of action scores per observation (A3C logits, PPO logits, DQN Q-values), in one forward pass."""
+    """One row of action scores per observation (A3C, PPO or vec_* logits, DQN Q-values), in one forward pass."""
     import torch
 
     if isinstance(policy, UniformPolicy):
         return np.zeros((len(observations), policy.actions), dtype=np.float32)
+    batched = getattr(policy, "scores", None)
+    if batched is not None and not hasattr(policy, "model"):  # a batched trainer's policy (vec_*): its own batch call
+        return np.asarray(batched(observations))
     from rigorgym.agents.algos.a3c import A3CPolicy, to_tensor
 
     with torch.no_grad():
@@ -325,7 +328,7 @@ def evaluate_agent_restarts(
     are built from the agent's card (its env id and kwargs); the first
     ``limit`` pairs of ``suite`` are played. Returns :func:`restart_summary`
     plus ``suite`` and ``move_budget``. A3C and stable-baselines3 agents of a
-    Kirby-Plumbing env only (ValueError otherwise; ``BadAgentDir`` for a folder
+    Kirby-Plumbing env, or those of the batched trainers (ValueError otherwise; ``BadAgentDir`` for a folder
     that is not an agent).
     """
     from rigorgym.agents.algos.saved import AgentCard
@@ -335,7 +338,7 @@ def evaluate_agent_restarts(
         raise ValueError(f"attempts and move_budget must be >= 1, got {attempts} and {move_budget}")
     card = AgentCard.read(agent)
     if card.algo.startswith("rllib_") or not card.env_id.startswith("Kirby-Plumbing"):
-        raise ValueError(f"{agent}: the Ri–Putrov protocol plays A3C or SB3 agents of Kirby-Plumbing, not "
+        raise ValueError(f"{agent}: the Ri–Putrov protocol plays A3C, SB3 or vec agents of Kirby-Plumbing, not "
                          f"{card.algo} on {card.env_id}")  # fmt: skip
     policy = load_policy(agent)
     instances = suite_instances(limit, suite)

@@ -135,6 +135,87 @@ class ScrambleGenerator:
         return [BraidInstance.trusted(self.strands, tuple(row)) for row in rows[:, 1:].tolist()]
 
 
+def parity_length(strands: int, length: int) -> int:
+    """``length``, or ``length + 1`` where a scramble on ``strands`` strands cannot have it.
+
+    A scrambled unknot on ``n`` strands has ``n - 1`` stabilization letters plus
+    two letters per insertion, so its length has the parity of ``n - 1``
+    (:class:`ScrambleGenerator` refuses any other). One letter more is the
+    nearest length above that it can have.
+    """
+    return length + (length - strands + 1) % 2
+
+
+@dataclass(frozen=True)
+class ScrambleMixGenerator:
+    """Scrambled unknots of several sizes: a uniform ``(strands, length)`` pair, then :class:`ScrambleGenerator`.
+
+    Why: one env then trains a policy on every braid size it will be evaluated
+    on (a mixed curriculum, as the unknot zoo needs), and the vector env still
+    grows its resets in one numba call per size (:meth:`batch`).
+
+    Each instance draws one uniform integer from ``rng`` to pick a pair of
+    ``strands`` x ``lengths`` (every combination, equally likely), then exactly
+    what ``ScrambleGenerator(strands, length, mix)(rng)`` draws. A length whose
+    parity does not match ``strands - 1`` is raised by one
+    (:func:`parity_length`): ``strands=(3, 4), lengths=(20,)`` gives length 20
+    on 3 strands and 21 on 4. :attr:`pairs` lists the distinct pairs after that
+    adjustment (two lengths that become one count once). The env's
+    ``max_length``/``max_strands`` must fit the largest pair (UnKnot-v0's 128
+    and 8 fit the defaults).
+    """
+
+    strands: tuple[int, ...] = (3, 5, 7)
+    lengths: tuple[int, ...] = (20, 40, 60, 96)
+    mix: int = 2
+    _scramblers: tuple[ScrambleGenerator, ...] = field(default=(), init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        strands, lengths = tuple(self.strands), tuple(self.lengths)
+        for name, values in (("strands", strands), ("lengths", lengths)):
+            if not values or any(isinstance(v, bool) or not isinstance(v, int | np.integer) for v in values):
+                raise ValueError(f"ScrambleMixGenerator needs a non-empty tuple of integer {name}, got {values!r}")
+        if min(strands) < 2:
+            raise ValueError(f"ScrambleMixGenerator needs strands >= 2, got {strands}")
+        if isinstance(self.mix, bool) or not isinstance(self.mix, int | np.integer) or self.mix < 0:
+            raise ValueError(f"ScrambleMixGenerator needs an integer mix >= 0, got {self.mix!r}")
+        strands = tuple(dict.fromkeys(int(n) for n in strands))
+        lengths = tuple(dict.fromkeys(int(n) for n in lengths))
+        short = [(n, x) for n in strands for x in lengths if x < n - 1]
+        if short:
+            raise ValueError(f"length must be >= strands - 1 for every pair; (strands, length) {short[0]} is not")
+        scramblers = tuple(ScrambleGenerator(n, parity_length(n, x), int(self.mix)) for n in strands for x in lengths)
+        object.__setattr__(self, "strands", strands)
+        object.__setattr__(self, "lengths", lengths)
+        object.__setattr__(self, "_scramblers", tuple(dict.fromkeys(scramblers)))
+
+    @property
+    def pairs(self) -> tuple[tuple[int, int], ...]:
+        """The ``(strands, length)`` pairs drawn from, lengths parity-adjusted, each drawn with equal probability."""
+        return tuple((g.strands, g.length) for g in self._scramblers)
+
+    def _pick(self, rng: np.random.Generator) -> ScrambleGenerator:
+        return self._scramblers[int(rng.integers(len(self._scramblers)))]
+
+    def __call__(self, rng: np.random.Generator) -> BraidInstance:
+        return self._pick(rng)(rng)
+
+    def batch(self, rngs: Sequence[np.random.Generator]) -> list[BraidInstance]:
+        """``[self(rng) for rng in rngs]``: rows grouped by their pair, each group grown by ``ScrambleGenerator.batch``.
+
+        Each ``rng`` draws its pair, then what that pair's generator draws, as in
+        :meth:`__call__`; so the results are identical to calling one by one.
+        """
+        groups: dict[ScrambleGenerator, list[int]] = {}
+        for i, rng in enumerate(rngs):
+            groups.setdefault(self._pick(rng), []).append(i)
+        out: list[BraidInstance | None] = [None] * len(rngs)
+        for scrambler, rows in groups.items():
+            for i, instance in zip(rows, scrambler.batch([rngs[i] for i in rows]), strict=True):
+                out[i] = instance
+        return [x for x in out if x is not None]
+
+
 def closure_is_knot(strands: int, word: Sequence[int]) -> bool:
     """Whether the braid's permutation is a single cycle (so its closure has one component)."""
     perm = list(range(strands))
@@ -265,11 +346,13 @@ __all__ = [
     "InstanceListGenerator",
     "RandomWordGenerator",
     "ScrambleGenerator",
+    "ScrambleMixGenerator",
     "closure_is_knot",
     "grow_braid",
     "invert_moves",
     "knot_generator",
     "knot_instance",
+    "parity_length",
     "simplifies_to_unknot",
     "SuiteGenerator",
 ]
