@@ -210,7 +210,10 @@ class LearnedAgent:
     otherwise on its own copy of the training env (``env_kwargs`` of its card),
     into which an instance may not fit: then the result says so in
     ``extra["reason"]``. Episodes last the given env's ``max_episode_steps``
-    (or ``episode_steps``).
+    (or ``episode_steps``). It searches with its policy: one greedy episode,
+    then sampled restarts; on UnKnot, an agent of the batched trainers
+    (``vec_*``) searches by beam instead (:mod:`.policy_search`, the learned
+    search: the policy's log-probabilities order a beam over the env's moves).
     """
 
     folder: Path
@@ -220,6 +223,7 @@ class LearnedAgent:
     card: AgentCard = field(init=False)
     _policy: ActingPolicy | None = field(default=None, init=False, repr=False)
     _own_env: gym.Env[Any, Any] | None = field(default=None, init=False, repr=False)
+    _search: Any = field(default=None, init=False, repr=False)
     LIMITS: ClassVar[tuple[str, ...]] = ("max_steps",)  # env steps over all episodes
 
     def __post_init__(self) -> None:
@@ -307,6 +311,8 @@ class LearnedAgent:
             extra.update(episodes=episodes, invalid=invalid)
             return SolveResult(cert, time.perf_counter() - start, steps, extra)
 
+        if game_name(env_id) == "UnKnot-v0" and self.card.algo.startswith("vec_"):
+            return self._beam(env, instance, budget, seed, start)
         if game_name(env_id) == "Ribbon-v0":
             # as every Ribbon-v0 solver: a slice obstruction first (a not_slice certificate), then the policy
             cert = self._obstruction(instance, seed)
@@ -341,6 +347,19 @@ class LearnedAgent:
                 if terminated or truncated or time.perf_counter() - start >= seconds:
                     break
         return done(None)
+
+    def _beam(self, env: gym.Env[Any, Any], instance: Any, budget: Budget, seed: int, start: float) -> SolveResult:
+        """UnKnot, a batched trainer's policy: the learned search (:mod:`.policy_search`), not restarts."""
+        from .policy_search import PolicyBeamSearch
+
+        if self._search is None:
+            self._search = PolicyBeamSearch(self.folder, name=self.name)
+        board = self.board_for(env)
+        left = max(budget.seconds - (time.perf_counter() - start), 1e-3)
+        result = self._search.solve(board, instance, Budget(left, budget.max_steps), seed)
+        cert = result.certificate if result.certificate is not None and self.accepts(result.certificate) else None
+        extra = {**result.extra, "own_env": board is not env.unwrapped, "search": "beam"}
+        return SolveResult(cert, time.perf_counter() - start, result.steps, extra)
 
 
 def _ribbon_obstruction(instance: Any, seed: int, agent: str) -> dict[str, Any] | None:

@@ -202,7 +202,9 @@ def fill(page: ResultsPage, report: dict[str, Any], command: str) -> None:
                   "2026-12-07).")  # fmt: skip
     page.text("**Protocol of this page**: our scramble of `plumbing-ri-putrov-10` (graphs capped at 48 nodes), one "
               "action per env step on either graph. Ri–Putrov's published protocol (both graphs move each step, "
-              "graphs of up to ~100 vertices) is measured on [ri-putrov-paper](ri-putrov-paper.md).")  # fmt: skip
+              "graphs of up to ~100 vertices) is measured on [ri-putrov-paper](ri-putrov-paper.md), beside its anchor: the "
+              "published trained A3C under that protocol, 660/700 = 94.3% [92.3, 95.8] with one sampled episode, "
+              "median 63 steps, ~640 steps/s (measured on the shared machine).")  # fmt: skip
 
 
 def rerender(path: Path, out_dir: Path, argv: list[str]) -> int:

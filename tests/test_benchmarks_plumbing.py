@@ -79,6 +79,7 @@ def test_plumbing_normal_form_quick(tmp_path: Path) -> None:
         "plumbing-ri-putrov-10",
         "plumbing-large-25",
         "plumbing-distinct-10",
+        "plumbing-ri-putrov-paper",
     }
     for r in rows:
         assert r["pairs"] == 10 and r["verified"] == r["certified"]
@@ -94,7 +95,7 @@ def test_plumbing_normal_form_quick(tmp_path: Path) -> None:
         assert (tmp_path / name).is_file() and (tmp_path / name).stat().st_size > 0
     report = json.loads((tmp_path / "plumbing-normal-form.json").read_text())
     assert report["kernel"] == report["machine"]["kernel"] and report["config"]["quick"] is True
-    assert len(report["normal_form"]) == 4 and len(report["random"]) == 2
+    assert len(report["normal_form"]) == 5 and len(report["random"]) == 2
     markdown = (tmp_path / "plumbing-normal-form.md").read_text()
     assert "python benchmarks/plumbing_normal_form.py" in markdown and "| plumbing-small-6 |" in markdown
 
