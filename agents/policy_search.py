@@ -12,8 +12,10 @@ the rest, so an early mistake costs one beam slot, not the episode:
   A2C, TRPO or imitation) — the learned ranking, no hand value;
 * states already seen in this search are dropped (the moves are
   invertible, so a revisit is never needed for a shortest path);
-* a pass that runs out of states, or reaches ``max_depth``, is followed by
-  one with twice the width, until the clock or the step budget ends.
+* the first pass has width 1 (the policy's greedy episode, cheap when it
+  wins); a pass that runs out of states, or reaches ``max_depth``, is
+  followed by one with twice the width (up to ``max_width``), until the
+  clock or the step budget (moves tried) ends.
 
 Transitions are the env's numba core (:func:`rigorgym.envs.unknot.core.step_one`)
 on state rows, the same code the env steps, so a found action list replays
@@ -38,7 +40,7 @@ from .base import Budget, SolveResult, as_budget
 class BeamConfig:
     """The search's knobs: first beam width, branching per state, depth cap, value weight, widening factor."""
 
-    width: int = 32
+    width: int = 1  # the first pass is the policy's greedy episode; then 2, 4, 8, ... states
     branch: int = 4
     max_depth: int = 600
     value_weight: float = 0.0

@@ -71,6 +71,9 @@ PAGES: dict[str, list[str]] = {
     ],
     "ri-putrov": ["benchmarks/ri_putrov.py --dqn-steps 10000 --ppo-steps 10000"],
     "ri-putrov-paper": ["benchmarks/ri_putrov.py --protocol paper --ship --out-dir docs/results"],
+    "unknot-learned-search": [
+        "benchmarks/unknot_learned_search.py --agent agents/data/pretrained/unknot-ppo-mlp --out-dir docs/results"
+    ],
     "unknot-imitation": ["benchmarks/unknot_imitation.py --steps 240000 --rounds 6 --out-dir docs/results"],
 }
 

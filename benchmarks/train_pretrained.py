@@ -8,12 +8,14 @@ frozen suite (every certificate re-verified by the kernel), and copied into
 evaluation). TensorBoard logs and checkpoints stay in the work folder.
 ``rigorgym solve --agent pretrained`` picks, per game, the card with the best
 ``metrics["solved_rate"]``, which this script sets to the evaluation's solved
-fraction.
+fraction. The UnKnot and Kirby-Plumbing agents it once trained (SB3 MaskablePPO)
+are retired: ``unknot-ppo-mlp`` comes from ``benchmarks/unknot_zoo.py`` (the zoo's
+PPO) and ``plumbing-ppo-gnn`` from ``benchmarks/ri_putrov_paper.py --ship``.
 
 Usage::
 
     python benchmarks/train_pretrained.py                    # every agent, about 20 minutes on 2 cores
-    python benchmarks/train_pretrained.py --only unknot-maskable-ppo-mlp --work runs/pretrained
+    python benchmarks/train_pretrained.py --only ribbon-maskable-ppo-gnn --work runs/pretrained
 """
 
 from __future__ import annotations
@@ -49,17 +51,6 @@ class Plan:
 
 
 PLAN = (
-    Plan("unknot-maskable-ppo-mlp", "UnKnot-v0", "maskable_ppo", "mlp", 200_000, "unknot-random-L20", 50, 2.0),
-    Plan(
-        "plumbing-maskable-ppo-mlp",
-        "Kirby-Plumbing-v0",
-        "maskable_ppo",
-        "mlp",
-        150_000,
-        "plumbing-small-6",
-        50,
-        5.0,
-    ),
     Plan(
         "ribbon-maskable-ppo-gnn",
         "Ribbon-Easy-v0",

@@ -137,7 +137,7 @@ def test_count_limits_must_be_positive(capsys: pytest.CaptureFixture[str], tmp_p
         ("normal-form", "Kirby-Plumbing-v0", "--max-expansions"),
         ("best-first", "Ribbon-v0", "--max-steps"),
         ("bo-walker", "Ribbon-v0", "--max-expansions"),
-        ("unknot-maskable-ppo-mlp", "UnKnot-v0", "--max-expansions"),
+        ("unknot-ppo-mlp", "UnKnot-v0", "--max-expansions"),
     ],
 )
 def test_a_limit_the_agent_cannot_honour_is_refused(
@@ -323,9 +323,28 @@ def test_an_agent_that_fails_to_load_leaves_nothing(capsys: pytest.CaptureFixtur
 
     folder = tmp_path / "agent"
     folder.mkdir()
-    card = AgentCard.read(shipped_agents()["unknot-maskable-ppo-mlp"])
+    card = AgentCard.read(shipped_agents()["ribbon-maskable-ppo-gnn"])
     card.write(folder)
     (folder / card.model_file).write_bytes(b"not a zip")
     out = tmp_path / "c.jsonl"
-    assert "cannot load" in bad_input(capsys, *solve(out, "--pd", "[[1,1,2,2]]", agent=str(folder)))
+    argv = solve(out, "--knot", "3_1", agent=str(folder), env="Ribbon-v0")
+    assert "cannot load" in bad_input(capsys, *argv)
+    assert not out.exists() and not (tmp_path / "c.jsonl.partial").exists()
+
+
+def test_a_batched_agent_whose_model_does_not_load_is_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A vec_* folder with a corrupt model.pt: exit 2 naming the file, nothing written (no traceback)."""
+    from rigorgym.agents.algos.saved import AgentCard
+    from rigorgym.agents.learned import shipped_agents
+
+    folder = tmp_path / "agent"
+    folder.mkdir()
+    card = AgentCard.read(shipped_agents()["unknot-ppo-mlp"])
+    card.write(folder)
+    (folder / card.model_file).write_bytes(b"not a zip")
+    out = tmp_path / "c.jsonl"
+    argv = solve(out, "--suite", "unknot-random-L20", "--limit", "1", agent=str(folder), env="UnKnot-v0")
+    assert "cannot load model.pt" in bad_input(capsys, *argv)
     assert not out.exists() and not (tmp_path / "c.jsonl.partial").exists()

@@ -469,9 +469,15 @@ def check_model_file(folder: str | Path, card: AgentCard) -> None:
 
 def load_net(folder: str | Path) -> tuple[nn.Module, str]:
     """The network of a vec_* folder (``model.pt`` holds its spec and options: no env is built)."""
-    model = torch.load(Path(folder) / MODEL_FILE, map_location="cpu", weights_only=False)
-    net = build_net(model["policy"], NetSpec(**model["spec"]), {**default_options(model["policy"]), **model["options"]})
-    net.load_state_dict(model["state_dict"])
+    import pickle
+
+    try:
+        model = torch.load(Path(folder) / MODEL_FILE, map_location="cpu", weights_only=False)
+        options = {**default_options(model["policy"]), **model["options"]}
+        net = build_net(model["policy"], NetSpec(**model["spec"]), options)
+        net.load_state_dict(model["state_dict"])
+    except (OSError, EOFError, RuntimeError, KeyError, TypeError, ValueError, pickle.UnpicklingError) as exc:
+        raise BadAgentDir(f"{folder}: cannot load {MODEL_FILE} ({type(exc).__name__}: {exc})") from None
     return net, model["policy"]
 
 
