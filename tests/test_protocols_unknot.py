@@ -92,29 +92,6 @@ def test_guided_protocol_counts_the_alexander_ceiling() -> None:
     assert len(records) == 2
 
 
-def test_zoo_protocol_evaluates_baselines_without_training(tmp_path: Path) -> None:
-    records: list[dict] = []
-    report = P.zoo_protocol(
-        "UnKnot-v0",
-        [],
-        [],
-        {},
-        ["unknot-random-L20", "unknot-random-L10"],
-        2,
-        1.0,
-        tmp_path,
-        baselines=("greedy",),
-        workers=1,
-        skip_training=True,
-        on_record=records.append,
-    )
-    assert report["training"] == {} and report["agents"] == ["greedy"]
-    assert report["suites"] == ["unknot-random-L10", "unknot-random-L20"]
-    assert [r["bench"] for r in records] == ["unknot_zoo", "unknot_zoo"]
-    assert all(r["solved"] == r["instances"] == 2 for r in report["results"])
-    assert P.zoo_name("maskable_ppo", "gnn") == "maskable-ppo-gnn"
-
-
 def test_zoo_targets_read_issue_19s_two_lines() -> None:
     from rigorgym.agents.protocols import unknot_zoo as Z
 

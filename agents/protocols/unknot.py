@@ -12,9 +12,8 @@ independently of the runner, and only those count.
   (``unknot_baselines``, ``unknot_guided``, ``rllib_unknot``);
 - :func:`alexander_unit`: whether a braid's Alexander polynomial is a unit, as
   an unknot's must be (the ceiling of ``unknot-hard``);
-- :func:`train_zoo` and :func:`zoo_protocol`: every algorithm x policy of the
-  zoo trained through :func:`rigorgym.agents.train.train`, then compared
-  (``unknot_zoo``);
+- the zoo itself (``unknot_zoo``) is :mod:`.unknot_zoo`: the batched trainers,
+  each policy played alone as the paper did;
 - :func:`adversarial_protocol`: a self-play scrambler against the shipped
   solver, its hardest braids frozen as a suite (``unknot_adversarial``);
 - the training protocols (the value net of ``guided``, PPO throughput) are in
@@ -366,88 +365,6 @@ def guided_protocol(
 
 ZOO_ALGOS = ("trpo", "a3c", "ppo", "dqn", "maskable_ppo")
 ZOO_POLICIES = ("mlp", "gnn")
-
-
-def zoo_name(algo: str, policy: str) -> str:
-    """The label of a trained zoo agent, e.g. ``maskable-ppo-mlp``."""
-    return f"{algo.replace('_', '-')}-{policy}"
-
-
-def train_zoo(
-    env_id: str,
-    algos: Sequence[str],
-    policies: Sequence[str],
-    steps: Mapping[str, int],
-    seed: int,
-    work: Path,
-    on_trained: Sink = _ignore,
-) -> dict[str, dict[str, Any]]:
-    """Train every algorithm x policy by :func:`rigorgym.agents.train.train` into ``work/NAME``, one torch thread each.
-
-    ``steps`` gives the env steps per policy kind. Returns, per agent label,
-    its steps, wall seconds and final training solved rate.
-    """
-    from rigorgym.agents.algos.saved import AgentCard
-    from rigorgym.agents.train import algo_options, train
-
-    out = {}
-    for policy in policies:
-        for algo in algos:
-            name = zoo_name(algo, policy)
-            start = time.perf_counter()
-            threads = {"threads": 1} if "threads" in algo_options(algo) else {}  # A3C: one thread per worker already
-            train(env_id, algo, policy, steps[policy], seed, work / name, progress=False, **threads)
-            card = AgentCard.read(work / name)
-            out[name] = {
-                "agent": name,
-                "env": env_id,
-                "steps": card.steps,
-                "wall_s": rounded(time.perf_counter() - start),
-                "train_solved_rate": rounded(card.metrics.get("solved_rate", 0.0)),
-            }
-            on_trained(out[name])
-    return out
-
-
-def zoo_protocol(
-    train_env: str,
-    algos: Sequence[str],
-    policies: Sequence[str],
-    steps: Mapping[str, int],
-    suites: Sequence[str],
-    per_suite: int,
-    budget_s: float,
-    work: Path,
-    baselines: Sequence[str] = ("random", "greedy"),
-    seed: int = 0,
-    workers: int = 2,
-    skip_training: bool = False,
-    on_record: Sink = _ignore,
-) -> dict[str, Any]:
-    """Train the zoo (or read the agents already in ``work``), then compare it with ``baselines`` on the suites.
-
-    Returns ``training`` (per trained agent), ``agents`` (labels, baselines
-    first), ``suites`` (in natural order) and ``results`` (rows of
-    :func:`compare_agents`). An instance that does not fit an agent's training
-    env counts as unsolved.
-    """
-    if skip_training:
-        from rigorgym.agents.algos.saved import AgentCard
-
-        training = {}
-        for folder in sorted(p for p in work.iterdir() if (p / "agent.json").is_file()):
-            card = AgentCard.read(folder)
-            training[folder.name] = {"steps": card.steps, "wall_s": 0.0, "train_solved_rate": 0.0}
-    else:
-        training = train_zoo(
-            train_env, algos, policies, steps, seed, work, lambda r: on_record({"bench": "unknot_zoo_train", **r})
-        )
-    agents = {name: name for name in baselines} | {name: str(work / name) for name in training}
-    samples = {s: sample(s, per_suite, seed) for s in sorted(suites, key=natural_key)}
-    results = compare_agents(
-        samples, agents, budget_s, seed, workers, lambda r: on_record({"bench": "unknot_zoo", **r})
-    )
-    return {"training": training, "agents": list(agents), "suites": list(samples), "results": results}
 
 
 # -- the self-play scrambler ---------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The "Learning to unknot" zoo on the batched trainers, evaluated as the paper did (issue 19).
 
-Why a module of its own: :func:`.unknot.zoo_protocol` trains through SB3 for
-a few thousand steps and scores agents by a restart *search* under a wall
+Why a module of its own: the first zoo (removed) trained through SB3 for a
+few thousand steps and scored agents by a restart *search* under a wall
 clock, while Gukov, Halverson, Ruehle and Sułkowski (2021) report what a
 trained policy does *alone*. Here:
 
