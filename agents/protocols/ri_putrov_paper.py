@@ -24,7 +24,6 @@ them in one forward pass.
 
 from __future__ import annotations
 
-import math
 import statistics
 import time
 from collections.abc import Callable, Sequence
@@ -33,6 +32,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from .unknot import wilson  # the 95% Wilson interval the other protocols report (re-exported)
 
 SUITE = "plumbing-ri-putrov-paper"
 #: Time steps per episode (each moves both graphs) in the published script.
@@ -91,16 +92,6 @@ def graph_actions(layout: Any) -> tuple[np.ndarray, np.ndarray]:
     first = np.zeros(layout.n_actions, bool)
     first[: layout.per_graph] = True
     return first, ~first
-
-
-def wilson(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    """The 95% Wilson score interval of a success fraction."""
-    if n == 0:
-        return (0.0, 1.0)
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return (round(centre - half, 4), round(centre + half, 4))
 
 
 @dataclass
