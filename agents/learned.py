@@ -299,6 +299,8 @@ class LearnedAgent:
         seconds = budget.seconds
         env_id = env.spec.id if env.spec is not None else self.card.env_id
         check_game(self.card, env_id, self.folder)
+        if game_name(env_id) == "UnKnot-v0" and self.card.algo.startswith("vec_"):
+            return self._beam(env, instance, budget, seed)
         policy = self.policy  # loaded once, outside the budget
         start = time.perf_counter()
         board = self.board_for(env)
@@ -311,8 +313,6 @@ class LearnedAgent:
             extra.update(episodes=episodes, invalid=invalid)
             return SolveResult(cert, time.perf_counter() - start, steps, extra)
 
-        if game_name(env_id) == "UnKnot-v0" and self.card.algo.startswith("vec_"):
-            return self._beam(env, instance, budget, seed, start)
         if game_name(env_id) == "Ribbon-v0":
             # as every Ribbon-v0 solver: a slice obstruction first (a not_slice certificate), then the policy
             cert = self._obstruction(instance, seed)
@@ -348,15 +348,18 @@ class LearnedAgent:
                     break
         return done(None)
 
-    def _beam(self, env: gym.Env[Any, Any], instance: Any, budget: Budget, seed: int, start: float) -> SolveResult:
-        """UnKnot, a batched trainer's policy: the learned search (:mod:`.policy_search`), not restarts."""
+    def _beam(self, env: gym.Env[Any, Any], instance: Any, budget: Budget, seed: int) -> SolveResult:
+        """UnKnot, a batched trainer's policy: the learned search (:mod:`.policy_search`), not restarts.
+
+        The search loads its own network once, outside the budget (the acting policy is not needed).
+        """
         from .policy_search import PolicyBeamSearch
 
         if self._search is None:
             self._search = PolicyBeamSearch(self.folder, name=self.name)
+        start = time.perf_counter()
         board = self.board_for(env)
-        left = max(budget.seconds - (time.perf_counter() - start), 1e-3)
-        result = self._search.solve(board, instance, Budget(left, budget.max_steps), seed)
+        result = self._search.solve(board, instance, budget, seed)
         cert = result.certificate if result.certificate is not None and self.accepts(result.certificate) else None
         extra = {**result.extra, "own_env": board is not env.unwrapped, "search": "beam"}
         return SolveResult(cert, time.perf_counter() - start, result.steps, extra)
