@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, cast
 
-from . import braid, diagram, plumbing
+from . import braid, diagram, pd, plumbing, reidemeister
 from .braid import describe
 
 FORMAT = "rigorgym-certificate/1"
-CLAIMS = ("unknot", "ribbon", "not_slice", "homeomorphic", "distinct")
+CLAIMS = ("unknot", "knotted", "ribbon", "not_slice", "homeomorphic", "distinct")
 TOP_LEVEL = {"format", "env", "claim", "instance", "moves", "meta"}
 
 
@@ -39,6 +39,9 @@ class Limits:
     #: (spherogram's simplify is about linear in the crossings: 2,000 moves on 400 crossings took 250 s;
     #: this bound keeps a replay to a few seconds, while found certificates use a few hundred)
     max_diagram_work: int = 10_000
+    #: Reidemeister moves on PD codes (UnKnot-Diagram-v0): total work, the sum over moves of the crossings
+    #: of the diagram each acts on (each move is linear in the crossings: about 10 s of replay at most)
+    max_reidemeister_work: int = 20_000_000
 
 
 DEFAULT_LIMITS = Limits()
@@ -267,7 +270,71 @@ def _verify_ribbon(cert: dict[str, Any], limits: Limits) -> Verdict:
     )
 
 
-VERIFIERS = {"UnKnot-v0": _verify_unknot, "Kirby-Plumbing-v0": _verify_plumbing, "Ribbon-v0": _verify_ribbon}
+def _pd_instance(instance: dict[str, Any], limits: Limits) -> pd.PD:
+    extra = set(instance) - {"pd", "name"}
+    if "pd" not in instance or extra:
+        raise Malformed("an UnKnot-Diagram-v0 instance is {'pd': [[a, b, c, d], ...]} with an optional 'name'")
+    if "name" in instance and not isinstance(instance["name"], str):
+        raise Malformed("instance 'name' must be a string")
+    try:
+        knot = pd.PD.from_pd(instance["pd"], max_crossings=limits.max_crossings)
+    except pd.InvalidPD as exc:
+        raise Malformed(f"instance: {exc}") from None
+    if knot.size == 0:
+        raise Malformed("instance has no crossings")
+    if knot.components() != 1:
+        raise Malformed(f"instance is a diagram of {knot.components()} components, not a knot")
+    return knot
+
+
+def _verify_unknot_diagram(cert: dict[str, Any], limits: Limits) -> Verdict:
+    claim = cert["claim"]
+    if claim not in ("unknot", "knotted"):
+        raise Malformed(f"UnKnot-Diagram-v0 certificates claim 'unknot' or 'knotted', not {describe(claim)}")
+    state = _pd_instance(cert["instance"], limits)
+    moves = cert["moves"]
+    if claim == "knotted":
+        from . import pd_alexander
+
+        if moves != [{"op": "invariant", "name": "alexander"}]:
+            raise Malformed("a knotted certificate has exactly one move {'op': 'invariant', 'name': 'alexander'}")
+        poly = pd_alexander.alexander_polynomial(state.to_json())
+        if poly == (1,):
+            return Verdict(False, "the Alexander polynomial is 1: it does not tell this knot from the unknot", 0)
+        return Verdict(True, f"the Alexander polynomial is {list(poly)}, not 1: the knot is not the unknot", 1)
+    if len(moves) > limits.max_moves:
+        raise Malformed(f"{len(moves)} moves exceed the limit of {limits.max_moves}")
+    work = 0
+    for done, move in enumerate(moves):
+        work += state.size + 1
+        if work > limits.max_reidemeister_work:
+            return Verdict(
+                False,
+                f"move {done}: the replay exceeds the work limit of {limits.max_reidemeister_work} "
+                "(the sum over moves of the crossings each acts on)",
+                done,
+            )
+        try:
+            state = reidemeister.apply_move(state, move)
+        except reidemeister.IllegalMove as exc:
+            return Verdict(False, f"move {done}: {exc}", done)
+        if state.size > limits.max_crossings:
+            return Verdict(False, f"move {done}: the diagram exceeds {limits.max_crossings} crossings", done)
+    if state.is_unknot_diagram():
+        return Verdict(True, "the Reidemeister moves reach a crossingless circle: the knot is the unknot", len(moves))
+    return Verdict(
+        False,
+        f"all {len(moves)} moves are legal but end with {state.size} crossings and {state.components()} components",
+        len(moves),
+    )
+
+
+VERIFIERS = {
+    "UnKnot-v0": _verify_unknot,
+    "Kirby-Plumbing-v0": _verify_plumbing,
+    "Ribbon-v0": _verify_ribbon,
+    "UnKnot-Diagram-v0": _verify_unknot_diagram,
+}
 
 
 def verify(cert: Any, limits: Limits = DEFAULT_LIMITS) -> Verdict:
