@@ -15,6 +15,7 @@ UNKNOT_VECTOR_ENTRY = "rigorgym.envs.unknot.vector:UnKnotVectorEnv"
 PLUMBING_ENTRY = "rigorgym.envs.kirby_plumbing.env:KirbyPlumbingEnv"
 PLUMBING_VECTOR_ENTRY = "rigorgym.envs.kirby_plumbing.vector:KirbyPlumbingVectorEnv"
 RIBBON_ENTRY = "rigorgym.envs.ribbon.env:RibbonEnv"
+DIAGRAM_ENTRY = "rigorgym.envs.unknot_diagram.env:UnKnotDiagramEnv"
 # The two simulators stand alone (docs/design.md §5): their envs live in their own packages.
 FIELDTHEORY_ENTRY = "rigorgym.fieldtheory.env:NNFieldTheoryEnv"
 METRICFLOW_ENTRY = "rigorgym.metricflow.env:MetricFlowEnv"
@@ -133,6 +134,33 @@ def _ribbon_tiers() -> dict[str, tuple[dict[str, Any], int]]:
     }
 
 
+def _diagram_suite_size(suite: str) -> dict[str, int]:
+    """``max_crossings`` that fits every diagram of a suite with room to grow (hard unknots must grow first)."""
+    from rigorgym.envs.suites import list_suites, load_suite
+
+    if suite not in list_suites():
+        return {}
+    largest = max((len(x["pd"]) for x in load_suite(suite).instances), default=0)
+    return {"max_crossings": max(64, -(-(largest + 32) // 16) * 16)}
+
+
+def _diagram_tiers() -> dict[str, tuple[dict[str, Any], int]]:
+    from rigorgym.envs.unknot_diagram.generator import ScrambledUnknotGenerator, SuiteGenerator
+
+    def suite(name: str) -> dict[str, Any]:
+        return {"generator": SuiteGenerator(name), **_diagram_suite_size(name)}
+
+    return {
+        # ScrambledUnknotGenerator(crossings=10, shuffles=20): a kink grown by random R2 additions to 10
+        # crossings, shuffled by 20 random R3 moves; 64 crossings of room.
+        "UnKnot-Diagram-v0": ({"generator": ScrambledUnknotGenerator(10, 20)}, 200),
+        # ScrambledUnknotGenerator(crossings=20, shuffles=60).
+        "UnKnot-Diagram-Medium-v0": ({"generator": ScrambledUnknotGenerator(20, 60)}, 500),
+        # Suite unknot-diagram-hard: the 50 very hard unknot diagrams (18-43 crossings) of Applebaum et al.
+        "UnKnot-Diagram-Hard-v0": (suite("unknot-diagram-hard"), 2000),
+    }
+
+
 def _shipped(kwargs: dict[str, Any]) -> bool:
     from rigorgym.envs.suites import list_suites
 
@@ -166,6 +194,10 @@ def register_all() -> None:
         if env_id in gym.registry or not _shipped(kwargs):
             continue
         gym.register(id=env_id, entry_point=RIBBON_ENTRY, max_episode_steps=steps, kwargs=kwargs)
+    for env_id, (kwargs, steps) in _diagram_tiers().items():
+        if env_id in gym.registry or not _shipped(kwargs):
+            continue
+        gym.register(id=env_id, entry_point=DIAGRAM_ENTRY, max_episode_steps=steps, kwargs=kwargs)
     if "NNFieldTheory-v0" not in gym.registry:
         # The inverse problem on the default target: a cos-net free scalar of mass 1 in d = 1.
         gym.register(id="NNFieldTheory-v0", entry_point=FIELDTHEORY_ENTRY, max_episode_steps=100)

@@ -1,0 +1,216 @@
+"""UnKnot-Diagram-v0: untangle a knot diagram by Reidemeister moves on its PD code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+from rigorgym.verifiers.pd import PD
+from rigorgym.verifiers.reidemeister import IllegalMove, apply_move
+
+from ..injection import injected, whole
+from .actions import ActionLayout
+from .certificate import make_certificate
+from .generator import ScrambledUnknotGenerator
+from .render import diagram_text
+from .reward import DiagramReward, RewardFn
+from .types import DiagramInstance
+
+#: Entries of ``obs["stats"]``.
+STATS = ("crossings", "steps")
+_BIG = 2**31 - 1
+
+
+def action_index(action: Any, n_actions: int) -> int:
+    """The action as an index in ``[0, n_actions)``, or -1 (an illegal no-op) for anything else."""
+    if isinstance(action, np.ndarray) and action.size == 1:
+        action = action.reshape(()).item() if action.dtype.kind in "iu" else None
+    if isinstance(action, (int, np.integer)) and not isinstance(action, bool):
+        return int(action) if 0 <= action < n_actions else -1
+    return -1
+
+
+class UnKnotDiagramEnv(gym.Env[dict[str, np.ndarray], np.int64]):
+    """Prove that a knot diagram is the unknot by Reidemeister moves (the hard-unknot game of Applebaum et al.,
+    arXiv:2409.09032, and Dranowski, Kabkov & Tubbenhauer, arXiv:2603.07955), on rigorgym's own kernel.
+
+    ## Description
+    The state is the kernel's canonical PD code (:class:`rigorgym.verifiers.pd.PD`,
+    docs/certificates.md "UnKnot-Diagram-v0"). An action is one Reidemeister
+    move (R1, R2 remove or add, R3). The game is won when the diagram is a
+    crossingless circle, **as the kernel decides**; ``info["certificate"]``
+    then holds an ``unknot`` certificate that replays through the kernel.
+    Hard unknots need crossings added before they can be removed.
+
+    ## Action Space
+    ``Discrete(17 N + 8 K N)`` for ``N = max_crossings`` and R2 reach ``K``
+    (:class:`ActionLayout`: R1 remove per crossing, R1 add per edge, side and
+    first pass, R2 remove and R3 per face name, R2 add per face name, reach
+    and role). The mask (``action_masks()``, ``info["action_mask"]``) is
+    exact: a masked-in action is legal for the kernel. An illegal action
+    (masked out, out of range, of the wrong type) is a no-op with a penalty
+    and ``info["illegal_action"] = True``, never an exception.
+
+    ## Observation Space
+    A ``Dict`` of padded int64 arrays: ``"pd"`` ``(N, 4)`` the canonical PD
+    code (edges ``1..2c``, rows past the ``c`` crossings 0), ``"crossing_mask"``
+    ``(N,)`` (int8), ``"stats"`` ``(2,)`` = ``[crossings, steps]``.
+
+    ## Rewards
+    ``DiagramReward`` by default: -0.01 per step, +0.1 per crossing removed
+    (-0.1 per crossing added), +10 on success, -1 for an illegal action.
+
+    ## Starting State
+    A knot from the injected ``generator`` with the env's seeded
+    ``np_random`` (default ``ScrambledUnknotGenerator(crossings=10,
+    shuffles=20)``), or ``options={"instance": {"pd": [...]}}`` at reset.
+
+    ## Episode End
+    Terminated on success; truncated by ``max_episode_steps`` (per
+    registration). Growth past ``N`` crossings is masked out.
+
+    ## Arguments
+    ``generator``, ``max_crossings=64``, ``reach=3``, ``reward_fn=None``, ``render_mode="ansi"``.
+    """
+
+    metadata = {"render_modes": ["ansi"], "render_fps": 2}
+
+    def __init__(
+        self,
+        generator: Any = None,
+        max_crossings: int = 64,
+        reach: int = 3,
+        reward_fn: RewardFn | None = None,
+        render_mode: str | None = None,
+    ) -> None:
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']}, got {render_mode!r}")
+        if whole("max_crossings", max_crossings) < 1:
+            raise ValueError("max_crossings must be at least 1")
+        if whole("reach", reach) < 1:
+            raise ValueError("reach must be at least 1")
+        self.generator = injected("generator", generator, ScrambledUnknotGenerator)
+        self.layout = ActionLayout(int(max_crossings), int(reach))
+        self.max_crossings = int(max_crossings)
+        self.reward_fn: RewardFn = injected("reward_fn", reward_fn, DiagramReward)
+        self.render_mode = render_mode
+        n = self.max_crossings
+        self.observation_space = spaces.Dict(
+            {
+                "pd": spaces.Box(0, 2 * n, (n, 4), np.int64),
+                "crossing_mask": spaces.MultiBinary(n),
+                "stats": spaces.Box(0, _BIG, (len(STATS),), np.int64),
+            }
+        )
+        self.action_space = spaces.Discrete(self.layout.size)
+        self._mask = np.zeros(self.layout.size, bool)
+        self._diagram: PD | None = None
+        self._instance: DiagramInstance | None = None
+        self._moves: list[dict[str, Any]] = []
+        self._seed: int | None = None
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        super().reset(seed=seed)
+        if seed is not None:
+            self._seed = seed
+        given = (options or {}).get("instance")
+        if given is None:
+            instance = self.generator(self.np_random)
+        elif isinstance(given, DiagramInstance):
+            instance = given
+        else:
+            instance = DiagramInstance.from_instance(given)
+        self.load(instance)
+        return self._observation(), self._info()
+
+    def step(self, action: Any) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
+        if self._diagram is None:
+            raise gym.error.ResetNeeded("call reset() before step()")
+        a = action_index(action, self.layout.size)
+        before = self._diagram.size
+        legal = a >= 0 and bool(self._mask[a])
+        if legal:
+            move = self.layout.decode(a, self._diagram)
+            try:
+                assert move is not None
+                self._set(apply_move(self._diagram, move))
+                self._moves.append(move)
+            except (IllegalMove, AssertionError):  # the mask and the kernel disagree: never crash a learner
+                legal = False
+        solved = self.solved
+        reward = float(self.reward_fn(before, self._diagram.size, int(legal), int(solved)))
+        info = self._info()
+        info["illegal_action"] = not legal
+        if solved:
+            info["certificate"] = self.certificate()
+        return self._observation(), reward, solved, False, info
+
+    def render(self) -> str | None:  # type: ignore[override]  # gymnasium: an unbound TypeVar
+        if self._diagram is None or self.render_mode is None:
+            return None
+        name = self._instance.name if self._instance is not None else None
+        return diagram_text(self._diagram, len(self._moves), name)
+
+    def load(self, instance: DiagramInstance) -> None:
+        """Start an episode on ``instance`` (what ``reset`` does after drawing it)."""
+        self._instance = instance
+        self._moves = []
+        self._set(instance.diagram())
+
+    def action_masks(self) -> np.ndarray:
+        """The legal actions (sb3-contrib's MaskablePPO calls this)."""
+        return self._mask.copy()
+
+    def action_move(self, action: int) -> dict[str, Any] | None:
+        """The kernel move an action index means in the current state."""
+        return None if self._diagram is None else self.layout.decode(action, self._diagram)
+
+    @property
+    def diagram(self) -> PD | None:
+        return self._diagram
+
+    @property
+    def solved(self) -> bool:
+        return self._diagram is not None and self._diagram.is_unknot_diagram()
+
+    @property
+    def instance(self) -> DiagramInstance | None:
+        return self._instance
+
+    @property
+    def moves(self) -> list[dict[str, Any]]:
+        return list(self._moves)
+
+    def certificate(self) -> dict[str, Any]:
+        """The ``unknot`` certificate of the moves so far (valid once solved)."""
+        assert self._instance is not None
+        return make_certificate(self._instance, self.moves, seed=self._seed)
+
+    def _set(self, diagram: PD) -> None:
+        self._diagram = diagram
+        self._mask = self.layout.mask(diagram)
+
+    def _observation(self) -> dict[str, np.ndarray]:
+        assert self._diagram is not None
+        n = self.max_crossings
+        pd = np.zeros((n, 4), np.int64)
+        size = min(self._diagram.size, n)
+        if size:
+            pd[:size] = np.asarray(self._diagram.crossings[:size], np.int64)
+        live = np.zeros(n, np.int8)
+        live[:size] = 1
+        stats = np.array([self._diagram.size, len(self._moves)], np.int64)
+        return {"pd": pd, "crossing_mask": live, "stats": stats}
+
+    def _info(self) -> dict[str, Any]:
+        assert self._diagram is not None
+        return {
+            "action_mask": self._mask.copy(),
+            "crossings": self._diagram.size,
+            "components": self._diagram.components(),
+            "steps": len(self._moves),
+        }
