@@ -58,7 +58,7 @@ def worked_examples() -> list[tuple[str, str, str]]:
 
 def test_the_docs_have_worked_certificates_for_every_game() -> None:
     envs = {json.loads(body)["env"] for where, _, body in worked_examples() if where.startswith("certificates.md")}
-    assert envs == {"UnKnot-v0", "Kirby-Plumbing-v0", "Ribbon-v0"}
+    assert envs == {"UnKnot-v0", "Kirby-Plumbing-v0", "Ribbon-v0", "UnKnot-Diagram-v0"}
 
 
 @pytest.mark.parametrize(("where", "spec", "body"), worked_examples(), ids=[c[0] for c in worked_examples()])
