@@ -19,32 +19,44 @@ def _guided() -> Agent:
     return GuidedSearch()
 
 
+def _diagram_search() -> Agent:
+    from .diagram_search import DiagramSearch
+
+    return DiagramSearch()
+
+
 AGENTS: dict[str, tuple[Callable[[], Agent], str, tuple[str, ...]]] = {
     "random": (
         RandomWalker,
         "uniform random legal moves, restarted walks (the papers' random walker)",
-        ("UnKnot", "Kirby-Plumbing"),
+        ("UnKnot-v0", "Kirby-Plumbing-v0", "UnKnot-Diagram-v0"),
     ),
-    "greedy": (GreedySearch, "best-first search on word length and strands, no insertions", ("UnKnot",)),
+    "greedy": (GreedySearch, "best-first search on word length and strands, no insertions", ("UnKnot-v0",)),
     "guided": (
         _guided,
         "handle-macro best-first search ranked by a learned value net (UnKnot)",
-        ("UnKnot",),
+        ("UnKnot-v0",),
     ),
     "normal-form": (
         NormalFormSolver,
         "Neumann's reduction of both plumbing graphs to normal form, then isomorphism; H_1 for distinct pairs",
-        ("Kirby-Plumbing",),
+        ("Kirby-Plumbing-v0",),
     ),
     "best-first": (
         BestFirst,
         "slice obstructions, then best-first search over band sequences ranked by crossings (Ribbon)",
-        ("Ribbon",),
+        ("Ribbon-v0",),
+    ),
+    "diagram-search": (
+        _diagram_search,
+        "the Alexander polynomial first (knotted), then Reidemeister search: backtracking growth, "
+        "R3 levelling and strand rerouting (UnKnot-Diagram)",
+        ("UnKnot-Diagram-v0",),
     ),
     "bo-walker": (
         BoWalker,
         "slice obstructions, then a random walker over bands with Bayesian-optimised weights (Ribbon)",
-        ("Ribbon",),
+        ("Ribbon-v0",),
     ),
 }
 
@@ -69,5 +81,10 @@ def make_agent(name: str) -> Agent:
 
 
 def agent_supports(name: str, env_id: str) -> bool:
-    """Whether a registered agent plays the game of ``env_id``."""
-    return any(env_id.startswith(prefix) for prefix in AGENTS[name][2])
+    """Whether a registered agent plays the game of ``env_id`` (its family: ``UnKnot-v0`` for ``UnKnot-Hard-v0``)."""
+    import gymnasium as gym
+
+    from rigorgym.envs.games import game_of
+
+    family = game_of(env_id).env if env_id in gym.registry else env_id
+    return family in AGENTS[name][2]

@@ -1,7 +1,7 @@
 """What the CLI, the runner and the leaderboard need to know about each game, in one table.
 
 A *game* is a family of env ids over one env class (``UnKnot-v0`` and its
-tiers, ``Kirby-Plumbing-v0`` and its tiers, ``Ribbon-v0`` and its tiers).
+tiers, ``Kirby-Plumbing-v0``, ``Ribbon-v0``, ``UnKnot-Diagram-v0``, each with its tiers).
 Each game says how to read a §2.4 ``instance`` object, how to size an env so
 that given instances fit, and (for games on one knot) how to read
 ``--knot NAME`` or ``--pd CODE``.
@@ -76,10 +76,33 @@ def _fit_knots(kwargs: dict[str, Any], instances: Sequence[Any]) -> dict[str, An
     return {"max_crossings": max(kwargs.get("max_crossings", 64), largest + 32)}
 
 
+def _read_diagram(data: Any) -> Any:
+    from rigorgym.envs.unknot_diagram.types import DiagramInstance
+
+    return DiagramInstance.from_instance(data)
+
+
+def _pd_diagram_of_knot(name: str | None, pd: Any) -> Any:
+    from rigorgym.envs.ribbon.types import KnotInstance
+    from rigorgym.envs.unknot_diagram.types import DiagramInstance
+
+    if name is not None:
+        knot = KnotInstance.from_name(name)
+        return DiagramInstance(knot.pd, name)
+    return DiagramInstance.from_instance({"pd": pd})
+
+
 GAMES = (
     Game("UnKnot-v0", "rigorgym.envs.unknot.env:UnKnotEnv", _read_braid, _fit_braids, _braid_of_knot),
     Game("Kirby-Plumbing-v0", "rigorgym.envs.kirby_plumbing.env:KirbyPlumbingEnv", _read_plumbing, _fit_plumbing),
     Game("Ribbon-v0", "rigorgym.envs.ribbon.env:RibbonEnv", _read_knot, _fit_knots, _diagram_of_knot),
+    Game(
+        "UnKnot-Diagram-v0",
+        "rigorgym.envs.unknot_diagram.env:UnKnotDiagramEnv",
+        _read_diagram,
+        _fit_knots,
+        _pd_diagram_of_knot,
+    ),
 )
 
 

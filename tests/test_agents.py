@@ -18,9 +18,13 @@ def test_registry() -> None:
     for name in AGENTS:
         agent = make_agent(name)
         assert agent.name == name
-        assert any(agent_supports(name, env) for env in ("UnKnot-v0", "Kirby-Plumbing-v0", "Ribbon-v0"))
+        games = ("UnKnot-v0", "Kirby-Plumbing-v0", "Ribbon-v0", "UnKnot-Diagram-v0")
+        assert any(agent_supports(name, env) for env in games)
     assert agent_supports("normal-form", "Kirby-Plumbing-RiPutrov-v0")
     assert not agent_supports("normal-form", "UnKnot-v0")
+    # tiers belong to their game: the braid agents do not play the diagram game, whose id also starts "UnKnot"
+    assert agent_supports("guided", "UnKnot-Hard-v0") and not agent_supports("guided", "UnKnot-Diagram-v0")
+    assert agent_supports("diagram-search", "UnKnot-Diagram-Medium-v0")
     with pytest.raises(UnknownAgent, match="greedy"):
         make_agent("nobody")
 
