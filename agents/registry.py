@@ -83,7 +83,6 @@ def make_agent(name: str) -> Agent:
 def agent_supports(name: str, env_id: str) -> bool:
     """Whether a registered agent plays the game of ``env_id`` (its family: ``UnKnot-v0`` for ``UnKnot-Hard-v0``)."""
     import gymnasium as gym
-
     from rigorgym.envs.games import game_of
 
     family = game_of(env_id).env if env_id in gym.registry else env_id

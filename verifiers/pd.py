@@ -64,16 +64,33 @@ def rot(p: int) -> int:
 
 def _partners(flat: Sequence[int]) -> list[int]:
     """``other[p]``: the position holding the same label as ``p`` (each label occurs twice)."""
-    first: dict[int, int] = {}
-    other = [-1] * len(flat)
+    size = len(flat)
+    other = [-1] * size
+    if flat and min(flat) >= 0 and max(flat) <= 4 * size:  # small labels (every move's output): a list
+        first = [-1] * (max(flat) + 1)
+        for p, label in enumerate(flat):
+            q = first[label]
+            if q == -1:
+                first[label] = p
+            elif q == -2:
+                raise InvalidPD(f"edge label {label} occurs more than twice")
+            else:
+                other[p] = q
+                other[q] = p
+                first[label] = -2
+        if -1 in other:
+            label = flat[other.index(-1)]
+            raise InvalidPD(f"edge label {label} occurs once (every label must occur exactly twice)")
+        return other
+    seen: dict[int, int] = {}
     for p, label in enumerate(flat):
-        q = first.pop(label, None)
-        if q is None:
-            first[label] = p
+        q = seen.pop(label, -1)
+        if q == -1:
+            seen[label] = p
         else:
             other[p], other[q] = q, p
-    if first:
-        label = next(iter(first))
+    if seen:
+        label = next(iter(seen))
         raise InvalidPD(f"edge label {label} occurs once (every label must occur exactly twice)")
     return other
 
@@ -88,6 +105,9 @@ class PD:
     out: tuple[bool, ...] = field(default=(), compare=False, repr=False)
     #: ``other[p]``: the other position of ``p``'s edge
     other: tuple[int, ...] = field(default=(), compare=False, repr=False)
+    #: the labels by position, and ``tails[e]``: the position where edge ``e`` leaves its crossing
+    labels: tuple[int, ...] = field(default=(), compare=False, repr=False)
+    tails: tuple[int, ...] = field(default=(), compare=False, repr=False)
 
     @classmethod
     def from_pd(cls, data: Any, loops: int = 0, max_crossings: int = MAX_CROSSINGS) -> PD:
@@ -120,7 +140,7 @@ class PD:
     @property
     def flat(self) -> list[int]:
         """The labels by position (a fresh list)."""
-        return [x for crossing in self.crossings for x in crossing]
+        return list(self.labels)
 
     def components(self) -> int:
         """Components of the link: those through crossings plus the crossingless loops."""
@@ -141,18 +161,10 @@ class PD:
         return not self.crossings and self.loops == 1
 
     def tail(self, edge: int) -> int:
-        """The position where ``edge`` leaves its crossing."""
-        p = self.position(edge)
-        return p if self.out[p] else self.other[p]
-
-    def position(self, edge: int) -> int:
-        """A position of ``edge`` (labels are ``1..2n`` in canonical form)."""
+        """The position where ``edge`` leaves its crossing (labels are ``1..2n`` in canonical form)."""
         if not _is_int(edge) or not 1 <= edge <= 2 * len(self.crossings):
             raise KeyError(f"no edge {describe(edge)} (edges are 1..{2 * len(self.crossings)})")
-        for p, label in enumerate(self.flat):
-            if label == edge:
-                return p
-        raise KeyError(f"no edge {edge}")  # pragma: no cover - canonical labels are 1..2n
+        return self.tails[edge]
 
     def dart(self, edge: int, side: str) -> int:
         """The dart that walks the face on ``side`` (``"left"``/``"right"``) of ``edge``."""
@@ -265,6 +277,7 @@ def _canonical(flat: Sequence[int], out: Sequence[bool], loops: int, other: Sequ
         other = _partners(flat)
     size = len(flat)
     label = [0] * size
+    tails = [0] * (size // 2 + 1)
     following = 1
     for start in range(size):
         if label[start]:
@@ -276,9 +289,10 @@ def _canonical(flat: Sequence[int], out: Sequence[bool], loops: int, other: Sequ
             if not out[x] or out[head]:
                 raise InvalidPD(f"edge directions disagree at position {x}")  # a kernel bug, never user input
             label[x] = label[head] = following
+            tails[following] = x
             following += 1
             x = head ^ 2
             if x == tail:
                 break
-    crossings = tuple((label[p], label[p + 1], label[p + 2], label[p + 3]) for p in range(0, size, 4))
-    return PD(crossings, loops, tuple(out), tuple(other))
+    crossings = tuple(zip(label[0::4], label[1::4], label[2::4], label[3::4], strict=True))
+    return PD(crossings, loops, tuple(out), tuple(other), tuple(label), tuple(tails))
