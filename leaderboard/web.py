@@ -52,9 +52,8 @@ def instance_size(instance: dict[str, Any]) -> int:
 
 
 def _size_label(env: str) -> str:
-    return {"UnKnot-v0": "word length", "Ribbon-v0": "crossings", "Kirby-Plumbing-v0": "nodes (both graphs)"}.get(
-        env, "size"
-    )
+    labels = {"UnKnot-v0": "word length", "Ribbon-v0": "crossings", "UnKnot-Diagram-v0": "crossings"}
+    return {**labels, "Kirby-Plumbing-v0": "nodes (both graphs)"}.get(env, "size")
 
 
 def plot(env: str, sizes: dict[str, int], series: list[tuple[str, set[str]]]) -> str:

@@ -91,3 +91,32 @@ def summarise_suite(suite: str, rows: list[Record], budget_s: float) -> Record:
         "target": target,
         "holds": None if target is None else fraction >= target and all(t <= budget_s for t in times),
     }
+
+
+def spherogram_steps(pd: list[list[int]], seconds: float, seed: int = 0) -> tuple[int, float]:
+    """The anchor's env design, for the throughput comparison: each step calls spherogram's simplification.
+
+    A step is one of spherogram's moves on a ``Link`` (a random R3 from ``possible_type_III_moves``, else one
+    ``backtrack`` step) followed by ``simplify('basic')``, as an env over spherogram's moves does per action.
+    Returns (steps, seconds); the diagram restarts from ``pd`` when it untangles.
+    """
+    import random
+
+    import spherogram
+    from spherogram.links import simplify as sg
+
+    random.seed(seed)
+    link = spherogram.Link(pd)
+    steps, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        moves = sg.possible_type_III_moves(link)
+        if moves and random.random() < 0.7:
+            sg.reidemeister_III(link, random.choice(moves))
+            link._rebuild(True)
+        else:
+            link.backtrack(steps=1)
+        link.simplify("basic")
+        steps += 1
+        if not link.crossings:
+            link = spherogram.Link(pd)
+    return steps, time.perf_counter() - start
