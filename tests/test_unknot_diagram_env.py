@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -105,3 +107,33 @@ def test_scrambles_are_unknots_of_the_asked_size() -> None:
         link.simplify("basic")
         if link.crossings:
             assert knot_floer_homology.pd_to_hfk(link.PD_code())["total_rank"] == 1
+
+
+@pytest.mark.parametrize("mode", ["ansi", "rgb_array"])
+def test_render_modes(mode: str) -> None:
+    env = gym.make("UnKnot-Diagram-v0", render_mode=mode)
+    env.reset(seed=0)
+    out = env.render()
+    if mode == "ansi":
+        assert isinstance(out, str) and "crossings" in out
+    else:
+        assert isinstance(out, np.ndarray) and out.ndim == 3 and out.shape[2] == 3 and out.dtype == np.uint8
+
+
+def test_sb3_maskable_ppo_trains_and_its_folder_solves(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    out = tmp_path / "agent"
+    cmd = [sys.executable, "-m", "rigorgym", "train", "UnKnot-Diagram-v0", "--algo", "maskable_ppo"]
+    proc = subprocess.run(
+        [*cmd, "--policy", "mlp", "--steps", "256", "--out", str(out)], capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    solve = [sys.executable, "-m", "rigorgym", "solve", "UnKnot-Diagram-v0", "--agent", str(out), "--pd"]
+    proc = subprocess.run(
+        [*solve, "[[1,1,2,2]]", "--budget-s", "2", "--out", str(tmp_path / "c.jsonl")], capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    cert = json.loads((tmp_path / "c.jsonl").read_text().splitlines()[0])
+    assert verify(cert).valid

@@ -14,7 +14,7 @@ from ..injection import injected, whole
 from .actions import ActionLayout
 from .certificate import make_certificate
 from .generator import ScrambledUnknotGenerator
-from .render import diagram_text
+from .render import diagram_image, diagram_text
 from .reward import DiagramReward, RewardFn
 from .types import DiagramInstance
 
@@ -72,10 +72,10 @@ class UnKnotDiagramEnv(gym.Env[dict[str, np.ndarray], np.int64]):
     registration). Growth past ``N`` crossings is masked out.
 
     ## Arguments
-    ``generator``, ``max_crossings=64``, ``reach=3``, ``reward_fn=None``, ``render_mode="ansi"``.
+    ``generator``, ``max_crossings=64``, ``reach=3``, ``reward_fn=None``, ``render_mode`` in ``{"ansi", "rgb_array"}``.
     """
 
-    metadata = {"render_modes": ["ansi"], "render_fps": 2}
+    metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 2}
 
     def __init__(
         self,
@@ -149,11 +149,15 @@ class UnKnotDiagramEnv(gym.Env[dict[str, np.ndarray], np.int64]):
             info["certificate"] = self.certificate()
         return self._observation(), reward, solved, False, info
 
-    def render(self) -> str | None:  # type: ignore[override]  # gymnasium: an unbound TypeVar
+    def render(self) -> str | np.ndarray | None:  # type: ignore[override]  # gymnasium: an unbound TypeVar
         if self._diagram is None or self.render_mode is None:
             return None
         name = self._instance.name if self._instance is not None else None
-        return diagram_text(self._diagram, len(self._moves), name)
+        if self.render_mode == "ansi":
+            return diagram_text(self._diagram, len(self._moves), name)
+        return diagram_image(
+            self._diagram, f"{name or 'knot'}: {self._diagram.size} crossings, step {len(self._moves)}"
+        )
 
     def load(self, instance: DiagramInstance) -> None:
         """Start an episode on ``instance`` (what ``reset`` does after drawing it)."""
