@@ -194,7 +194,7 @@ def test_compare_runs_every_agent_on_the_same_instances_and_counts_verified(
     tmp_path: Path,
     value_dir: tuple[Path, str, str],
 ) -> None:
-    monkeypatch.setitem(AGENTS, "liar", (Liar, "returns invalid certificates", ("UnKnot",)))
+    monkeypatch.setitem(AGENTS, "liar", (Liar, "returns invalid certificates", ("UnKnot-v0",)))
     folder = str(value_dir[0])
     rows_file = tmp_path / "rows.jsonl"
     stdout, _ = ok(capsys, "evaluate", "UnKnot-v0", *SUITE, "--compare", f"guided,greedy,{folder},liar",
