@@ -32,7 +32,9 @@ def test_reroutes_reach_the_shorter_route_by_legal_moves() -> None:
     state = random.getstate()
     random.seed(3)
     try:
-        links = [spherogram.random_link(30, num_components=1, simplify=None, initial_map_gives_link=True) for _ in range(12)]
+        links = [
+            spherogram.random_link(30, num_components=1, simplify=None, initial_map_gives_link=True) for _ in range(12)
+        ]
     finally:
         random.setstate(state)
     done = 0

@@ -111,3 +111,25 @@ def test_padding_slots_do_not_change_the_network_s_output() -> None:
     masks = np.asarray(envs.reset(seed=0)[1]["action_mask"], bool)
     assert torch.allclose(value, value2, atol=1e-5)
     assert torch.allclose(logits[torch.as_tensor(masks)], logits2[torch.as_tensor(masks)], atol=1e-5)
+
+
+def test_vec_ppo_trains_the_graph_network_without_its_dense_logits(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Rollout, bootstrap value and update all go through ``legal_logits``: the dense forward is never called."""
+    from rigorgym.agents.policies.plumbing_heads import PlumbingGraphActorCritic
+
+    calls = {"legal": 0}
+    legal_logits = PlumbingGraphActorCritic.legal_logits
+
+    def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
+        calls["legal"] += 1
+        return legal_logits(self, *args, **kwargs)
+
+    def dense(self: Any, obs: torch.Tensor) -> Any:
+        raise AssertionError("vec_ppo used the dense logits of the graph network")
+
+    monkeypatch.setattr(PlumbingGraphActorCritic, "legal_logits", counted)
+    monkeypatch.setattr(PlumbingGraphActorCritic, "forward", dense)
+    card = vec_common.read_card(vec_ppo.train(tiny("vec_ppo", tmp_path / "legal")), "vec_ppo")
+    assert card.metrics["illegal_actions"] == 0 and calls["legal"] > 0

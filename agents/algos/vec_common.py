@@ -39,9 +39,14 @@ from torch import nn
 from ..policies.braid_heads import POLICIES, NetSpec, build_net, default_options, spec_of
 from .masked import (  # noqa: F401  (re-exported: the trainers' names before agents.algos.masked)
     MASKED,
+    Legal,
+    chosen,
+    concat_legal,
+    legal_lists,
     log_prob_and_entropy,
     masked_entropy,
     masked_log_probs,
+    ragged_sample,
     sample_masked,
     sampling_mask,
 )
@@ -303,15 +308,33 @@ def session(
 # -- the on-policy rollout ----------------------------------------------------------------------------
 
 
+def has_legal_path(net: nn.Module, device: torch.device) -> bool:
+    """Whether ``net`` scores each row's legal actions only (``legal_logits``, CPU): the Kirby-Plumbing graph network."""
+    return device.type == "cpu" and callable(getattr(net, "legal_logits", None))
+
+
 class Rollout:
     """``num_steps`` steps of every env with the masked sampler, and the episode statistics across rollouts.
 
     Buffers, the next-step auto-reset bookkeeping (``valid``), the
     illegal-action count; ``name`` prefixes the illegal-sample error.
+
+    ``legal=True`` (a network with ``legal_logits``, see :func:`has_legal_path`):
+    each step's logits are those of the legal actions only, sampled by
+    :func:`~.masked.ragged_sample` (the dense sampler's draw); the steps' legal
+    lists and the taken action's place in them are kept (:meth:`legal_batch`)
+    for an update that needs no ``(batch, n_actions)`` tensor either.
     """
 
     def __init__(
-        self, args: Any, envs: gym.vector.VectorEnv, spec: NetSpec, device: torch.device, seed: int, name: str = ""
+        self,
+        args: Any,
+        envs: gym.vector.VectorEnv,
+        spec: NetSpec,
+        device: torch.device,
+        seed: int,
+        name: str = "",
+        legal: bool = False,
     ) -> None:
         n, t_len, a_n = args.num_envs, args.num_steps, spec.n_actions
         self.envs, self.device, self.spec, self.name = envs, device, spec, name
@@ -327,6 +350,9 @@ class Rollout:
         self.valid = np.zeros((t_len, n), bool)
         self.stats = Stats(n)
         self.illegal = 0  # illegal actions the env saw on real (non-reset) steps: must stay 0
+        self.legal = legal
+        self.legal_steps: list[Legal] = []  # with ``legal``: each step's legal lists
+        self.positions = np.zeros((t_len, n), np.int64)  # with ``legal``: the taken action's place in its list
         self.next_obs, info = envs.reset(seed=seed)
         self.next_mask = np.asarray(info["action_mask"], bool)
         self.needs_reset = np.zeros(n, bool)
@@ -334,14 +360,24 @@ class Rollout:
     def collect(self, net: nn.Module) -> int:
         """Fill the buffers with ``net``'s actions and values; return the env steps taken (reset-only ones not)."""
         n, taken = self.valid.shape[1], 0
+        self.legal_steps = []
         for step in range(self.valid.shape[0]):
             self.valid[step] = ~self.needs_reset
             obs_t = torch.as_tensor(self.next_obs, device=self.device)
-            mask_t = torch.as_tensor(sampling_mask(self.next_mask), device=self.device)
+            mask_np = sampling_mask(self.next_mask)
+            mask_t = torch.as_tensor(mask_np, device=self.device)
             self.obs[step], self.mask[step] = obs_t, mask_t
             with torch.no_grad():
-                logits, value = net(obs_t)
-                action, logp = sample_masked(logits, mask_t)
+                if self.legal:
+                    legal = legal_lists(mask_np)
+                    z, value = net.legal_logits(obs_t, legal)
+                    pos, logp = ragged_sample(z, legal.rowptr)
+                    action = torch.from_numpy(chosen(legal, pos))
+                    self.legal_steps.append(legal)
+                    self.positions[step] = pos
+                else:
+                    logits, value = net(obs_t)
+                    action, logp = sample_masked(logits, mask_t)
             # never an illegal action: checked on every step (cheap next to the network; not an assert, kept under -O)
             if not bool(mask_t.gather(1, action[:, None]).all()):
                 who = f"{self.name} " if self.name else ""
@@ -370,6 +406,10 @@ class Rollout:
             last = np.where(self.valid[t], delta + gamma * lam * (1.0 - self.ended[t]) * last, 0.0)
             adv[t] = last
         return adv
+
+    def legal_batch(self) -> tuple[Legal, np.ndarray]:
+        """With ``legal``: the legal lists of the flat buffers' rows and the taken action's place in each."""
+        return concat_legal(self.legal_steps), self.positions.reshape(-1)
 
     def real_steps(self) -> torch.Tensor:
         """The indices of the real (non-reset) steps in the flat buffers."""

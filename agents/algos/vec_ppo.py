@@ -17,7 +17,15 @@ value of the final observation, computed at that step, bootstraps truncated
 episodes (a terminated one does not bootstrap).
 
 Networks: :mod:`..policies.braid_heads` (``"mlp"``, ``"factored"``) and
-:mod:`..policies.plumbing_heads` (``"gnn"``).
+:mod:`..policies.plumbing_heads` (``"gnn"``). The graph network on CPU takes
+the legal-only path (:func:`.vec_common.has_legal_path`): the rollout samples
+from the logits of each row's legal actions (:func:`.masked.ragged_sample`),
+and the update scores each minibatch's legal actions only
+(``legal_logits``, its node classes found once per update by ``prepare``)
+with the ragged categorical (:func:`.masked.ragged_log_prob_entropy`): the
+same loss and gradients as the dense masked categorical, without a
+``(batch, n_actions)`` tensor (issue 19: Kirby-Plumbing-RiPutrov-v0 has 6,016
+actions, a few hundred legal).
 
 Defaults: the MLP (64, 64) at lr 3e-3. Measured on the 2-core CPU (seed 1,
 64 envs): on UnKnot-Easy-v0 (max_length 32, 4 strands) it reaches a 0.995 /
@@ -42,6 +50,7 @@ import torch
 from torch import nn
 
 from . import vec_common
+from .masked import ragged_log_prob_entropy, take_rows
 from .saved import AgentCard
 from .vec_common import (  # noqa: F401  (MASKED ... sampling_mask, Stats: re-exported, vec_ppo's names before)
     MASKED,
@@ -56,6 +65,7 @@ from .vec_common import (  # noqa: F401  (MASKED ... sampling_mask, Stats: re-ex
     check_policy,
     check_resume,
     episode_charts,
+    has_legal_path,
     load_agent,
     load_net,
     log_prob_and_entropy,
@@ -157,7 +167,8 @@ def _loop(
 ) -> Path:
     out, spec, device = run.out, run.spec, run.device
     # a resumed run sees fresh instances (seed shifted by the steps done), still deterministic
-    roll = Rollout(args, run.envs, spec, device, args.seed + global_step, name=ALGO)
+    legal = has_legal_path(net, device)  # the graph network: logits of the legal actions only, no dense tensor
+    roll = Rollout(args, run.envs, spec, device, args.seed + global_step, name=ALGO, legal=legal)
     start_step, clock = global_step, time.perf_counter()
 
     def state() -> dict[str, Any]:
@@ -184,7 +195,8 @@ def _loop(
             global_step += roll.collect(net)
             # -- GAE (reset-only steps carry no advantage; ended episodes do not pass theirs back)
             with torch.no_grad():
-                next_value = net(torch.as_tensor(roll.next_obs, device=device))[1].cpu().numpy()
+                next_obs = torch.as_tensor(roll.next_obs, device=device)
+                next_value = (net.legal_logits(next_obs, None) if legal else net(next_obs))[1].cpu().numpy()
             values = roll.values
             advantages = torch.as_tensor(
                 roll.advantages(values.cpu().numpy(), next_value, args.gamma, args.gae_lambda), device=device
@@ -195,6 +207,9 @@ def _loop(
             b_obs, b_mask = roll.obs.reshape(-1, spec.obs_dim), roll.mask.reshape(-1, spec.n_actions)
             b_act, b_logp = roll.actions.reshape(-1), roll.logprobs.reshape(-1)
             b_adv, b_ret, b_val = advantages.reshape(-1), returns.reshape(-1), values.reshape(-1)
+            if legal:  # the rollout's legal lists, and its graphs' node classes (found once for the 4 epochs)
+                b_legal, b_pos = roll.legal_batch()
+                b_prepared = net.prepare(b_obs, b_legal)
             mb_size = max(1, math.ceil(len(idx) / args.num_minibatches))
             clipfracs: list[float] = []
             pg_loss = v_loss = entropy = approx_kl = torch.zeros(())
@@ -202,8 +217,14 @@ def _loop(
                 order = idx[torch.randperm(len(idx), device=device)]
                 for start in range(0, len(order), mb_size):
                     mb = order[start : start + mb_size]
-                    logits, new_value = net(b_obs[mb])
-                    new_logp, entropies = log_prob_and_entropy(logits, b_mask[mb], b_act[mb])
+                    if legal:
+                        rows = mb.numpy()
+                        sub = take_rows(b_legal, rows)
+                        z, new_value = net.legal_logits(b_obs[mb], sub, b_prepared, rows)
+                        new_logp, entropies = ragged_log_prob_entropy(z, sub.rowptr, b_pos[rows])
+                    else:
+                        logits, new_value = net(b_obs[mb])
+                        new_logp, entropies = log_prob_and_entropy(logits, b_mask[mb], b_act[mb])
                     entropy = entropies.mean()
                     logratio = new_logp - b_logp[mb]
                     ratio = logratio.exp()

@@ -24,6 +24,11 @@ The batched trainers take flat observations: :class:`FlatPlumbingObservation`
 concatenates the ``Dict`` observation's arrays as int16 rows
 (:func:`flatten_plumbing`, also what a trained agent's ``act`` does with a
 single env's observation), and the network takes them apart again.
+
+Two ways to the same function: :meth:`PlumbingGraphActorCritic.forward` gives the dense
+``(B, n_actions)`` logits (acting, the other trainers); PPO's rollout and update use
+:meth:`~PlumbingGraphActorCritic.legal_logits`, the logits of each row's legal actions only,
+built from the pieces of :mod:`.plumbing_legal` (issue 19).
 """
 
 from __future__ import annotations
@@ -37,11 +42,30 @@ import torch
 from gymnasium import spaces
 from gymnasium.vector import VectorObservationWrapper
 from torch import nn
+from torch.nn import functional as F
+
+from .plumbing_legal import (  # noqa: F401  (pack and node_classes re-exported for the tests)
+    MAX_DEGREE,
+    SMALL_WEIGHT,
+    EmbedSage,
+    Entries,
+    Expand,
+    GatherRows,
+    LegalHeads,
+    Packed,
+    Pending,
+    Prepared,
+    SageLayer,
+    SegmentPool,
+    _describe,
+    _local_classes,
+    env_nodes,
+    node_classes,
+    pack,
+)
 
 #: the ``Dict`` keys in the order of the flat row
 KEYS = ("nodes", "edges", "node_mask", "edge_mask")
-SMALL_WEIGHT = 20  # weights in [-20, 20] get their own embedding (the moves test for 0 and +-1)
-MAX_DEGREE = 8  # degrees above share the last embedding
 
 
 def flat_size(max_nodes: int) -> int:
@@ -120,6 +144,33 @@ def action_places(max_nodes: int, extrude_d: int, extrude_neighbours: int) -> np
     return entry
 
 
+# -- the legal-only path: packed real nodes, numba kernels --------------------------------------------
+
+
+def action_heads(max_nodes: int, extrude_d: int, extrude_neighbours: int) -> tuple[np.ndarray, np.ndarray]:
+    """For each flat action, ``(column, slot)``: which head column scores it, and where.
+
+    Columns ``0 .. C-1`` are the node head's (blow-up, local, extrude, as in
+    :func:`action_places`) at node slot ``g N + place``; ``C, C+1`` the edge
+    head's at edge slot ``g (N-1) + place``; ``C+2, C+3`` the graph head's at
+    graph ``g``.
+    """
+    n = max_nodes
+    node_columns = 5 + ((2 * extrude_d + 1) << extrude_neighbours)
+    entry = action_places(max_nodes, extrude_d, extrude_neighbours)
+    edges_start = 2 * n * node_columns
+    graphs_start = edges_start + 2 * (n - 1) * 2
+    column = np.where(entry < edges_start, entry % node_columns, 0)
+    slot = np.where(entry < edges_start, entry // node_columns, 0)
+    edge, graph = (entry >= edges_start) & (entry < graphs_start), entry >= graphs_start
+    column[edge], slot[edge] = node_columns + (entry[edge] - edges_start) % 2, (entry[edge] - edges_start) // 2
+    column[graph], slot[graph] = (
+        node_columns + 2 + (entry[graph] - graphs_start) % 2,
+        (entry[graph] - graphs_start) // 2,
+    )
+    return column.astype(np.int16), slot.astype(np.int16)  # small tables: they stay in L1
+
+
 class PlumbingGraphActorCritic(nn.Module):
     """Both graphs of every env through torch-geometric layers; node, edge and graph heads; a value."""
 
@@ -151,6 +202,8 @@ class PlumbingGraphActorCritic(nn.Module):
         for head in (self.blowup_head, self.local_head, self.extrude_head, self.edge_head, self.graph_head):
             nn.init.orthogonal_(head.weight, 0.01)
             nn.init.zeros_(head.bias)
+        self.layout = (spec.max_nodes, spec.extrude_d, spec.extrude_neighbours)
+        self._columns: tuple[np.ndarray, np.ndarray] | None = None  # action_heads(), built on first use
 
     def split(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """Flat rows -> ``nodes (B, 2N, 3)``, ``edges (B, 2(N-1), 2)``, ``node_mask (B, 2N)``, ``edge_mask``."""
@@ -184,6 +237,110 @@ class PlumbingGraphActorCritic(nn.Module):
             blocks += [blowup.reshape(bsz, -1), edges.reshape(bsz, -1), graph, local.transpose(1, 2).reshape(bsz, -1),
                        extrude.reshape(bsz, -1)]  # fmt: skip
         return torch.cat(blocks, 1)
+
+    def _sage(self) -> bool:
+        """Whether every conv is torch-geometric's default SAGEConv (mean, root weight): the numba aggregation."""
+        from torch_geometric.nn import SAGEConv
+
+        return all(
+            isinstance(c, SAGEConv) and str(c.aggr) == "mean" and c.root_weight and not c.project and not c.normalize
+            for c in self.convs
+        )
+
+    def prepare(self, obs: torch.Tensor, legal: Any | None = None) -> Prepared:
+        """What :meth:`legal_logits` of minibatches of ``obs``'s rows (``rows=``) can share.
+
+        A PPO update scores each rollout row once per epoch: the node classes
+        (:func:`node_classes`) and the decoding of ``legal``'s actions are done
+        once, and each minibatch renumbers its share.
+        """
+        p = pack(obs, self.n)
+        first, second = node_classes(p)
+        counts = (int(first.max(initial=-1)) + 1, int(second.max(initial=-1)) + 1)
+        nodes = env_nodes(p.seg_len)
+        entries = None if legal is None else self._describe(obs, p, nodes, legal)
+        return Prepared(first, second, nodes, counts, entries)
+
+    def _describe(self, obs: torch.Tensor, p: Packed, nodes: np.ndarray, legal: Any) -> Entries:
+        if self._columns is None:
+            self._columns = action_heads(*self.layout)
+        size = len(legal.actions)
+        out = Entries(np.empty(size, np.int16), np.empty(size, np.int16), np.empty(size, np.int16))
+        _describe(np.ascontiguousarray(obs.numpy()), self.n, p.node_of_slot, nodes, legal.rowptr, legal.actions,
+                  legal.start, *self._columns, self.node_columns, *out)  # fmt: skip
+        return out
+
+    def legal_logits(
+        self, obs: torch.Tensor, legal: Any | None, prepared: Prepared | None = None, rows: np.ndarray | None = None
+    ) -> tuple[torch.Tensor | None, torch.Tensor]:
+        """The logits of each row's legal actions only (flat, in ``legal``'s CSR order) and the value (CPU).
+
+        ``legal``: a :class:`~rigorgym.agents.algos.masked.Legal` for ``obs``'s
+        rows (None: the value alone). The same function as :meth:`forward` at
+        those actions (tested: values and gradients), computed on the real
+        nodes only: message passing over the packed graphs, the heads at the
+        legal actions' places (numba), no ``(B, n_actions)`` tensor. With
+        ``prepared`` (:meth:`prepare` of a batch and its legal lists) and
+        ``rows`` (``obs`` are those rows of it, ``legal`` a
+        :func:`~rigorgym.agents.algos.masked.take_rows` of those lists), each
+        SAGE layer runs once per class of equal nodes and the actions come
+        decoded.
+        """
+        n, bsz = self.n, obs.shape[0]
+        p = pack(obs, n)
+        nodes, count = env_nodes(p.seg_len), len(p.inv_degree)
+        first = second = np.arange(count)
+        reps1 = reps2 = first
+        if prepared is not None and rows is not None:
+            rows = np.asarray(rows, np.int64)
+            first, reps1 = _local_classes(rows, prepared.env_nodes, nodes, prepared.first, prepared.counts[0])
+            second, reps2 = _local_classes(rows, prepared.env_nodes, nodes, prepared.second, prepared.counts[1])
+        ws = (p.weight / self.scale).reshape(-1)
+        table = self.nodes.weight + self.weight_in.bias  # h0 = table[embed] + w W_in
+        w_in = self.weight_in.weight[:, 0]
+        if self._sage() and 1 <= len(self.convs):
+            c = self.convs[0]
+            wl, bl, wr = c.lin_l.weight, c.lin_l.bias, c.lin_r.weight
+            h = EmbedSage.apply(table, table @ wl.t(), table @ wr.t(), w_in, wl @ w_in, wr @ w_in, bl, p, ws, reps1)
+            last = first
+            if len(self.convs) >= 2:
+                c = self.convs[1]
+                h = SageLayer.apply(h, c.lin_l.weight, c.lin_l.bias, c.lin_r.weight, p, first, reps2)
+                last = second
+            if len(self.convs) >= 3:  # further layers on every node (classes of two rounds only)
+                h, last = GatherRows.apply(h, last), np.arange(count)
+                for c in self.convs[2:]:
+                    h = SageLayer.apply(h, c.lin_l.weight, c.lin_l.bias, c.lin_r.weight, p, last, last)
+        else:
+            h, last = F.embedding(p.embed, table) + ws[:, None] * w_in, np.arange(count)
+            edge_index = self._edge_index(p)
+            for c in self.convs:
+                h = h + torch.relu(c(h, edge_index))
+        pending = Pending() if legal is not None else None
+        own = SegmentPool.apply(h, last, p.seg_len, pending).reshape(bsz, 2, -1)
+        ctx = self.context(torch.cat([own, own.flip(1)], 2))
+        pair = torch.cat([ctx, ctx.flip(1)], 2)
+        value = self.critic(torch.cat([ctx[:, 0], ctx[:, 1]], 1)).squeeze(-1)
+        if legal is None:
+            return None, value
+        node_ctx = self.node_in(pair).reshape(2 * bsz, -1)  # (env, graph) rows
+        x = Expand.apply(h, last, node_ctx, p.segment, pending)
+        pad = torch.relu(node_ctx)  # an empty slot's head input: its embedding is zero
+        heads = (self.blowup_head, self.local_head, self.extrude_head, self.edge_head)  # action_heads()' columns
+        weights, bias = torch.cat([h.weight for h in heads]), torch.cat([h.bias for h in heads])
+        graph = self.graph_head(pair).reshape(-1)
+        entries = prepared.entries if prepared is not None and rows is not None else None
+        if entries is None:
+            entries = self._describe(obs, p, nodes, legal)
+        z = LegalHeads.apply(x, pad, weights, bias, graph, (nodes, legal.rowptr, legal.start, entries))
+        return z, value
+
+    @staticmethod
+    def _edge_index(p: Packed) -> torch.Tensor:
+        """The packed CSR as torch-geometric's ``edge_index`` (source, target): other convs than SAGE."""
+        counts = np.diff(p.ptr)
+        target = np.repeat(np.arange(len(counts)), counts)
+        return torch.from_numpy(np.stack([p.neighbours, target]))
 
     def forward(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         n, bsz = self.n, obs.shape[0]
@@ -232,10 +389,22 @@ class PlumbingGraphActorCritic(nn.Module):
 __all__ = [
     "KEYS",
     "FlatPlumbingObservation",
+    "EmbedSage",
+    "Entries",
+    "Expand",
+    "GatherRows",
+    "LegalHeads",
+    "Packed",
     "PlumbingGraphActorCritic",
+    "Prepared",
+    "SageLayer",
+    "SegmentPool",
+    "action_heads",
     "action_places",
     "flat_size",
     "flat_space",
     "flatten_plumbing",
     "is_plumbing_space",
+    "node_classes",
+    "pack",
 ]
