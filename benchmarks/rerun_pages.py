@@ -75,6 +75,7 @@ PAGES: dict[str, list[str]] = {
         "benchmarks/unknot_learned_search.py --agent agents/data/pretrained/unknot-ppo-mlp --out-dir docs/results"
     ],
     "unknot-imitation": ["benchmarks/unknot_imitation.py --steps 240000 --rounds 6 --out-dir docs/results"],
+    "unknot-diagram": ["benchmarks/unknot_diagram.py --workers 2 --out-dir docs/results"],
     "unknot-diagram-throughput": ["benchmarks/unknot_diagram_throughput.py --seconds 10 --out-dir docs/results"],
 }
 

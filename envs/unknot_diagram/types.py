@@ -8,6 +8,24 @@ from typing import Any
 from rigorgym.verifiers.pd import PD, InvalidPD
 
 
+#: Annotations a suite may carry beside ``pd`` (what its build script checked); read, never trusted nor used.
+ANNOTATIONS = frozenset(
+    {
+        "answer",
+        "crossings",
+        "alexander",
+        "alexander_trivial",
+        "hfk_total_rank",
+        "pi1",
+        "simplify_global_best",
+        "certified_by",
+        "source",
+        "row",
+        "seed",
+    }
+)
+
+
 @dataclass(frozen=True)
 class DiagramInstance:
     """One game: a knot diagram as a PD code (KnotTheory's convention), to be untangled or proved knotted.
@@ -48,7 +66,7 @@ class DiagramInstance:
         """Read an ``instance`` object (``pd``, optional ``name`` and ``id``); ValueError if malformed."""
         if not isinstance(data, dict) or "pd" not in data:
             raise ValueError("an UnKnot-Diagram-v0 instance is an object with a 'pd' key")
-        extra = set(data) - {"pd", "name", "id", "answer", "crossings"}
+        extra = set(data) - {"pd", "name", "id"} - ANNOTATIONS
         if extra:
             raise ValueError(f"unknown instance field(s): {sorted(extra)}")
         pd = data["pd"]
