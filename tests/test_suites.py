@@ -64,7 +64,7 @@ def test_suite_info_fields() -> None:
         info = suite_info(name)
         assert {"env", "description", "size", "hash"} <= set(info)
         assert isinstance(info["size"], int) and info["size"] > 0
-        assert info["env"] in ("UnKnot-v0", "Ribbon-v0", "Kirby-Plumbing-v0")
+        assert info["env"] in ("UnKnot-v0", "Ribbon-v0", "Kirby-Plumbing-v0", "UnKnot-Diagram-v0")
     info = suite_info("unknot-random-L10")
     info["size"] = -1  # a copy: the index is not mutated
     assert suite_info("unknot-random-L10")["size"] == 100

@@ -22,6 +22,10 @@ ANNOTATIONS = frozenset(
         "source",
         "row",
         "seed",
+        "unknotting_simplify_seed",
+        "inflate_seed",
+        "attempts",
+        "original",
     }
 )
 
