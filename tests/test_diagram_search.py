@@ -10,7 +10,6 @@ import knot_floer_homology
 import numpy as np
 import pytest
 import spherogram
-
 from rigorgym.agents.base import Budget
 from rigorgym.agents.diagram_search import DiagramSearch, Tape
 from rigorgym.agents.strand_pickup import OVER, UNDER, Rest, reroute, strands

@@ -12,6 +12,7 @@ from rigorgym.envs.suites.build_unknot_diagrams import (
     HARD,
     check_knot_diagram,
     csv_rows,
+    diagram_sig,
     gen_name,
     gen_range,
     generate_hard,
@@ -103,6 +104,14 @@ def test_generated_suite_is_in_range_hard_and_certified(crossings: int) -> None:
         assert x["simplify_global_best"] > 0
         assert x["hfk_total_rank"] == 1 and x["pi1"] == "Z"
         assert x["original"] in hard_ids
+
+
+@pytest.mark.parametrize("crossings", GEN_CROSSINGS)
+def test_generated_diagrams_are_new(crossings: int) -> None:
+    """No two generated diagrams are the same diagram, nor is one an original (regina's signature)."""
+    sigs = [diagram_sig(x["pd"]) for x in load_suite(gen_name(crossings)).instances]
+    assert len(set(sigs)) == len(sigs)
+    assert not set(sigs) & {diagram_sig(r["pd"]) for r in originals()}
 
 
 def test_generated_instances_rebuild_exactly() -> None:

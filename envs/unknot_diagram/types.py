@@ -7,7 +7,6 @@ from typing import Any
 
 from rigorgym.verifiers.pd import PD, InvalidPD
 
-
 #: Annotations a suite may carry beside ``pd`` (what its build script checked); read, never trusted nor used.
 ANNOTATIONS = frozenset(
     {
