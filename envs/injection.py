@@ -38,3 +38,12 @@ def vector_seeds(seed: int | list[int | None] | None, num_envs: int) -> list[int
     if len(seeds) != num_envs:
         raise ValueError(f"got {len(seeds)} seeds for {num_envs} envs")
     return seeds
+
+
+def action_index(action: Any, n_actions: int) -> int:
+    """The action as an index in ``[0, n_actions)``, or -1 (an illegal no-op) for anything else."""
+    if isinstance(action, np.ndarray) and action.size == 1:
+        action = action.reshape(()).item() if action.dtype.kind in "iu" else None
+    if isinstance(action, (int, np.integer)) and not isinstance(action, bool):
+        return int(action) if 0 <= action < n_actions else -1
+    return -1

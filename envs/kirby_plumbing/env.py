@@ -12,7 +12,7 @@ from rigorgym.verifiers.plumbing import PlumbingGraph, isomorphic
 
 from rigorgym._version import __version__
 
-from ..injection import injected
+from ..injection import action_index, injected
 from . import core
 from .actions import BLOWUP_DISJOINT, BLOWUP_EDGE, EXTRUDE_ZERO, OP_NAMES, ActionLayout
 from .generator import RiPutrovGenerator
@@ -71,15 +71,6 @@ def record_to_move(rec: np.ndarray) -> dict[str, Any]:
     if name == "blowup_vertex":
         return {"op": name, "graph": graph, "v": a, "sign": param}
     return {"op": name, "graph": graph, "v": a}
-
-
-def action_index(action: Any, n_actions: int) -> int:
-    """The action as an index in ``[0, n_actions)``, or -1 (an illegal no-op) for anything else."""
-    if isinstance(action, np.ndarray) and action.size == 1:
-        action = action.reshape(()).item() if action.dtype.kind in "iu" else None
-    if isinstance(action, (int, np.integer)) and not isinstance(action, bool):
-        return int(action) if 0 <= action < n_actions else -1
-    return -1
 
 
 class KirbyPlumbingEnv(gym.Env[dict[str, np.ndarray], np.int64]):

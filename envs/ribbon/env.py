@@ -10,7 +10,7 @@ from gymnasium import spaces
 from rigorgym.verifiers.diagram import MAX_SEED, Diagram, IllegalMove, apply_band, simplify
 from spherogram.links.bands.core import hex_to_crossing_strands
 
-from ..injection import injected
+from ..injection import action_index, injected
 from .bands import BandSpec, candidate_bands
 from .certificate import make_certificate
 from .generator import RandomRibbonGenerator
@@ -47,15 +47,6 @@ def observation_space(max_crossings: int, max_bands: int, max_twists: int) -> sp
             "stats": spaces.Box(0, _BIG, (len(STATS),), np.int64),
         }
     )
-
-
-def action_index(action: Any, n_actions: int) -> int:
-    """The action as an index in ``[0, n_actions)``, or -1 (an illegal no-op) for anything else."""
-    if isinstance(action, np.ndarray) and action.size == 1:
-        action = action.reshape(()).item() if action.dtype.kind in "iu" else None
-    if isinstance(action, (int, np.integer)) and not isinstance(action, bool):
-        return int(action) if 0 <= action < n_actions else -1
-    return -1
 
 
 def band_features(band: BandSpec) -> tuple[int, int, int, int, int, int]:

@@ -10,7 +10,7 @@ from gymnasium import spaces
 from rigorgym.verifiers.pd import PD
 from rigorgym.verifiers.reidemeister import IllegalMove, apply_move
 
-from ..injection import injected, whole
+from ..injection import action_index, injected, whole
 from .actions import ActionLayout
 from .certificate import make_certificate
 from .generator import ScrambledUnknotGenerator
@@ -21,15 +21,6 @@ from .types import DiagramInstance
 #: Entries of ``obs["stats"]``.
 STATS = ("crossings", "steps")
 _BIG = 2**31 - 1
-
-
-def action_index(action: Any, n_actions: int) -> int:
-    """The action as an index in ``[0, n_actions)``, or -1 (an illegal no-op) for anything else."""
-    if isinstance(action, np.ndarray) and action.size == 1:
-        action = action.reshape(()).item() if action.dtype.kind in "iu" else None
-    if isinstance(action, (int, np.integer)) and not isinstance(action, bool):
-        return int(action) if 0 <= action < n_actions else -1
-    return -1
 
 
 class UnKnotDiagramEnv(gym.Env[dict[str, np.ndarray], np.int64]):
