@@ -16,6 +16,7 @@ PLUMBING_ENTRY = "rigorgym.envs.kirby_plumbing.env:KirbyPlumbingEnv"
 PLUMBING_VECTOR_ENTRY = "rigorgym.envs.kirby_plumbing.vector:KirbyPlumbingVectorEnv"
 RIBBON_ENTRY = "rigorgym.envs.ribbon.env:RibbonEnv"
 DIAGRAM_ENTRY = "rigorgym.envs.unknot_diagram.env:UnKnotDiagramEnv"
+DIAGRAM_VECTOR_ENTRY = "rigorgym.envs.unknot_diagram.vector:UnKnotDiagramVectorEnv"
 # The two simulators stand alone (docs/design.md §5): their envs live in their own packages.
 FIELDTHEORY_ENTRY = "rigorgym.fieldtheory.env:NNFieldTheoryEnv"
 METRICFLOW_ENTRY = "rigorgym.metricflow.env:MetricFlowEnv"
@@ -197,7 +198,13 @@ def register_all() -> None:
     for env_id, (kwargs, steps) in _diagram_tiers().items():
         if env_id in gym.registry or not _shipped(kwargs):
             continue
-        gym.register(id=env_id, entry_point=DIAGRAM_ENTRY, max_episode_steps=steps, kwargs=kwargs)
+        gym.register(
+            id=env_id,
+            entry_point=DIAGRAM_ENTRY,
+            vector_entry_point=DIAGRAM_VECTOR_ENTRY,
+            max_episode_steps=steps,
+            kwargs=kwargs,
+        )
     if "NNFieldTheory-v0" not in gym.registry:
         # The inverse problem on the default target: a cos-net free scalar of mass 1 in d = 1.
         gym.register(id="NNFieldTheory-v0", entry_point=FIELDTHEORY_ENTRY, max_episode_steps=100)

@@ -7,10 +7,11 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
+from rigorgym.verifiers import pd_fast
 from rigorgym.verifiers.pd import PD
-from rigorgym.verifiers.reidemeister import IllegalMove, apply_move
 
 from ..injection import action_index, injected, whole
+from . import core
 from .actions import ActionLayout
 from .certificate import make_certificate
 from .generator import ScrambledUnknotGenerator
@@ -97,9 +98,11 @@ class UnKnotDiagramEnv(gym.Env[dict[str, np.ndarray], np.int64]):
         )
         self.action_space = spaces.Discrete(self.layout.size)
         self._mask = np.zeros(self.layout.size, bool)
-        self._diagram: PD | None = None
+        self._buffers = pd_fast.Buffers(n + 2)
+        self._move = np.zeros(5, np.int64)
+        self._diagram: PD | None = None  # the kernel object of the state, built on demand
         self._instance: DiagramInstance | None = None
-        self._moves: list[dict[str, Any]] = []
+        self._moves: list[np.ndarray] = []
         self._seed: int | None = None
 
     def reset(
@@ -119,21 +122,21 @@ class UnKnotDiagramEnv(gym.Env[dict[str, np.ndarray], np.int64]):
         return self._observation(), self._info()
 
     def step(self, action: Any) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
-        if self._diagram is None:
+        if self._instance is None:
             raise gym.error.ResetNeeded("call reset() before step()")
         a = action_index(action, self.layout.size)
-        before = self._diagram.size
-        legal = a >= 0 and bool(self._mask[a])
+        before = int(self._buffers.meta[0])
+        result = core.step_row(
+            *self._buffers.args(), self.max_crossings, self.layout.reach, a, self._mask, self._move
+        )  # fmt: skip
+        if result == core.KERNEL_BUG:
+            raise RuntimeError(f"the mask allowed action {a} but the kernel refused it: a bug, please report it")
+        legal = result == core.APPLIED
         if legal:
-            move = self.layout.decode(a, self._diagram)
-            try:
-                assert move is not None
-                self._set(apply_move(self._diagram, move))
-                self._moves.append(move)
-            except (IllegalMove, AssertionError):  # the mask and the kernel disagree: never crash a learner
-                legal = False
+            self._moves.append(self._move.copy())
+            self._diagram = None
         solved = self.solved
-        reward = float(self.reward_fn(before, self._diagram.size, int(legal), int(solved)))
+        reward = float(self.reward_fn(before, int(self._buffers.meta[0]), int(legal), int(solved)))
         info = self._info()
         info["illegal_action"] = not legal
         if solved:
@@ -141,20 +144,28 @@ class UnKnotDiagramEnv(gym.Env[dict[str, np.ndarray], np.int64]):
         return self._observation(), reward, solved, False, info
 
     def render(self) -> str | np.ndarray | None:  # type: ignore[override]  # gymnasium: an unbound TypeVar
-        if self._diagram is None or self.render_mode is None:
+        if self._instance is None or self.render_mode is None:
             return None
         name = self._instance.name if self._instance is not None else None
         if self.render_mode == "ansi":
-            return diagram_text(self._diagram, len(self._moves), name)
-        return diagram_image(
-            self._diagram, f"{name or 'knot'}: {self._diagram.size} crossings, step {len(self._moves)}"
-        )
+            return diagram_text(self.current, len(self._moves), name)
+        return diagram_image(self.current, f"{name or 'knot'}: {self.current.size} crossings, step {len(self._moves)}")
 
     def load(self, instance: DiagramInstance) -> None:
         """Start an episode on ``instance`` (what ``reset`` does after drawing it)."""
+        diagram = instance.diagram()
+        if diagram.size > self.max_crossings:
+            raise ValueError(
+                f"the instance has {diagram.size} crossings; this env's board holds max_crossings={self.max_crossings}"
+            )
         self._instance = instance
         self._moves = []
-        self._set(instance.diagram())
+        self._diagram = diagram
+        self._buffers.load(diagram.labels, diagram.out, diagram.loops)
+        pd_fast.fill_mask(
+            self._buffers.flat, self._buffers.out, self._buffers.other, diagram.size, self.max_crossings,
+            self.layout.reach, self._mask, self._buffers.scratch,
+        )  # fmt: skip
 
     def action_masks(self) -> np.ndarray:
         """The legal actions (sb3-contrib's MaskablePPO calls this)."""
@@ -162,15 +173,23 @@ class UnKnotDiagramEnv(gym.Env[dict[str, np.ndarray], np.int64]):
 
     def action_move(self, action: int) -> dict[str, Any] | None:
         """The kernel move an action index means in the current state."""
-        return None if self._diagram is None else self.layout.decode(action, self._diagram)
+        return None if self._instance is None else self.layout.decode(action, self.current)
 
     @property
     def diagram(self) -> PD | None:
+        """The current diagram as a kernel object (None before the first reset)."""
+        return None if self._instance is None else self.current
+
+    @property
+    def current(self) -> PD:
+        """The current diagram (built from the compiled state on first use after a move)."""
+        if self._diagram is None:
+            self._diagram = pd_fast.to_pd(self._buffers)
         return self._diagram
 
     @property
     def solved(self) -> bool:
-        return self._diagram is not None and self._diagram.is_unknot_diagram()
+        return self._instance is not None and self._buffers.meta[0] == 0 and self._buffers.meta[1] == 1
 
     @property
     def instance(self) -> DiagramInstance | None:
@@ -178,34 +197,35 @@ class UnKnotDiagramEnv(gym.Env[dict[str, np.ndarray], np.int64]):
 
     @property
     def moves(self) -> list[dict[str, Any]]:
-        return list(self._moves)
+        return [pd_fast.to_json(m) for m in self._moves]
 
     def certificate(self) -> dict[str, Any]:
         """The ``unknot`` certificate of the moves so far (valid once solved)."""
         assert self._instance is not None
         return make_certificate(self._instance, self.moves, seed=self._seed)
 
-    def _set(self, diagram: PD) -> None:
-        self._diagram = diagram
-        self._mask = self.layout.mask(diagram)
-
     def _observation(self) -> dict[str, np.ndarray]:
-        assert self._diagram is not None
-        n = self.max_crossings
-        pd = np.zeros((n, 4), np.int64)
-        size = min(self._diagram.size, n)
-        if size:
-            pd[:size] = np.asarray(self._diagram.crossings[:size], np.int64)
-        live = np.zeros(n, np.int8)
-        live[:size] = 1
-        stats = np.array([self._diagram.size, len(self._moves)], np.int64)
-        return {"pd": pd, "crossing_mask": live, "stats": stats}
+        obs: dict[str, np.ndarray] = {
+            "pd": np.zeros((self.max_crossings, 4), np.int64),
+            "crossing_mask": np.zeros(self.max_crossings, np.int8),
+            "stats": np.zeros(len(STATS), np.int64),
+        }
+        core.write_observation(
+            self._buffers.flat, self._buffers.meta, len(self._moves), obs["pd"], obs["crossing_mask"], obs["stats"]
+        )
+        return obs
 
     def _info(self) -> dict[str, Any]:
-        assert self._diagram is not None
+        assert self._instance is not None
         return {
             "action_mask": self._mask.copy(),
-            "crossings": self._diagram.size,
-            "components": self._diagram.components(),
+            "crossings": int(self._buffers.meta[0]),
+            "components": self.current.components() if self._diagram is not None else self._components(),
             "steps": len(self._moves),
         }
+
+    def _components(self) -> int:
+        """Components of the current diagram from the compiled state (cheap: no PD object)."""
+        return int(pd_fast.components(self._buffers.other, int(self._buffers.meta[0]), self._buffers.scratch)) + int(
+            self._buffers.meta[1]
+        )

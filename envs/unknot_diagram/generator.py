@@ -5,14 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from rigorgym.verifiers import pd_fast
 from rigorgym.verifiers.pd import PD
-from rigorgym.verifiers.reidemeister import apply_move
 
+from . import core
 from .actions import ActionLayout
 from .types import DiagramInstance
 
 #: The one-crossing diagram of the unknot (a kink), where every scramble starts.
 KINK = ((1, 1, 2, 2),)
+_KINK = PD.from_pd([list(c) for c in KINK])
+_KINK_FLAT, _KINK_OUT = list(_KINK.labels), [int(x) for x in _KINK.out]
 
 
 @dataclass(frozen=True)
@@ -20,11 +23,14 @@ class ScrambledUnknotGenerator:
     """Unknot diagrams by construction: a kink grown by random R2 additions, then shuffled by R3 moves.
 
     From the one-crossing kink, R2 additions chosen uniformly among the legal
-    ones (reach ``reach``) until the diagram has ``crossings`` crossings (an
-    R1 addition when no R2 fits), then ``shuffles`` R3 moves uniform among the
-    legal ones (fewer if none is legal), and as many uniform R1/R2 removals
-    as ``cancel`` says are tried in between (none by default). Every step is
-    a kernel move, so each instance is the unknot by construction.
+    ones (the mask of :class:`.actions.ActionLayout` for ``crossings + 2``
+    crossings and reach ``reach``) until the diagram has ``crossings``
+    crossings (an R1 addition when no R2 fits), then ``shuffles`` R3 moves
+    uniform among the legal ones (fewer if none is legal). Every step is a
+    kernel move, so each instance is the unknot by construction. The draws
+    come from a splitmix64 stream seeded by one 63-bit integer drawn from the
+    env's ``np_random`` (:func:`.core.scramble`, compiled: the vector env
+    generates thousands of these per second).
     """
 
     crossings: int = 10
@@ -32,24 +38,23 @@ class ScrambledUnknotGenerator:
     reach: int = 3
 
     def __call__(self, rng: np.random.Generator) -> DiagramInstance:
-        layout = ActionLayout(self.crossings + 2, self.reach)
-        d = PD.from_pd([list(c) for c in KINK])
-        while d.size < self.crossings:
-            mask = layout.mask(d)
-            adds = np.flatnonzero(mask[layout.r2_add :]) + layout.r2_add
-            if d.size + 2 > self.crossings or not len(adds):
-                adds = np.flatnonzero(mask[layout.r1_add : layout.r2_remove]) + layout.r1_add
-            move = layout.decode(int(rng.choice(adds)), d)
-            assert move is not None
-            d = apply_move(d, move)
-        for _ in range(self.shuffles):
-            flips = np.flatnonzero(layout.mask(d)[layout.r3 : layout.r2_add])
-            if not len(flips):
-                break
-            move = layout.decode(int(rng.choice(flips)) + layout.r3, d)
-            assert move is not None
-            d = apply_move(d, move)
-        return DiagramInstance(tuple(d.crossings))
+        buffers = self.scramble(int(rng.integers(0, 2**63)))
+        n = int(buffers.meta[0])
+        flat = buffers.flat[: 4 * n].tolist()
+        return DiagramInstance(tuple(tuple(flat[4 * i : 4 * i + 4]) for i in range(n)))
+
+    def scramble(self, seed: int, buffers: pd_fast.Buffers | None = None) -> pd_fast.Buffers:
+        """The scrambled diagram of ``seed`` in ``buffers`` (fresh ones of capacity ``crossings + 2`` by default)."""
+        if self.crossings < 1:
+            raise ValueError(f"crossings must be at least 1, got {self.crossings}")
+        cap = self.crossings + 2
+        buffers = buffers if buffers is not None else pd_fast.Buffers(cap)
+        buffers.load(_KINK_FLAT, _KINK_OUT, 0)
+        mask = np.zeros(ActionLayout(cap, self.reach).size, bool)
+        status = core.scramble(*buffers.args(), self.crossings, self.shuffles, self.reach, seed, mask)
+        if status != pd_fast.OK:
+            raise RuntimeError(f"scramble of seed {seed} hit kernel status {status} (a bug)")
+        return buffers
 
 
 @dataclass
