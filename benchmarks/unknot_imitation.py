@@ -3,12 +3,15 @@
 The loop is :mod:`rigorgym.agents.algos.vec_bc` (``rigorgym train UnKnot-v0 --backend vec --algo bc``); the
 evaluation is the papers' protocol, :mod:`rigorgym.agents.protocols.pure_policy` (``rigorgym evaluate
 --attempts 1 --deterministic``): the policy alone, one greedy episode per instance, a fixed move cap, every
-certificate re-verified by the kernel. Training instances are fresh scrambles, never a suite's instances.
+certificate re-verified by the kernel. Training instances are fresh scrambles (``--generator scrambles``) or fresh
+random unknot words of the word suites' kinds (``--generator words``, :mod:`rigorgym.agents.protocols.unknot_words`),
+never a suite's instances.
 
 Usage::
 
     python benchmarks/unknot_imitation.py --out-dir docs/results          # train, then evaluate (about 40 min)
     python benchmarks/unknot_imitation.py --agent-dir runs/bc --out-dir docs/results   # evaluate a folder
+    python benchmarks/unknot_imitation.py --generator words --out-dir /tmp/h19   # imitate on random unknot words
     python benchmarks/unknot_imitation.py --quick                           # a smoke run
 """
 
@@ -43,12 +46,22 @@ def train(args: argparse.Namespace, out: Path) -> Path:
             emit({"bench": "imitation_round", "pairs": step, "held_out_solved_rate": rounded(value)})
 
     options = dict(steps=args.steps, rounds=args.rounds, width=args.width, depth=args.depth, kernel=args.kernel,
-                   max_moves=args.max_moves, seed=args.seed, out=out)  # fmt: skip
+                   max_moves=args.max_moves, seed=args.seed, threads=args.threads, out=out)  # fmt: skip
     if args.quick:
         options |= {"strands": (3,), "lengths": (20,), "eval_instances": 4, "epochs": 1}
-    start = time.perf_counter()
-    folder = vec_bc.train(vec_bc.Args(**options), on_scalar=tap)
-    emit({"bench": "imitation_train", "wall_s": rounded(time.perf_counter() - start), **options, "out": str(folder)})
+    start, extra = time.perf_counter(), {"generator": args.generator}
+    if args.generator == "words":
+        from rigorgym.agents.protocols.unknot_words import WordMixGenerator, imitating_words, note_generator
+
+        words = WordMixGenerator(((3, 20),), grown=False) if args.quick else WordMixGenerator()
+        with imitating_words(words):
+            folder = vec_bc.train(vec_bc.Args(**options), on_scalar=tap)
+        note_generator(folder, words)
+        extra["suite_words_drawn_again"] = words.skipped  # training never sees a suite's instance
+    else:
+        folder = vec_bc.train(vec_bc.Args(**options), on_scalar=tap)
+    emit({"bench": "imitation_train", "wall_s": rounded(time.perf_counter() - start), **options, "out": str(folder),
+          **extra})  # fmt: skip
     return folder
 
 
@@ -75,10 +88,15 @@ def write_page(page: ResultsPage, out: Path, folder: Path) -> None:
     rows = [r for r in emit.records if r.get("bench") == "pure_policy"]
     words = [r for r in rows if r["suite"].startswith("unknot-words")]
     worst = min(words, key=lambda r: r["solved_fraction"]) if words else None
+    fresh = (
+        "fresh random unknot words of the word suites' kinds"
+        if "WordMixGenerator" in card.get("notes", "")
+        else "fresh scrambles"
+    )
     page.text(
         "The policy is an **imitation of the `guided` search** (issue 19 allows it as a warm start; no reward was "
         f"used here): `vec_bc`, {card['steps']:,} labelled (state, move) pairs in {card['metrics'].get('rounds', 0):g} "
-        "rounds (round 0: the search's paths on fresh scrambles; later rounds: DAgger, the search labelling states the "
+        f"rounds (round 0: the search's paths on {fresh}; later rounds: DAgger, the search labelling states the "
         f"policy itself reached), network `{card['policy']}` {card['policy_options']}, {card['wall_s']:,.0f} s of "
         "training. Evaluated as the papers do: the policy alone, one greedy episode (masked argmax) per instance, "
         f"at most {rows[0]['move_cap'] if rows else '-'} moves, no search, no restarts; every certificate re-verified."
@@ -93,7 +111,7 @@ def write_page(page: ResultsPage, out: Path, folder: Path) -> None:
                  r["seconds"]] for r in rows])  # fmt: skip
     rounds = [r for r in emit.records if r.get("bench") == "imitation_round"]
     if rounds:
-        page.table(["labelled pairs", "held-out fresh scrambles solved (pure policy)"],
+        page.table(["labelled pairs", f"held-out {fresh} solved (pure policy)"],
                    [[r["pairs"], r["held_out_solved_rate"]] for r in rounds], "After each round:")  # fmt: skip
     fig, ax = plt.subplots(figsize=(8, 3.5))
     ax.bar([r["suite"].replace("unknot-", "") for r in rows], [r["solved_fraction"] for r in rows], color="tab:blue")
@@ -116,8 +134,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--max-moves", type=int, default=400, help="the move cap per episode (training rollouts, evaluation)"
     )
+    p.add_argument("--generator", choices=("scrambles", "words"), default="scrambles",
+                   help="training instances: scrambles of the empty word, or random unknot words as the word suites")  # fmt: skip
     p.add_argument("--per-suite", type=int, default=100)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--threads", type=int, default=0, help="torch threads while training (0: torch's default)")
     p.add_argument("--agent-dir", type=Path, help="evaluate this agent folder instead of training one")
     p.add_argument("--keep", type=Path, help="keep the trained agent folder here")
     p.add_argument("--quick", action="store_true", help="a smoke run: 2,000 pairs, 2 suites of 3")

@@ -15,14 +15,17 @@ from rigorgym.envs.multiagent import (
     GameStats,
     export_suite,
     hardest,
+    kernel_policy,
     play,
     random_policy,
     scramble_solve_v0,
     unknot_proof,
 )
 from rigorgym.verifiers import verify
+from rigorgym.verifiers.pd import PD
+from rigorgym.verifiers.reidemeister import apply_move, legal_moves
 
-GAMES = ["UnKnot-v0", "Kirby-Plumbing-v0"]
+GAMES = ["UnKnot-v0", "Kirby-Plumbing-v0", "UnKnot-Diagram-v0"]
 SMALL = {"scramble_moves": 6, "solver_moves": 25}
 
 
@@ -110,6 +113,111 @@ def test_undone_plumbing_scramble_wins_with_a_verified_certificate() -> None:
     assert verify(info["certificate"]).valid
 
 
+def _replays(scramble: dict, instance: dict) -> bool:
+    """Whether the scramble's kernel moves turn its start diagram into the instance (as canonical PD codes)."""
+    diagram = PD.from_pd(scramble["start"]["pd"])
+    for move in scramble["moves"]:
+        diagram = apply_move(diagram, move)
+    return diagram == PD.from_pd(instance["pd"])
+
+
+def test_undone_diagram_scramble_wins_with_a_verified_certificate() -> None:
+    env = scramble_solve_v0.env(game="UnKnot-Diagram-v0", scramble_moves=5, solver_moves=5, render_mode="ansi")
+    env.reset(seed=0)
+    raw = env.unwrapped
+    inner, stop = raw.inner, raw.stop_action
+    assert inner.diagram.crossings == ((1, 1, 2, 2),)  # the trivial start: the one-crossing kink
+    mask = env.observe(SCRAMBLER)["action_mask"]
+    assert mask[stop] == 1  # the kink is not won as it stands: the scrambler may hand it over at once
+    assert mask[raw.rules.action_of(inner, {"op": "r1_remove", "crossing": 0})] == 0  # removals are the solver's
+    kink = {"op": "r1_add", "edge": 1, "side": "left", "first": "over"}
+    env.step(raw.rules.action_of(inner, kink))
+    env.step(stop)
+    assert env.agent_selection == SOLVER and "phase solve" in env.render()
+    for _ in range(2):  # two kinks, each undone by an R1 removal
+        (move,) = [m for m in legal_moves(inner.diagram) if m["op"] == "r1_remove"][:1]
+        env.step(raw.rules.action_of(inner, move))
+    _, reward, terminated, _, info = env.last()
+    assert terminated and info["winner"] == SOLVER and info["solver_moves"] == 2
+    # DiagramReward: -0.01 per step, +0.1 per crossing removed, +10 on success; then the win bonus
+    assert reward == pytest.approx(-0.01 + 0.1 + 10 + 10)
+    assert info["scramble"] == {"start": {"pd": [[1, 1, 2, 2]]}, "moves": [kink]}
+    assert info["instance"] == {"pd": [[1, 3, 2, 2], [4, 3, 1, 4]]} and _replays(info["scramble"], info["instance"])
+    cert = info["certificate"]
+    assert cert["claim"] == "unknot" and cert["instance"] == info["instance"] and len(cert["moves"]) == 2
+    assert verify(cert).valid
+
+
+def _diagram_search(max_steps: int = 30_000):
+    """diagram-search as a kernel-move solver (its ``unknot`` certificate's moves)."""
+    from rigorgym.agents.base import Budget
+    from rigorgym.agents.registry import make_agent
+
+    search = make_agent("diagram-search")
+
+    def solve(instance: dict) -> list[dict] | None:
+        cert = search.solve(None, instance, Budget(20.0, max_steps=max_steps), 0).certificate
+        return cert["moves"] if cert is not None and cert["claim"] == "unknot" else None
+
+    return solve
+
+
+def test_diagram_search_wins_scrambles_and_a_hard_unknot_through_the_game() -> None:
+    solve = _diagram_search()
+    env = scramble_solve_v0.env(game="UnKnot-Diagram-v0", scramble_moves=12, solver_moves=200)
+    games = play(env, random_policy(0), kernel_policy(env, solve), episodes=4, seed=0)
+    for game in games:
+        assert game.solved and game.scramble_length > 0 and _replays(game.scramble, game.instance)
+        assert game.certificate["instance"] == game.instance and verify(game.certificate).valid
+        assert game.certificate["moves"] == solve(game.instance)  # the search's moves, played as actions
+    # a hard unknot (unknot-diagram-hard/049, 20 crossings; it needs crossings added first) as the start
+    hard = suites.load_suite("unknot-diagram-hard").instances[12]
+    assert hard["id"] == "unknot-diagram-hard/049"
+    env = scramble_solve_v0.env(game="UnKnot-Diagram-v0", scramble_moves=2, solver_moves=400, max_crossings=96)
+    policy = kernel_policy(env, solve)
+    env.reset(seed=0, options={"instance": {"pd": hard["pd"]}})
+    for agent in env.agent_iter():
+        obs, _, terminated, truncated, info = env.last()
+        if agent == SOLVER and terminated:
+            final = info
+        env.step(None if terminated or truncated else policy(obs, agent))
+    assert final["winner"] == SOLVER and _replays(final["scramble"], final["instance"])
+    cert = final["certificate"]
+    assert verify(cert).valid and max(c for c in _sizes(cert)) > len(final["instance"]["pd"])
+
+
+def _sizes(cert: dict) -> list[int]:
+    """The crossing count of each diagram along a certificate's replay."""
+    diagram, sizes = PD.from_pd(cert["instance"]["pd"]), []
+    for move in cert["moves"]:
+        diagram = apply_move(diagram, move)
+        sizes.append(diagram.size)
+    return sizes
+
+
+def test_diagram_action_of_inverts_the_layout() -> None:
+    five_one = [[2, 8, 3, 7], [4, 10, 5, 9], [6, 2, 7, 1], [8, 4, 9, 3], [10, 6, 1, 5]]  # faces: 2 pentagons
+    raw = scramble_solve_v0.raw_env(game="UnKnot-Diagram-v0", scramble_moves=1, solver_moves=1)
+    raw.reset(seed=0, options={"instance": {"pd": five_one}})
+    inner = raw.inner
+    moves = legal_moves(inner.diagram)
+    for move in moves:  # every kernel move of the diagram has an action (reach 3 spans a pentagon) ...
+        inner.reset(options={"instance": {"pd": five_one}})
+        action = raw.rules.action_of(inner, move)
+        assert action is not None and inner.action_masks()[action]
+        inner.step(action)
+        assert inner.certificate()["moves"] == [move]  # ... and that action plays exactly it
+    inner.reset(options={"instance": {"pd": five_one}})
+    for bad in ({"op": "r1_remove", "crossing": 0}, {"op": "r3", "edge": 99, "side": "left"}, {"op": "x"}, None):
+        assert raw.rules.action_of(inner, bad) is None  # illegal here, no such edge, malformed
+    narrow = scramble_solve_v0.raw_env(game="UnKnot-Diagram-v0", reach=1, scramble_moves=1, solver_moves=1)
+    narrow.reset(seed=0, options={"instance": {"pd": five_one}})
+    far = [m for m in moves if m["op"] == "r2_add" and narrow.rules.action_of(narrow.inner, m) is None]
+    assert far  # R2 additions across a pentagon: legal for the kernel, outside a layout of reach 1
+    with pytest.raises(ValueError, match="kernel_policy"):
+        kernel_policy(scramble_solve_v0.env(game="UnKnot-v0"), _diagram_search())
+
+
 def test_a_scramble_that_changes_nothing_is_won_without_a_move() -> None:
     env = scramble_solve_v0.env(game="Kirby-Plumbing-v0", scramble_moves=2, solver_moves=5)
     env.reset(seed=1)
@@ -137,6 +245,10 @@ def test_illegal_actions_are_penalised_no_ops(game: str) -> None:
         assert env.rewards == {SOLVER: unwrapped.illegal_penalty, SCRAMBLER: -unwrapped.illegal_penalty}
         assert env.infos[SCRAMBLER]["illegal_action"]
         after = env.observe(SCRAMBLER)["observation"]
+        if unwrapped.phase == "solve":  # the last turn handed over: the solver's episode restarts a step count
+            before, after = (
+                {k: v for k, v in x.items() if k != "stats"} if isinstance(x, dict) else x for x in (before, after)
+            )
         assert json.dumps(before, default=np.ndarray.tolist) == json.dumps(after, default=np.ndarray.tolist)
     # the eighth turn (the last illegal one) ended the scramble
     assert env.agent_selection == SOLVER and unwrapped.phase == "solve"

@@ -371,11 +371,14 @@ def fill_mask(flat, out, other, n: int, max_crossings: int, reach: int, mask, se
         while True:
             seen[x] = 1
             darts[length] = x
-            names[length] = 2 * (flat[x] - 1) + out[x]
             length += 1
             x = rot(other[x])
             if x == start:
                 break
+        if length > 3 and not grow:
+            continue
+        for j in range(length):
+            names[j] = 2 * (flat[darts[j]] - 1) + out[darts[j]]
         if length == 2:
             if darts[0] >> 2 != darts[1] >> 2 and (darts[0] & 1) == (other[darts[0]] & 1):
                 mask[r2_remove + names[0]] = True

@@ -2,7 +2,7 @@
 
 from . import scramble_solve_v0
 from .export import export_suite, hardest, unknot_proof
-from .play import GameStats, play, random_policy
+from .play import GameStats, kernel_policy, play, random_policy
 from .scramble_solve import SCRAMBLER, SOLVER, ScrambleSolveEnv
 
 __all__ = [
@@ -12,6 +12,7 @@ __all__ = [
     "ScrambleSolveEnv",
     "export_suite",
     "hardest",
+    "kernel_policy",
     "play",
     "random_policy",
     "scramble_solve_v0",

@@ -4,7 +4,9 @@ The moves themselves are never re-implemented here: both players act through
 the single-agent env (its ``step``, ``action_masks`` and move records); a
 game's rules only say which of its actions count as *scrambling* moves (the
 inverse direction of the moves a solver simplifies with), what a trivial start
-is, and how to read the env's current state back as an instance.
+is, and how to read the env's current state back as an instance (and, for
+UnKnot-Diagram-v0, which action index plays a given kernel move, so that a
+search agent's moves can be played as actions).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from rigorgym.envs.kirby_plumbing.types import PlumbingInstance
 from rigorgym.envs.unknot.actions import BRAID, COMMUTE, INSERT, ROTATE, STABILIZE
 from rigorgym.envs.unknot.env import UnKnotEnv
 from rigorgym.envs.unknot.types import BraidInstance
+from rigorgym.envs.unknot_diagram import DiagramInstance, UnKnotDiagramEnv
+from rigorgym.verifiers.reidemeister import edge_side
 
 #: A start: ``"trivial"``, ``"generator"`` (the env's own instance generator) or ``rng -> instance``.
 Start = str | Callable[[np.random.Generator], Any]
@@ -69,7 +73,81 @@ class PlumbingRules:
         return PlumbingInstance.from_graphs(*env.graphs())
 
 
-Rules = BraidRules | PlumbingRules
+#: The one-crossing kink, the smallest diagram of the unknot (an instance has at least one crossing); the
+#: scrambles of UnKnot-Diagram-v0's own ``ScrambledUnknotGenerator`` start from it too.
+KINK = ((1, 1, 2, 2),)
+_SIDES, _FIRST = ("left", "right"), ("over", "under")
+
+
+@dataclass(frozen=True)
+class DiagramRules:
+    """UnKnot-Diagram-v0: scramble the one-crossing kink by R1 and R2 additions and R3 moves.
+
+    The scrambling actions are the env's ``r1_add``, ``r3`` and ``r2_add``
+    blocks (the inverses of the R1 and R2 removals a solver simplifies with,
+    and the symmetric R3); the blocks are those of the env's documented flat
+    layout (``env.layout``, docs/envs/unknot-diagram.md).
+    """
+
+    def scramble_allowed(self, env: UnKnotDiagramEnv) -> np.ndarray:
+        layout = env.layout
+        allowed = np.zeros(layout.size, bool)
+        allowed[layout.r1_add : layout.r2_remove] = True  # R1 additions
+        allowed[layout.r3 : layout.size] = True  # R3 moves, then R2 additions
+        return allowed
+
+    def trivial_start(self, env: UnKnotDiagramEnv, rng: np.random.Generator) -> DiagramInstance:
+        return DiagramInstance(KINK, "kink")
+
+    def current(self, env: UnKnotDiagramEnv) -> DiagramInstance:
+        diagram = env.diagram
+        assert diagram is not None, "reset the env first"
+        return DiagramInstance(tuple(tuple(int(x) for x in c) for c in diagram.crossings))
+
+    def action_of(self, env: UnKnotDiagramEnv, move: Any) -> int | None:
+        """The index of the env's action that plays kernel ``move`` now (one of its aliases), or None.
+
+        None when the move is malformed or illegal in the current state, or
+        when the layout has no action for it: an R2 addition between two
+        edge-sides more than ``reach`` steps apart along their face, which the
+        kernel allows and the env's layout leaves out.
+        """
+        diagram, layout = env.diagram, env.layout
+        if diagram is None or not isinstance(move, dict):
+            return None
+        edges = 2 * diagram.size
+        op = move.get("op")
+        index: int | None = None
+        try:
+            if op == "r1_remove" and move["crossing"] in range(diagram.size):
+                index = int(move["crossing"])
+            elif op == "r1_add" and move["edge"] in range(1, edges + 1):
+                side, first = _SIDES.index(move["side"]), _FIRST.index(move["first"])
+                index = layout.r1_add + 4 * (int(move["edge"]) - 1) + 2 * side + first
+            elif op in ("r2_remove", "r3") and move["edge"] in range(1, edges + 1):
+                base = layout.r2_remove if op == "r2_remove" else layout.r3
+                index = base + 2 * (int(move["edge"]) - 1) + _SIDES.index(move["side"])
+            elif op == "r2_add":
+                over = (int(move["over"]), str(move["over_side"]))
+                under = (int(move["under"]), str(move["under_side"]))
+                # the named edge-side first, its partner k steps further along the face; role 0: named over
+                for role, (named, partner) in enumerate(((over, under), (under, over))):
+                    face = diagram.face(diagram.dart(*named))
+                    for k in range(1, min(layout.reach, len(face) - 1) + 1):
+                        if edge_side(diagram, face[k]) == partner:
+                            name = 2 * (named[0] - 1) + _SIDES.index(named[1])
+                            index = layout.r2_add + name * 2 * layout.reach + 2 * (k - 1) + role
+                            break
+                    if index is not None:
+                        break
+        except (KeyError, ValueError, TypeError, IndexError):
+            return None
+        if index is None or not bool(env.action_masks()[index]):
+            return None
+        return index
+
+
+Rules = BraidRules | PlumbingRules | DiagramRules
 
 
 def make_game_env(game: str, render_mode: str | None, **env_kwargs: Any) -> tuple[gym.Env[Any, Any], Rules]:
@@ -81,7 +159,11 @@ def make_game_env(game: str, render_mode: str | None, **env_kwargs: Any) -> tupl
         return env, BraidRules()
     if isinstance(env, KirbyPlumbingEnv):
         return env, PlumbingRules()
-    raise ValueError(f"scramble-solve supports the UnKnot-v0 and Kirby-Plumbing-v0 games, not {game!r}")
+    if isinstance(env, UnKnotDiagramEnv):
+        return env, DiagramRules()
+    raise ValueError(
+        f"scramble-solve supports the UnKnot-v0, Kirby-Plumbing-v0 and UnKnot-Diagram-v0 games, not {game!r}"
+    )
 
 
 def draw_start(start: Start, env: Any, rules: Rules, rng: np.random.Generator) -> Any:

@@ -1,8 +1,14 @@
-"""Run whole scramble-solve games with two policies and collect what happened (self-play, tests, exports)."""
+"""Run whole scramble-solve games with two policies and collect what happened (self-play, tests, exports).
+
+Policies: :func:`random_policy` (uniform over the legal actions) and
+:func:`kernel_policy` (a solver that plays a list of kernel moves, such as a
+search agent's certificate, as the game's action indices).
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +20,8 @@ from .scramble_solve import SCRAMBLER, SOLVER
 
 #: A policy: ``(observation_dict, agent) -> action``, the observation being ``{"observation", "action_mask"}``.
 Policy = Callable[[dict[str, Any], str], Any]
+#: A solver in kernel moves: ``instance -> moves`` (a certificate's instance object in, its move list out) or None.
+MoveSolver = Callable[[dict[str, Any]], list[dict[str, Any]] | None]
 
 
 @dataclass
@@ -52,6 +60,45 @@ def random_policy(seed: int | None = None) -> Policy:
     def act(observation: dict[str, Any], agent: str) -> int:
         legal = np.flatnonzero(observation["action_mask"])
         return int(rng.choice(legal)) if legal.size else 0
+
+    return act
+
+
+def kernel_policy(
+    game_env: AECEnv[str, dict[str, Any], Any], solve: MoveSolver, fallback: Policy | None = None
+) -> Policy:
+    """A solver policy that plays kernel moves: ``solve(instance)`` once per game, then its moves one per turn.
+
+    At the solver's first turn of a game, ``solve`` gets the scrambled
+    instance (``infos["solver"]["instance"]``) and returns kernel moves, for
+    example those of a search agent's ``unknot`` certificate. Each turn
+    then plays the next planned move as the action index the game's rules
+    give it (``rules.action_of``; UnKnot-Diagram-v0 has it), so the env
+    records exactly the planned moves and a win's certificate is theirs.
+    A turn with nothing to play from the plan (``solve`` returned None, the
+    plan is spent or was left by an illegal action, or the layout has no
+    action for the move) goes to ``fallback`` (default: a random legal
+    action), as do the scrambler's turns. ``game_env`` is the AEC env the
+    policy plays in (wrapped or raw).
+    """
+    raw = game_env.unwrapped
+    if not hasattr(raw.rules, "action_of"):
+        raise ValueError(f"kernel_policy needs a game whose rules map kernel moves to actions, not {raw.game}")
+    other = fallback if fallback is not None else random_policy(0)
+    plan: dict[str, Any] = {"key": None, "moves": None}
+
+    def act(observation: dict[str, Any], agent: str) -> Any:
+        instance = raw.instance
+        if agent != SOLVER or instance is None:
+            return other(observation, agent)
+        key = json.dumps(instance, sort_keys=True)
+        if plan["key"] != key:
+            plan["key"], plan["moves"] = key, solve(instance)
+        moves, done = plan["moves"], raw.inner.moves
+        if moves is None or len(done) >= len(moves) or moves[: len(done)] != done:
+            return other(observation, agent)
+        action = raw.rules.action_of(raw.inner, moves[len(done)])
+        return other(observation, agent) if action is None else action
 
     return act
 

@@ -30,7 +30,8 @@ def _copy(obs: Any) -> Any:
 
 
 class ScrambleSolveEnv(AECEnv[str, dict[str, Any], Any]):
-    """Two-player zero-sum game over a single-agent rigorgym game (``UnKnot-v0``, ``Kirby-Plumbing-v0``).
+    """Two-player zero-sum game over a single-agent rigorgym game (``UnKnot-v0``, ``Kirby-Plumbing-v0``,
+    ``UnKnot-Diagram-v0``).
 
     Phase 1, the ``"scrambler"`` plays up to ``scramble_moves`` turns of
     scrambling moves (the single-agent action layout restricted to growing and
@@ -67,7 +68,7 @@ class ScrambleSolveEnv(AECEnv[str, dict[str, Any], Any]):
         if scramble_moves < 1:
             raise ValueError("scramble_moves must be at least 1 (the scrambler moves first)")
         self.game = game
-        self.inner: Any  # UnKnotEnv or KirbyPlumbingEnv, matching self.rules
+        self.inner: Any  # UnKnotEnv, KirbyPlumbingEnv or UnKnotDiagramEnv, matching self.rules
         self.inner, self.rules = make_game_env(game, render_mode, **env_kwargs)
         if solver_moves is None:
             solver_moves = gym.spec(game).max_episode_steps or 200
@@ -96,6 +97,7 @@ class ScrambleSolveEnv(AECEnv[str, dict[str, Any], Any]):
         }
         self._rng: np.random.Generator | None = None
         self._phase = OVER
+        self._instance: dict[str, Any] | None = None
 
     # -- PettingZoo API ------------------------------------------------------------
 
@@ -115,7 +117,7 @@ class ScrambleSolveEnv(AECEnv[str, dict[str, Any], Any]):
         self._phase = SCRAMBLE
         self._turns = {SCRAMBLER: 0, SOLVER: 0}
         self._scramble: dict[str, Any] | None = None
-        self._instance: dict[str, Any] | None = None
+        self._instance = None
         self._certificate: dict[str, Any] | None = None
         self._solved = False
         self._scrambled = 0  # legal scrambling moves played
@@ -181,6 +183,11 @@ class ScrambleSolveEnv(AECEnv[str, dict[str, Any], Any]):
     def phase(self) -> str:
         """``"scramble"``, ``"solve"`` or ``"over"``."""
         return self._phase
+
+    @property
+    def instance(self) -> dict[str, Any] | None:
+        """The scrambled instance handed to the solver (a certificate's instance object); None before phase 2."""
+        return self._instance
 
     def _scramble_step(self, action: Any) -> tuple[float, bool]:
         a = action_index(action, self.stop_action + 1)

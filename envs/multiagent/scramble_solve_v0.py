@@ -3,6 +3,7 @@
     from rigorgym.envs.multiagent import scramble_solve_v0
     aec = scramble_solve_v0.env(game="UnKnot-v0", scramble_moves=10)
     par = scramble_solve_v0.parallel_env(game="Kirby-Plumbing-v0")
+    knots = scramble_solve_v0.env(game="UnKnot-Diagram-v0")  # the kink scrambled by R1/R2 additions and R3 moves
 
 Spec sheet: ``docs/envs/scramble-solve.md``.
 """
