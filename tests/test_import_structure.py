@@ -193,3 +193,20 @@ def test_layers_point_one_way() -> None:
             if source in ("fieldtheory", "metricflow") and to != source and target not in TOP_LEVEL_OK:
                 bad.append(f"{module} imports {target} (the simulators stand alone)")
     assert not bad, "imports against the layers verifiers <- envs <- agents <- cli/leaderboard:\n" + "\n".join(bad)
+
+
+def test_every_package_folder_is_in_the_wheel() -> None:
+    """pyproject.toml lists packages by hand: a folder with an ``__init__.py`` left out would be missing from a wheel."""
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    missing = []
+    for folder, package in PACKAGES.items():
+        for init in (ROOT / folder).rglob("__init__.py"):
+            parts = init.parent.relative_to(ROOT / folder).parts
+            if any(p.startswith((".", "__pycache__")) or p in ("build", "node_modules") for p in parts):
+                continue
+            name = ".".join((package, *parts))
+            if name not in listed:
+                missing.append(name)
+    assert not missing, f"packages missing from pyproject.toml: {missing}"

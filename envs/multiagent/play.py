@@ -76,8 +76,8 @@ def kernel_policy(
     give it (``rules.action_of``; UnKnot-Diagram-v0 has it), so the env
     records exactly the planned moves and a win's certificate is theirs.
     A turn with nothing to play from the plan (``solve`` returned None, the
-    plan is spent or was left by an illegal action, or the layout has no
-    action for the move) goes to ``fallback`` (default: a random legal
+    plan is spent, a fallback move left it, or the layout has no action for
+    the move) goes to ``fallback`` (default: a random legal
     action), as do the scrambler's turns. ``game_env`` is the AEC env the
     policy plays in (wrapped or raw).
     """
