@@ -48,7 +48,7 @@ def _unknot_tiers() -> dict[str, tuple[dict[str, Any], int]]:
         "UnKnot-Hard-v0": ({"generator": ScrambleGenerator(7, 100)}, 1000),
         # Uniform random words on 5 strands of length 40 that SnapPy unknots (suite unknot-words-n5-L40).
         "UnKnot-Words-v0": ({"generator": SuiteGenerator("unknot-words-n5-L40")}, 500),
-        # The 40 hard unknot diagrams (Alexander polynomial 1) as braids (suite unknot-hard), sized to fit them.
+        # The 50 very hard unknot diagrams of Applebaum et al. as braids (suite unknot-hard), sized to fit them.
         "UnKnot-HardUnknots-v0": ({"generator": SuiteGenerator("unknot-hard"), **_suite_size("unknot-hard")}, 2000),
     }
 

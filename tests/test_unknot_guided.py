@@ -131,11 +131,18 @@ def test_not_an_unknot_is_not_claimed() -> None:
     assert result.certificate is None
 
 
+#: Three unknot braids of 4-6 strands (rows 54, 363 and 369 of very_hard_unknots.csv, Alexander polynomial 1,
+#: turned into braids by SnapPy's braid_word(); the suite unknot-hard once held them).
+SMALL_UNKNOTS = {
+    54: (4, (-1, 2, -2, -2, 1, -3, 1, -3, 2, 2, -1, 3, -2, -2, -2, 1, -3, 2, 2, 2, 3)),
+    363: (4, (1, 1, 2, 2, -2, -1, 3, -2, -2, 1, -3, -2, 2, 1, 3, -2, 2, -3, -3)),
+    369: (6, (-1, 2, 3, -4, 3, -2, 2, -3, 4, 4, 3, -5, -2, -4, 1, 3, -2, 3, -4, 5, 4, -3, 2)),
+}
+
+
 def test_solves_small_hard_unknots_in_the_default_env() -> None:
-    """Three `unknot-hard` braids that are unknots (4-6 strands): exchange moves stay inside the env's strands."""
-    by_id = {x["id"]: x for x in load_suite("unknot-hard").instances}
+    """Three small unknot braids (4-6 strands): exchange moves stay inside the env's strands."""
     env = gym.make("UnKnot-v0")
-    for k in (54, 363, 369):
-        inst = by_id[f"unknot-hard/{k:03d}"]
-        result = GuidedSearch(value="hand").solve(env, BraidInstance.from_instance(inst), 5.0, k)
-        assert result.certificate is not None and verify(result.certificate).valid, inst["id"]
+    for k, (strands, word) in SMALL_UNKNOTS.items():
+        result = GuidedSearch(value="hand").solve(env, BraidInstance(strands, word), 5.0, k)
+        assert result.certificate is not None and verify(result.certificate).valid, k

@@ -8,7 +8,6 @@ seeded too). Options: ``--only NAME`` to rebuild one suite, ``--workers``.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import multiprocessing
 import zlib
@@ -21,7 +20,7 @@ from rigorgym.envs.unknot.generator import RandomWordGenerator, ScrambleGenerato
 from rigorgym.envs.unknot.types import BraidInstance
 from tqdm import tqdm
 
-HARD_CSV = OUT / "sources" / "very_hard_unknots.csv"
+HARD_50 = OUT / "sources" / "hard_unknots_50.jsonl"
 SIZE = 100
 
 
@@ -78,32 +77,33 @@ def build_grown(name: str, cores: list[dict[str, Any]], length: int) -> list[dic
     return out
 
 
-def build_hard(name: str) -> tuple[list[dict[str, Any]], list[str], list[int]]:
-    """Braids of the rows of ``very_hard_unknots.csv`` whose Alexander polynomial is 1.
+def build_hard(name: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Braids of the 50 original very hard unknot diagrams (``sources/hard_unknots_50.jsonl``), with their checks.
 
-    The source file is not all unknots: 345 of its 385 diagrams have an Alexander polynomial other
-    than 1 (exact, regina), so their closures are knots (row 326 simplifies to a trefoil). Those rows
-    are left out and listed (``not_unknots``), so that no solver is asked the impossible; the kept
-    rows keep their row number in their id. Δ = 1 does not prove a diagram is the unknot; a
-    certificate does.
+    Each diagram is certified the unknot at the source (knot Floer homology of total rank 1; PROVENANCE.md).
+    SnapPy's ``braid_word()`` (Vogel's algorithm) turns it into a braid; the braid's closure is then checked
+    independently of the conversion: its Alexander polynomial, exact from the closure's PD code (the kernel's own, verifiers/pd_alexander.py), is 1, and
+    SnapPy's simplified fundamental group of its complement is Z (one generator, no relator), which by
+    Dehn's lemma makes it the unknot. A row failing a check would be left out and listed.
     """
-    from rigorgym.verifiers.diagram import Diagram
-    from rigorgym.verifiers.slice_obstructions import alexander
+    import snappy
+    from rigorgym.verifiers.pd_alexander import alexander_polynomial
 
-    rows = list(csv.DictReader(HARD_CSV.open()))
-    out, failures, knotted = [], [], []
-    for i, row in enumerate(tqdm(rows, desc=name)):
-        pd = json.loads(row["pd"])
-        if alexander(Diagram.from_pd(pd)) != [1]:
-            knotted.append(i)
-            continue
-        try:
-            inst: BraidInstance = knot_instance(pd=pd)
-        except Exception as exc:  # record and go on: the suite says which rows it lacks
-            failures.append(f"row {i}: {exc}")
-            continue
-        out.append(_entry(name, i, inst.strands, inst.word))
-    return out, failures, knotted
+    rows = [json.loads(line) for line in HARD_50.read_text().splitlines()]
+    out, checks = [], []
+    for row in tqdm(rows, desc=name):
+        inst: BraidInstance = knot_instance(pd=row["pd"])
+        closure = snappy.Link(braid_closure=list(inst.word))
+        delta = list(alexander_polynomial([list(c) for c in closure.PD_code()]))
+        group = closure.exterior().fundamental_group()
+        pi1_z = len(group.generators()) == 1 and not group.relators()
+        checks.append(
+            {"row": row["row"], "crossings": len(row["pd"]), "strands": inst.strands, "length": len(inst.word),
+             "alexander": delta, "pi1_is_z": pi1_z}
+        )  # fmt: skip
+        if delta == [1] and pi1_z:
+            out.append(_entry(name, row["row"], inst.strands, inst.word))
+    return out, checks
 
 
 def write(name: str, description: str, instances: list[dict[str, Any]], **extra: Any) -> None:
@@ -148,12 +148,14 @@ def suite_builders(workers: int) -> dict[str, Callable[[], None]]:
     builders["unknot-words-L96"] = grown
 
     def hard() -> None:
-        instances, failures, knotted = build_hard("unknot-hard")
+        instances, checks = build_hard("unknot-hard")
         desc = (
-            "the rows of very_hard_unknots.csv with Alexander polynomial 1 (40 of 385; the others are knots), "
-            "turned into braids with SnapPy's braid_word()"
+            "the 50 original very hard unknot diagrams of Applebaum et al. (18-43 crossings, each certified the "
+            "unknot by knot Floer homology of total rank 1) turned into braids with SnapPy's braid_word(); each "
+            "closure checked again: Alexander polynomial 1 (exact) and fundamental group Z (SnapPy)"
         )
-        write("unknot-hard", desc, instances, conversion_failures=failures, not_unknots=knotted)
+        failed = [c["row"] for c in checks if c["alexander"] != [1] or not c["pi1_is_z"]]
+        write("unknot-hard", desc, instances, checks=checks, failed_checks=failed)
 
     builders["unknot-hard"] = hard
     return builders
