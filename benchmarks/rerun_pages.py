@@ -44,7 +44,7 @@ PAGES: dict[str, list[str]] = {
     "unknot-guided": [
         "benchmarks/unknot_guided.py --suites unknot-words-n3-L20,unknot-words-n3-L40,unknot-words-n3-L60,"
         "unknot-words-n5-L20,unknot-words-n5-L40,unknot-words-n7-L40,unknot-words-L96,unknot-hard --per-suite 100 "
-        "--hard-sample 40 --budget-s 2 --agents guided,guided-hand,greedy --seed 0 --no-hard-units"
+        "--hard-sample 50 --budget-s 2 --agents guided,guided-hand,greedy --seed 0 --no-hard-units"
     ],
     "rllib-scaling": ["benchmarks/rllib_scaling.py --out docs/results"],
     "leaderboard-load": ["benchmarks/leaderboard_load.py --n 200 --out-dir docs/results"],
@@ -77,6 +77,13 @@ PAGES: dict[str, list[str]] = {
     "unknot-imitation": ["benchmarks/unknot_imitation.py --steps 240000 --rounds 6 --out-dir docs/results"],
     "unknot-diagram": ["benchmarks/unknot_diagram.py --workers 2 --out-dir docs/results"],
     "unknot-diagram-throughput": ["benchmarks/unknot_diagram_throughput.py --seconds 10 --out-dir docs/results"],
+    # about 45 min on 2 cores; ships unknot-diagram-ppo-mlp when it beats the walker; the JSON has no spaces (the
+    # commands are split on spaces)
+    "unknot-diagram-zoo": [
+        "benchmarks/unknot_diagram_zoo.py --steps ppo=6000000,a2c=3000000 --num-envs 64 --episode-steps 100 "
+        '--options {"ppo":{"ent_coef":0.001},"a2c":{"hidden":[64,64],"ent_coef":0.001}} --per-suite 200 '
+        "--search-s 20 --seed 1 --threads 1 --agents-dir runs/diagram-zoo --ship --out-dir docs/results"
+    ],
 }
 
 

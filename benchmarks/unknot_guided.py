@@ -10,7 +10,7 @@ braid failing it does not close to the unknot, so no sound agent can solve it.
 Prints JSON lines; writes ``unknot-guided.{md,json,png}`` under ``--out-dir``
 (default ``docs/results``) through ``benchmarks/_report.py``. Usage::
 
-    python benchmarks/unknot_guided.py --budget-s 2 --hard-sample 40      # about 13 minutes
+    python benchmarks/unknot_guided.py --budget-s 2 --hard-sample 50      # about 15 minutes
     python benchmarks/unknot_guided.py --suites unknot-words-n5-L20 --per-suite 5 --out-dir /tmp/x
     python benchmarks/unknot_guided.py --from-json docs/results/unknot-guided.json   # re-render only
 """
@@ -259,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--suites", default=",".join(SUITES))
     parser.add_argument("--per-suite", type=int, default=100, help="instances per words suite (default: all 100)")
-    parser.add_argument("--hard-sample", type=int, default=40, help="seeded sample of unknot-hard (default: 40 of its 50)")
+    parser.add_argument("--hard-sample", type=int, default=50, help="seeded sample of unknot-hard (default: all 50)")
     parser.add_argument("--budget-s", type=float, default=2.0, help="wall-clock budget per instance (default 2)")
     parser.add_argument("--agents", default=",".join(AGENTS))
     parser.add_argument("--seed", type=int, default=0)
