@@ -116,10 +116,10 @@ def test_encode_refuses_what_the_plain_kernel_refuses_before_looking() -> None:
         assert pd_fast.encode([good, bad]) is None, bad
 
 
-def plain_verdict(c: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> bool:
+def plain_verdict(c: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Any:
     with monkeypatch.context() as m:
-        m.setattr(certificate, "_fast_unknot_replay", lambda *args: False)
-        return verify(c).valid
+        m.setattr(certificate, "_fast_unknot_replay", lambda *args: None)
+        return verify(c)
 
 
 def test_verify_agrees_with_the_plain_replay(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -144,13 +144,13 @@ def test_verify_agrees_with_the_plain_replay(monkeypatch: pytest.MonkeyPatch) ->
             variants.append(wrong)
         for v in variants:
             c = cert(pd, v)
-            fast = verify(c).valid
-            assert fast == plain_verdict(c, monkeypatch)
-            accepted += fast
+            fast = verify(c)
+            assert fast == plain_verdict(c, monkeypatch)  # the same verdict, reason and move index
+            accepted += fast.valid
     assert accepted >= 20
 
 
-def test_limits_stop_the_fast_replay_as_the_plain_one() -> None:
+def test_limits_stop_the_fast_replay_as_the_plain_one(monkeypatch: pytest.MonkeyPatch) -> None:
     d = PD.from_pd([[1, 1, 2, 2]])
     grow = [{"op": "r1_add", "edge": 1, "side": "left", "first": "over"}] * 30
     rows = pd_fast.encode(grow)
@@ -160,4 +160,10 @@ def test_limits_stop_the_fast_replay_as_the_plain_one() -> None:
     assert status == pd_fast.FULL and done == 19  # the 20th addition leaves 21 crossings
     buffers = load(d, 50)
     status, done = pd_fast.replay(rows, *buffers.args(), 50, 400)
-    assert status == pd_fast.FULL and done < 30
+    assert status == pd_fast.WORK and done < 30
+    for limits in (certificate.Limits(max_crossings=20), certificate.Limits(max_reidemeister_work=50)):
+        c = cert([[1, 1, 2, 2]], grow)
+        fast = verify(c, limits)
+        with monkeypatch.context() as m:
+            m.setattr(certificate, "_fast_unknot_replay", lambda *args: None)
+            assert fast == verify(c, limits) and not fast.valid

@@ -287,20 +287,46 @@ def _pd_instance(instance: dict[str, Any], limits: Limits) -> pd.PD:
     return knot
 
 
-def _fast_unknot_replay(state: pd.PD, moves: list[Any], limits: Limits) -> bool:
-    """True iff the compiled replay (:mod:`.pd_fast`) applies every move within the limits and ends unknotted.
+def _fast_unknot_replay(state: pd.PD, moves: list[Any], limits: Limits) -> Verdict | None:
+    """The verdict of the compiled replay (:mod:`.pd_fast`), or None to leave it to the plain replay.
 
-    It only ever accepts: a False sends the certificate to the plain replay, which decides and says why.
+    It accepts only when every move applies within the limits and the end is the crossingless circle. A
+    rejection at an illegal move is confirmed, and worded, by the plain kernel on that one move from the
+    state before it; if the plain kernel disagrees (a fast-path bug), the plain replay decides everything.
     """
     from . import pd_fast
 
     rows = pd_fast.encode(moves)
     if rows is None:
-        return False
+        return None
     buffers = pd_fast.Buffers(limits.max_crossings + 2)
     buffers.load(state.labels, state.out, state.loops)
-    status, _ = pd_fast.replay(rows, *buffers.args(), limits.max_reidemeister_work, limits.max_crossings)
-    return bool(status == pd_fast.OK and buffers.meta[0] == 0 and buffers.meta[1] == 1)
+    status, done = pd_fast.replay(rows, *buffers.args(), limits.max_reidemeister_work, limits.max_crossings)
+    if status == pd_fast.OK:
+        if buffers.meta[0] == 0 and buffers.meta[1] == 1:
+            return Verdict(
+                True, "the Reidemeister moves reach a crossingless circle: the knot is the unknot", len(moves)
+            )
+        end = pd_fast.to_pd(buffers)
+        return Verdict(
+            False, f"all {len(moves)} moves are legal but end with {end.size} crossings and {end.components()} components",
+            len(moves),
+        )  # fmt: skip
+    if status == pd_fast.WORK:
+        return Verdict(
+            False,
+            f"move {done}: the replay exceeds the work limit of {limits.max_reidemeister_work} "
+            "(the sum over moves of the crossings each acts on)",
+            done,
+        )
+    if status == pd_fast.FULL:
+        return Verdict(False, f"move {done}: the diagram exceeds {limits.max_crossings} crossings", done)
+    if status == pd_fast.ILLEGAL:
+        try:
+            reidemeister.apply_move(pd_fast.to_pd(buffers), moves[done])
+        except reidemeister.IllegalMove as exc:
+            return Verdict(False, f"move {done}: {exc}", done)
+    return None
 
 
 def _verify_unknot_diagram(cert: dict[str, Any], limits: Limits) -> Verdict:
@@ -320,9 +346,10 @@ def _verify_unknot_diagram(cert: dict[str, Any], limits: Limits) -> Verdict:
         return Verdict(True, f"the Alexander polynomial is {list(poly)}, not 1: the knot is not the unknot", 1)
     if len(moves) > limits.max_moves:
         raise Malformed(f"{len(moves)} moves exceed the limit of {limits.max_moves}")
-    if _fast_unknot_replay(state, moves, limits):
-        return Verdict(True, "the Reidemeister moves reach a crossingless circle: the knot is the unknot", len(moves))
-    # Every other outcome is decided, and worded, by the plain kernel (the reference).
+    fast = _fast_unknot_replay(state, moves, limits)
+    if fast is not None:
+        return fast
+    # What the compiled replay leaves undecided (a malformed move, a disagreement) the plain kernel decides.
     work = 0
     for done, move in enumerate(moves):
         work += state.size + 1

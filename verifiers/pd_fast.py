@@ -42,8 +42,9 @@ from .pd import PD
 
 R1_REMOVE, R1_ADD, R2_REMOVE, R2_ADD, R3 = 0, 1, 2, 3, 4
 OPS = ("r1_remove", "r1_add", "r2_remove", "r2_add", "r3")
-#: Move statuses: applied; illegal; past the capacity; inconsistent directions (a kernel bug, never user input).
-OK, ILLEGAL, FULL, BUG = 0, 1, 2, 3
+#: Move statuses: applied; illegal; past the capacity (or, in a replay, past ``max_crossings``); inconsistent
+#: directions (a kernel bug, never user input); and, in a replay only, past the work limit.
+OK, ILLEGAL, FULL, BUG, WORK = 0, 1, 2, 3, 4
 SIDES = ("left", "right")
 FIRST = ("over", "under")
 
@@ -313,16 +314,17 @@ def apply(flat, out, other, tails, meta, first, scratch, op: int, a: int, b: int
 
 @njit(cache=True)
 def replay(moves, flat, out, other, tails, meta, first, scratch, max_work: int, max_crossings: int):  # type: ignore[no-untyped-def]
-    """Apply ``moves`` (rows of 5) in turn: (status, moves done); status OK means every move applied.
+    """Apply ``moves`` (rows of 5) in turn: (status, index of the move that stopped it, or the count if OK).
 
-    A move past the work limit or leaving more than ``max_crossings`` crossings stops the replay with FULL,
-    as the plain replay stops with its verdict.
+    As the plain replay: the work (the sum over moves of the crossings each acts on, plus one) past
+    ``max_work`` stops it before the move (WORK), a move leaving more than ``max_crossings`` crossings after
+    it (FULL); an ILLEGAL move leaves the state as it was before that move.
     """
     work = 0
     for i in range(moves.shape[0]):
         work += meta[0] + 1
         if work > max_work:
-            return FULL, i
+            return WORK, i
         status = apply(
             flat,
             out,
