@@ -61,6 +61,35 @@ def solve_and_verify(agent_name: str, raw: dict[str, Any], budget: Budget, seed:
     }
 
 
+def solve_braid_and_verify(raw: dict[str, Any], seconds: float, seed: int) -> Record:
+    """One ``unknot-hard`` braid (UnKnot-v0) by the ``guided`` search on its suite tier, re-verified.
+
+    The same 50 hard unknots as ``unknot-diagram-hard``, as braids: reported beside the diagrams (issue 20).
+    """
+    import gymnasium as gym
+    from rigorgym.envs.unknot.types import BraidInstance
+
+    from .unknot import GUIDED_AGENTS
+
+    instance = BraidInstance.from_instance(raw)
+    env = gym.make("UnKnot-HardUnknots-v0")
+    start = time.perf_counter()
+    result = GUIDED_AGENTS["guided"]().solve(env, instance, seconds, seed)
+    elapsed = time.perf_counter() - start
+    cert = result.certificate
+    verdict = verify(cert) if cert is not None else None
+    return {
+        "id": raw.get("id"),
+        "crossings": len(instance.word),
+        "claim": cert["claim"] if cert is not None else None,
+        "verified": bool(verdict and verdict.valid),
+        "reason": verdict.reason if verdict is not None else "no certificate within the budget",
+        "moves": len(cert["moves"]) if cert is not None else None,
+        "steps": result.steps,
+        "seconds": round(elapsed, 3),
+    }
+
+
 def percentile(values: list[float], q: float) -> float | None:
     """The ``q``-quantile by the nearest-rank rule, or None when empty."""
     if not values:
