@@ -170,11 +170,13 @@ def validate_common(args: Any, algo: str) -> None:
 def make_envs(args: Any) -> gym.vector.VectorEnv:
     """``num_envs`` copies of ``env_id`` as its batched ``vector_entry_point`` env, with flat observations.
 
-    Kirby-Plumbing's ``Dict`` observations become int16 rows
-    (:class:`~..policies.plumbing_heads.FlatPlumbingObservation`).
+    Kirby-Plumbing's and UnKnot-Diagram's ``Dict`` observations become int16 rows
+    (:class:`~..policies.plumbing_heads.FlatPlumbingObservation`,
+    :class:`~..policies.diagram_obs.FlatDiagramObservation`).
     """
     import rigorgym  # noqa: F401  (registers the envs)
 
+    from ..policies.diagram_obs import FlatDiagramObservation, is_diagram_space
     from ..policies.plumbing_heads import FlatPlumbingObservation, is_plumbing_space
 
     envs = gym.make_vec(
@@ -182,6 +184,8 @@ def make_envs(args: Any) -> gym.vector.VectorEnv:
     )
     if is_plumbing_space(envs.single_observation_space):
         return FlatPlumbingObservation(envs)
+    if is_diagram_space(envs.single_observation_space):
+        return FlatDiagramObservation(envs)
     return envs
 
 
@@ -522,11 +526,14 @@ def load_net(folder: str | Path) -> tuple[nn.Module, str]:
 
 
 def one_row(obs: Any) -> torch.Tensor:
-    """A single env's observation as the ``(1, D)`` row the trainers' networks take (Kirby-Plumbing's ``Dict`` flattened)."""
+    """A single env's observation as the ``(1, D)`` row the trainers' networks take (a ``Dict`` flattened:
+    UnKnot-Diagram's by :func:`~..policies.diagram_obs.flatten_diagram`, Kirby-Plumbing's by
+    :func:`~..policies.plumbing_heads.flatten_plumbing`)."""
     if isinstance(obs, dict):
+        from ..policies.diagram_obs import flatten_diagram, is_diagram_observation
         from ..policies.plumbing_heads import flatten_plumbing
 
-        obs = flatten_plumbing(obs)
+        obs = flatten_diagram(obs) if is_diagram_observation(obs) else flatten_plumbing(obs)
     return torch.as_tensor(np.asarray(obs)).reshape(1, -1)
 
 
