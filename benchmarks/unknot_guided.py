@@ -201,8 +201,9 @@ def render(page: ResultsPage, report: dict[str, Any]) -> None:
             "The 50 original very hard unknot diagrams of Applebaum et al. (18–43 crossings), turned into braids by "
             "SnapPy's `braid_word()` (Vogel's algorithm: 5–22 strands, 22–255 letters); every closure was checked "
             "again when the suite was built (Alexander polynomial 1, exact; fundamental group Z), so every instance "
-            f"is winnable. The Burau test above agrees: {hard['alexander_units']} of {hard['instances']} sampled "
-            f"(whole suite: {whole.get('instances', '?')} instances, {whole.get('non_units', '?')} non-units). Until "
+            f"is winnable. The Burau test above agrees: {hard['alexander_units']} of {hard['instances']} sampled"
+            + (f" (whole suite: {whole['instances']} instances, {whole['non_units']} non-units)" if whole else "")
+            + ". Until "
             "2026-12-07 the suite held the 40 rows of `very_hard_unknots.csv` whose Alexander polynomial is 1; "
             "that file's other 345 rows are crossing-changed (knotted) copies, and 36 of the 40 fall to one "
             "`simplify('global')`."
