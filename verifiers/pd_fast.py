@@ -53,18 +53,23 @@ KINK_PIECE = np.array([[1, 0, 2, 1], [0, 2, 1, 1], [1, 1, 2, 0], [0, 1, 1, 2]], 
 KINK_OUT = np.array([[0, 0, 1, 1], [0, 1, 1, 0], [0, 1, 1, 0], [0, 0, 1, 1]], np.int8)
 
 
+#: The integer type of labels and positions: int32 halves the memory a batch of diagrams streams through per step
+#: (labels and positions stay below 8 * MAX_CROSSINGS + 8, far inside its range).
+INDEX = np.int32
+
+
 class Buffers:
     """The arrays of one diagram of capacity ``cap`` (see the module docstring)."""
 
     def __init__(self, cap: int) -> None:
         self.cap = cap
-        self.flat = np.zeros(4 * cap, np.int64)
+        self.flat = np.zeros(4 * cap, INDEX)
         self.out = np.zeros(4 * cap, np.int8)
-        self.other = np.zeros(4 * cap, np.int64)
-        self.tails = np.zeros(2 * cap + 2, np.int64)
+        self.other = np.zeros(4 * cap, INDEX)
+        self.tails = np.zeros(2 * cap + 2, INDEX)
         self.meta = np.zeros(2, np.int64)
-        self.first = np.zeros(2 * cap + 8, np.int64)
-        self.scratch = np.zeros(12 * cap, np.int64)
+        self.first = np.zeros(2 * cap + 8, INDEX)
+        self.scratch = np.zeros(12 * cap, INDEX)
 
     def load(self, flat: Any, out: Any, loops: int) -> None:
         """Load a canonical diagram (``PD.labels``, ``PD.out``)."""
@@ -174,13 +179,13 @@ def _rejoin(flat, out, other, tails, meta, first, scratch, gone_a: int, gone_b: 
         if a != b:
             parent[a] = b
     # the distinct roots of the joined labels (at most 4; -1: none)
-    r0 = _find(parent, j0)
-    r1 = _find(parent, j1)
-    r1 = -1 if r1 == r0 else r1
-    r2 = _find(parent, j2) if j2 >= 0 else -1
-    r2 = -1 if r2 == r0 or r2 == r1 else r2
-    r3 = _find(parent, j3) if j3 >= 0 else -1
-    r3 = -1 if r3 == r0 or r3 == r1 or r3 == r2 else r3
+    r0 = np.int64(_find(parent, j0))
+    r1 = np.int64(_find(parent, j1))
+    r1 = np.int64(-1) if r1 == r0 else r1
+    r2 = np.int64(_find(parent, j2)) if j2 >= 0 else np.int64(-1)
+    r2 = np.int64(-1) if r2 == r0 or r2 == r1 else r2
+    r3 = np.int64(_find(parent, j3)) if j3 >= 0 else np.int64(-1)
+    r3 = np.int64(-1) if r3 == r0 or r3 == r1 or r3 == r2 else r3
     w = 0
     for p in range(4 * n):
         c = p >> 2

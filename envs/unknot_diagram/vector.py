@@ -79,13 +79,13 @@ class UnKnotDiagramVectorEnv(VectorEnv):
         self.render_mode = render_mode
         self.copy = copy
         b, cap = num_envs, self.max_crossings + 2
-        self._flat = np.zeros((b, 4 * cap), np.int64)
+        self._flat = np.zeros((b, 4 * cap), pd_fast.INDEX)
         self._out = np.zeros((b, 4 * cap), np.int8)
-        self._other = np.zeros((b, 4 * cap), np.int64)
-        self._tails = np.zeros((b, 2 * cap + 2), np.int64)
+        self._other = np.zeros((b, 4 * cap), pd_fast.INDEX)
+        self._tails = np.zeros((b, 2 * cap + 2), pd_fast.INDEX)
         self._meta = np.zeros((b, 2), np.int64)
-        self._first = np.zeros((b, 2 * cap + 8), np.int64)
-        self._scratch = np.zeros((b, 12 * cap), np.int64)
+        self._first = np.zeros((b, 2 * cap + 8), pd_fast.INDEX)
+        self._scratch = np.zeros((b, 12 * cap), pd_fast.INDEX)
         self._masks = np.zeros((b, self.layout.size), bool)
         self._obs: dict[str, np.ndarray] = {
             "pd": np.zeros((b, self.max_crossings, 4), np.int64),
