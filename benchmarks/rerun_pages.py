@@ -75,6 +75,10 @@ PAGES: dict[str, list[str]] = {
         "benchmarks/unknot_learned_search.py --agent agents/data/pretrained/unknot-ppo-mlp --out-dir docs/results"
     ],
     "unknot-imitation": ["benchmarks/unknot_imitation.py --steps 240000 --rounds 6 --out-dir docs/results"],
+    "unknot-imitation-words": [
+        "benchmarks/unknot_imitation.py --generator words --teacher plan-table-derotated --threads 1 --steps 80000 "
+        "--rounds 1 --width 64 --depth 8 --kernel 5 --per-suite 100 --out-dir docs/results"
+    ],
     "unknot-diagram": ["benchmarks/unknot_diagram.py --workers 2 --out-dir docs/results"],
     "unknot-diagram-throughput": ["benchmarks/unknot_diagram_throughput.py --seconds 10 --out-dir docs/results"],
     # about 45 min on 2 cores; ships unknot-diagram-ppo-mlp when it beats the walker; the JSON has no spaces (the

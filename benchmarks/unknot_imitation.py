@@ -18,6 +18,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import tempfile
@@ -49,14 +50,16 @@ def train(args: argparse.Namespace, out: Path) -> Path:
                    max_moves=args.max_moves, seed=args.seed, threads=args.threads, out=out)  # fmt: skip
     if args.quick:
         options |= {"strands": (3,), "lengths": (20,), "eval_instances": 4, "epochs": 1}
-    start, extra = time.perf_counter(), {"generator": args.generator}
+    start, extra = time.perf_counter(), {"generator": args.generator, "teacher": args.teacher}
     if args.generator == "words":
-        from rigorgym.agents.protocols.unknot_words import WordMixGenerator, imitating_words, note_generator
+        from rigorgym.agents.protocols import unknot_words as uw
 
-        words = WordMixGenerator(((3, 20),), grown=False) if args.quick else WordMixGenerator()
-        with imitating_words(words):
+        words = uw.WordMixGenerator(((3, 20),), grown=False) if args.quick else uw.WordMixGenerator()
+        plans = args.teacher.startswith("plan-table")
+        teacher = uw.consistent_teacher(args.teacher == "plan-table") if plans else contextlib.nullcontext()
+        with uw.imitating_words(words), teacher:
             folder = vec_bc.train(vec_bc.Args(**options), on_scalar=tap)
-        note_generator(folder, words)
+        uw.note_generator(folder, words, args.teacher)
         extra["suite_words_drawn_again"] = words.skipped  # training never sees a suite's instance
     else:
         folder = vec_bc.train(vec_bc.Args(**options), on_scalar=tap)
@@ -120,7 +123,7 @@ def write_page(page: ResultsPage, out: Path, folder: Path) -> None:
     ax.set_ylim(0, 1)
     ax.tick_params(axis="x", rotation=45, labelsize=8)
     fig.tight_layout()
-    page.figure(fig, "unknot-imitation.png", "Solved fraction per suite, policy alone; dashed: the 80% target.")
+    page.figure(fig, f"{page.stem}.png", "Solved fraction per suite, policy alone; dashed: the 80% target.")
     page.write(out, {"records": emit.records, "card": card})
 
 
@@ -136,20 +139,29 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--generator", choices=("scrambles", "words"), default="scrambles",
                    help="training instances: scrambles of the empty word, or random unknot words as the word suites")  # fmt: skip
+    p.add_argument("--teacher", choices=("search", "plan-table", "plan-table-derotated"), default="search",
+                   help="labels: the search afresh at every state, or each braid's move on the first plan through it "
+                        "(derotated: rotations folded into the later moves' positions)")  # fmt: skip
     p.add_argument("--per-suite", type=int, default=100)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--threads", type=int, default=0, help="torch threads while training (0: torch's default)")
     p.add_argument("--agent-dir", type=Path, help="evaluate this agent folder instead of training one")
     p.add_argument("--keep", type=Path, help="keep the trained agent folder here")
     p.add_argument("--quick", action="store_true", help="a smoke run: 2,000 pairs, 2 suites of 3")
-    p.add_argument("--out-dir", "--out", dest="out", type=Path, help="write unknot-imitation.{md,json,png} here")
+    p.add_argument(
+        "--out-dir", "--out", dest="out", type=Path, help="write unknot-imitation[-words].{md,json,png} here"
+    )
     args = p.parse_args(argv)
+    if args.teacher != "search" and args.generator != "words":
+        p.error(f"--teacher {args.teacher} needs --generator words")
     if args.agent_dir is not None and not (args.agent_dir / "agent.json").is_file():
         p.exit(2, f"unknot_imitation.py: error: {args.agent_dir} is not a trained agent folder\n")
     if args.quick:
         args.steps, args.rounds, args.per_suite, args.max_moves = 2000, 2, 3, 100
-    page = ResultsPage("unknot-imitation", "UnKnot-v0: a policy that imitates the guided search", __file__,
-                       sys.argv[1:] if argv is None else argv)  # fmt: skip
+    words = args.generator == "words"  # its own page: unknot-imitation-words
+    page = ResultsPage("unknot-imitation-words" if words else "unknot-imitation",
+                       "UnKnot-v0: a policy that imitates the guided search" + (", on random unknot words" if words else ""),
+                       __file__, sys.argv[1:] if argv is None else argv)  # fmt: skip
     emit({"bench": "machine", **machine()})
     suites = list(SUITES[:2] if args.quick else SUITES)
     with tempfile.TemporaryDirectory() as tmp:
