@@ -85,7 +85,7 @@ class UnKnotDiagramVectorEnv(VectorEnv):
         self._tails = np.zeros((b, 2 * cap + 2), pd_fast.INDEX)
         self._meta = np.zeros((b, 2), np.int64)
         self._first = np.zeros((b, 2 * cap + 8), pd_fast.INDEX)
-        self._scratch = np.zeros((b, 12 * cap), pd_fast.INDEX)
+        self._scratch = np.zeros((b, 16 * cap), pd_fast.INDEX)  # as pd_fast.Buffers
         self._masks = np.zeros((b, self.layout.size), bool)
         self._obs: dict[str, np.ndarray] = {
             "pd": np.zeros((b, self.max_crossings, 4), np.int64),
