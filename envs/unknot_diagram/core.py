@@ -60,47 +60,20 @@ def step_row(
 
 
 @njit(cache=True)
-def _step_rows(
-    rows,
-    flat,
-    out,
-    other,
-    tails,
-    meta,
-    first,
-    scratch,
-    max_crossings,
-    reach,
-    actions,
-    skip,
-    masks,
-    history,
-    n_moves,
-    steps,
-    pd,
-    live,
-    stats,
-    result,
-):
+def _step_rows(lo, hi, state, view, max_crossings, reach, actions, skip, masks, history, n_moves, steps, result):
+    """Rows ``lo..hi-1`` of a batch: ``state`` the seven arrays of :class:`pd_fast.Buffers` with a batch axis (in
+    its ``args()`` order), ``view`` the observation arrays ``(pd, crossing_mask, stats)``."""
+    flat, out, other, tails, meta, first, scratch = state
+    pd, live, stats = view
     move = np.zeros(5, np.int64)
-    for b in rows:
+    for b in range(lo, hi):
         if skip[b]:
             result[b] = ILLEGAL_ACTION
             continue
         r = step_row(
-            flat[b],
-            out[b],
-            other[b],
-            tails[b],
-            meta[b],
-            first[b],
-            scratch[b],
-            max_crossings,
-            reach,
-            actions[b],
-            masks[b],
-            move,
-        )
+            flat[b], out[b], other[b], tails[b], meta[b], first[b], scratch[b], max_crossings, reach, actions[b],
+            masks[b], move,
+        )  # fmt: skip
         result[b] = r
         if r == APPLIED:
             k = n_moves[b]
@@ -113,101 +86,21 @@ def _step_rows(
 
 
 @njit(cache=True, parallel=True)
-def step_batch(
-    flat,
-    out,
-    other,
-    tails,
-    meta,
-    first,
-    scratch,
-    max_crossings,
-    reach,
-    actions,
-    skip,
-    masks,
-    history,
-    n_moves,
-    steps,
-    pd,
-    live,
-    stats,
-    result,
-    chunks,
-):
+def step_batch(state, view, max_crossings, reach, actions, skip, masks, history, n_moves, steps, result, chunks):
     """:func:`step_row` on every row not in ``skip``, the rows split in ``chunks`` contiguous blocks (one per thread)."""
-    b = flat.shape[0]
+    b = state[0].shape[0]
     for c in prange(chunks):
-        rows = np.arange(c * b // chunks, (c + 1) * b // chunks)
         _step_rows(
-            rows,
-            flat,
-            out,
-            other,
-            tails,
-            meta,
-            first,
-            scratch,
-            max_crossings,
-            reach,
-            actions,
-            skip,
-            masks,
-            history,
-            n_moves,
-            steps,
-            pd,
-            live,
-            stats,
-            result,
-        )
+            c * b // chunks, (c + 1) * b // chunks, state, view, max_crossings, reach, actions, skip, masks, history,
+            n_moves, steps, result,
+        )  # fmt: skip
 
 
 @njit(cache=True)
-def step_batch_serial(
-    flat,
-    out,
-    other,
-    tails,
-    meta,
-    first,
-    scratch,
-    max_crossings,
-    reach,
-    actions,
-    skip,
-    masks,
-    history,
-    n_moves,
-    steps,
-    pd,
-    live,
-    stats,
-    result,
-    chunks,
-):
-    """:func:`step_batch` on one thread (small batches: no fork/join)."""
+def step_batch_serial(state, view, max_crossings, reach, actions, skip, masks, history, n_moves, steps, result, chunks):
+    """:func:`step_batch` on one thread (small batches: no fork/join; ``chunks`` is ignored)."""
     _step_rows(
-        np.arange(flat.shape[0]),
-        flat,
-        out,
-        other,
-        tails,
-        meta,
-        first,
-        scratch,
-        max_crossings,
-        reach,
-        actions,
-        skip,
-        masks,
-        history,
-        n_moves,
-        steps,
-        pd,
-        live,
-        stats,
-        result,
+        0, state[0].shape[0], state, view, max_crossings, reach, actions, skip, masks, history, n_moves, steps, result
     )
 
 

@@ -130,10 +130,11 @@ class UnKnotDiagramVectorEnv(VectorEnv):
         b = self.num_envs
         before = self._meta[:, 0].copy()
         result = np.empty(b, np.int64)
+        state = (self._flat, self._out, self._other, self._tails, self._meta, self._first, self._scratch)
+        view = (self._obs["pd"], self._obs["crossing_mask"], self._obs["stats"])
         args = (
-            self._flat, self._out, self._other, self._tails, self._meta, self._first, self._scratch,
-            self.max_crossings, self.reach, actions, skip, self._masks, self._history, self._n_moves,
-            self._steps, self._obs["pd"], self._obs["crossing_mask"], self._obs["stats"], result,
+            state, view, self.max_crossings, self.reach, actions, skip, self._masks, self._history, self._n_moves,
+            self._steps, result,
         )  # fmt: skip
         if b < 2 * PARALLEL_MIN_ROWS_PER_THREAD:  # one thread anyway: skip the thread-count switch
             core.step_batch_serial(*args, 1)
