@@ -287,6 +287,28 @@ def _pd_instance(instance: dict[str, Any], limits: Limits) -> pd.PD:
     return knot
 
 
+def _replay_end(end: pd.PD, count: int) -> Verdict:
+    """The verdict on the diagram every move of an ``unknot`` replay led to (both replays word it so)."""
+    if end.is_unknot_diagram():
+        return Verdict(True, "the Reidemeister moves reach a crossingless circle: the knot is the unknot", count)
+    return Verdict(
+        False, f"all {count} moves are legal but end with {end.size} crossings and {end.components()} components", count
+    )
+
+
+def _over_work(done: int, limits: Limits) -> Verdict:
+    return Verdict(
+        False,
+        f"move {done}: the replay exceeds the work limit of {limits.max_reidemeister_work} "
+        "(the sum over moves of the crossings each acts on)",
+        done,
+    )
+
+
+def _over_crossings(done: int, limits: Limits) -> Verdict:
+    return Verdict(False, f"move {done}: the diagram exceeds {limits.max_crossings} crossings", done)
+
+
 def _fast_unknot_replay(state: pd.PD, moves: list[Any], limits: Limits) -> Verdict | None:
     """The verdict of the compiled replay (:mod:`.pd_fast`), or None to leave it to the plain replay.
 
@@ -303,24 +325,11 @@ def _fast_unknot_replay(state: pd.PD, moves: list[Any], limits: Limits) -> Verdi
     buffers.load(state.labels, state.out, state.loops)
     status, done = pd_fast.replay(rows, *buffers.args(), limits.max_reidemeister_work, limits.max_crossings)
     if status == pd_fast.OK:
-        if buffers.meta[0] == 0 and buffers.meta[1] == 1:
-            return Verdict(
-                True, "the Reidemeister moves reach a crossingless circle: the knot is the unknot", len(moves)
-            )
-        end = pd_fast.to_pd(buffers)
-        return Verdict(
-            False, f"all {len(moves)} moves are legal but end with {end.size} crossings and {end.components()} components",
-            len(moves),
-        )  # fmt: skip
+        return _replay_end(pd_fast.to_pd(buffers), len(moves))
     if status == pd_fast.WORK:
-        return Verdict(
-            False,
-            f"move {done}: the replay exceeds the work limit of {limits.max_reidemeister_work} "
-            "(the sum over moves of the crossings each acts on)",
-            done,
-        )
+        return _over_work(done, limits)
     if status == pd_fast.FULL:
-        return Verdict(False, f"move {done}: the diagram exceeds {limits.max_crossings} crossings", done)
+        return _over_crossings(done, limits)
     if status == pd_fast.ILLEGAL:
         try:
             reidemeister.apply_move(pd_fast.to_pd(buffers), moves[done])
@@ -354,25 +363,14 @@ def _verify_unknot_diagram(cert: dict[str, Any], limits: Limits) -> Verdict:
     for done, move in enumerate(moves):
         work += state.size + 1
         if work > limits.max_reidemeister_work:
-            return Verdict(
-                False,
-                f"move {done}: the replay exceeds the work limit of {limits.max_reidemeister_work} "
-                "(the sum over moves of the crossings each acts on)",
-                done,
-            )
+            return _over_work(done, limits)
         try:
             state = reidemeister.apply_move(state, move)
         except reidemeister.IllegalMove as exc:
             return Verdict(False, f"move {done}: {exc}", done)
         if state.size > limits.max_crossings:
-            return Verdict(False, f"move {done}: the diagram exceeds {limits.max_crossings} crossings", done)
-    if state.is_unknot_diagram():
-        return Verdict(True, "the Reidemeister moves reach a crossingless circle: the knot is the unknot", len(moves))
-    return Verdict(
-        False,
-        f"all {len(moves)} moves are legal but end with {state.size} crossings and {state.components()} components",
-        len(moves),
-    )
+            return _over_crossings(done, limits)
+    return _replay_end(state, len(moves))
 
 
 VERIFIERS = {

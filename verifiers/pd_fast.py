@@ -77,9 +77,7 @@ class Buffers:
         self.flat[:size] = flat
         self.out[:size] = out
         self.meta[0], self.meta[1] = size // 4, loops
-        status = canonical(
-            self.flat, self.out, self.other, self.tails, size // 4, 2 * self.cap + 7, self.first, self.scratch
-        )
+        status = canonical(self.flat, self.out, self.other, self.tails, size // 4, 2 * self.cap + 7, self.first)
         if status != OK:
             raise ValueError("not a canonical diagram")
 
@@ -93,7 +91,7 @@ def rot(p: int) -> int:
 
 
 @njit(cache=True)
-def canonical(flat, out, other, tails, n, maxlabel, first, lab) -> int:  # type: ignore[no-untyped-def]
+def canonical(flat, out, other, tails, n, maxlabel, first) -> int:  # type: ignore[no-untyped-def]
     """Partners and canonical labels of ``flat[:4n]`` (any labels in ``0..maxlabel``), in place (pd._canonical)."""
     size = 4 * n
     for x in range(maxlabel + 1):
@@ -202,7 +200,7 @@ def _rejoin(flat, out, other, tails, meta, first, scratch, gone_a: int, gone_b: 
         if r >= 0 and scratch[r] == 0:
             loops += 1
     meta[0], meta[1] = w // 4, loops
-    return canonical(flat, out, other, tails, w // 4, 2 * n, first, scratch)
+    return canonical(flat, out, other, tails, w // 4, 2 * n, first)
 
 
 @njit(cache=True)
@@ -239,7 +237,7 @@ def apply(flat, out, other, tails, meta, first, scratch, op: int, a: int, b: int
             flat[4 * n + s] = fresh + KINK_PIECE[row, s]
             out[4 * n + s] = KINK_OUT[row, s]
         meta[0] = n + 1
-        return canonical(flat, out, other, tails, n + 1, fresh + 2, first, scratch)
+        return canonical(flat, out, other, tails, n + 1, fresh + 2, first)
     if op == R2_REMOVE or op == R3:
         if a < 1 or a > edges or b < 0 or b > 1:
             return ILLEGAL
@@ -275,7 +273,7 @@ def apply(flat, out, other, tails, meta, first, scratch, op: int, a: int, b: int
             flat[e] = scratch[dk ^ 2]
             flat[dk ^ 2] = fresh + k
             flat[e ^ 2] = fresh + k
-        return canonical(flat, out, other, tails, n, fresh + 2, first, scratch)
+        return canonical(flat, out, other, tails, n, fresh + 2, first)
     if op == R2_ADD:
         if a < 1 or a > edges or c < 1 or c > edges or b < 0 or b > 1 or d < 0 or d > 1:
             return ILLEGAL
@@ -313,7 +311,7 @@ def apply(flat, out, other, tails, meta, first, scratch, op: int, a: int, b: int
             flat[base + 4], flat[base + 5], flat[base + 6], flat[base + 7] = mid, tip, pre2, post1
             out[base + 4], out[base + 5], out[base + 6], out[base + 7] = fwd2, n1, n2, fwd1
         meta[0] = n + 2
-        return canonical(flat, out, other, tails, n + 2, fresh + 5, first, scratch)
+        return canonical(flat, out, other, tails, n + 2, fresh + 5, first)
     return ILLEGAL
 
 

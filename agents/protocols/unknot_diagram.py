@@ -46,12 +46,16 @@ def solve_and_verify(agent_name: str, raw: dict[str, Any], budget: Budget, seed:
     agent = make_agent(agent_name)
     start = time.perf_counter()
     result = agent.solve(None, instance, budget, seed)
-    seconds = time.perf_counter() - start
+    return _record(raw, instance.crossings, result, time.perf_counter() - start)
+
+
+def _record(raw: dict[str, Any], size: int, result: Any, seconds: float) -> Record:
+    """One row of a results page: the certificate re-verified by the kernel; ``size`` crossings or letters."""
     cert = result.certificate
     verdict = verify(cert) if cert is not None else None
     return {
         "id": raw.get("id"),
-        "crossings": instance.crossings,
+        "crossings": size,
         "claim": cert["claim"] if cert is not None else None,
         "verified": bool(verdict and verdict.valid),
         "reason": verdict.reason if verdict is not None else "no certificate within the budget",
@@ -75,19 +79,7 @@ def solve_braid_and_verify(raw: dict[str, Any], seconds: float, seed: int) -> Re
     env = gym.make("UnKnot-HardUnknots-v0")
     start = time.perf_counter()
     result = GUIDED_AGENTS["guided"]().solve(env, instance, seconds, seed)
-    elapsed = time.perf_counter() - start
-    cert = result.certificate
-    verdict = verify(cert) if cert is not None else None
-    return {
-        "id": raw.get("id"),
-        "crossings": len(instance.word),
-        "claim": cert["claim"] if cert is not None else None,
-        "verified": bool(verdict and verdict.valid),
-        "reason": verdict.reason if verdict is not None else "no certificate within the budget",
-        "moves": len(cert["moves"]) if cert is not None else None,
-        "steps": result.steps,
-        "seconds": round(elapsed, 3),
-    }
+    return _record(raw, len(instance.word), result, time.perf_counter() - start)
 
 
 def percentile(values: list[float], q: float) -> float | None:

@@ -51,6 +51,18 @@ class DiagramInstance:
                 f"an UnKnot-Diagram-v0 instance is a knot, this diagram has {diagram.components()} components"
             )
 
+    @classmethod
+    def of_kernel_diagram(cls, crossings: tuple[tuple[int, ...], ...]) -> DiagramInstance:
+        """An instance from a diagram the kernel's own moves made (already canonical, a knot): no re-validation.
+
+        The compiled scramble generator of the vector env makes thousands of these per second.
+        """
+        instance = cls.__new__(cls)
+        object.__setattr__(instance, "pd", crossings)
+        object.__setattr__(instance, "name", None)
+        object.__setattr__(instance, "id", None)
+        return instance
+
     def diagram(self) -> PD:
         try:
             return PD.from_pd([list(x) for x in self.pd])

@@ -183,10 +183,7 @@ class UnKnotDiagramVectorEnv(VectorEnv):
 
     def diagram(self, i: int) -> Any:
         """Env ``i``'s current diagram as a kernel :class:`~rigorgym.verifiers.pd.PD`."""
-        buffers = pd_fast.Buffers(0)
-        buffers.flat, buffers.out, buffers.other = self._flat[i], self._out[i], self._other[i]
-        buffers.tails, buffers.meta = self._tails[i], self._meta[i]
-        return pd_fast.to_pd(buffers)
+        return pd_fast.to_pd(self._row(i))
 
     def moves(self, i: int) -> list[dict[str, Any]]:
         """The kernel moves of the legal actions played in env ``i``'s episode."""
@@ -234,10 +231,7 @@ class UnKnotDiagramVectorEnv(VectorEnv):
             gen.scramble(int(rng.integers(0, 2**63)), row)  # the draw ScrambledUnknotGenerator.__call__ makes
             n = int(self._meta[i, 0])
             flat = self._flat[i, : 4 * n].tolist()
-            instance = DiagramInstance.__new__(DiagramInstance)  # a kernel-made diagram: no re-validation
-            object.__setattr__(instance, "pd", tuple(tuple(flat[4 * k : 4 * k + 4]) for k in range(n)))
-            object.__setattr__(instance, "name", None)
-            object.__setattr__(instance, "id", None)
+            instance = DiagramInstance.of_kernel_diagram(tuple(tuple(flat[4 * k : 4 * k + 4]) for k in range(n)))
             pd_fast.fill_mask(
                 self._flat[i], self._out[i], self._other[i], n, self.max_crossings, self.reach, self._masks[i],
                 self._scratch[i],
