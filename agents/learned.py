@@ -387,9 +387,44 @@ def shipped_agents() -> dict[str, Path]:
     return {p.name: p for p in sorted(PRETRAINED_DIR.iterdir()) if (p / "agent.json").is_file()}
 
 
-def pretrained_for(env_id: str) -> Path:
-    """The shipped agent of ``env_id``'s game with the best ``metrics["solved_rate"]`` on its card."""
+def shipped_value_folders() -> dict[str, Path]:
+    """The value-net folders inside the package that ship as their game's ``pretrained`` solver, by name.
+
+    A folder qualifies when its ``card.json`` is of kind ``unknot-value`` and
+    says ``"solve_as_pretrained": true`` (the expert-iteration value does).
+    """
+    if not PRETRAINED_DIR.is_dir():
+        return {}
+    out: dict[str, Path] = {}
+    for p in sorted(PRETRAINED_DIR.iterdir()):
+        if is_value_folder(p):
+            try:
+                card = json.loads((p / "card.json").read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, ValueError):
+                continue
+            if card.get("solve_as_pretrained") is True:
+                out[p.name] = p
+    return out
+
+
+def pretrained_for(env_id: str, policy: bool = False) -> Path:
+    """The shipped agent that ``--agent pretrained`` means for ``env_id``.
+
+    For solving (``policy=False``), a shipped learned *search* of the game
+    comes first (on UnKnot: ``guided`` ranked by the expert-iteration value,
+    :func:`shipped_value_folders`); otherwise, and always when a *policy* is
+    needed (``evaluate --attempts``, self-play opponents), the shipped agent of
+    the game with the best ``metrics["solved_rate"]`` on its card.
+    """
     game = game_name(env_id)
+    if not policy:
+        for folder in shipped_value_folders().values():
+            try:
+                card = json.loads((folder / "card.json").read_text(encoding="utf-8"))
+                if game_name(str(card.get("env_id", ""))) == game:
+                    return folder
+            except ValueError:
+                continue
     best: tuple[float, str, Path] | None = None
     for name, folder in shipped_agents().items():
         try:
@@ -420,5 +455,6 @@ __all__ = [
     "load_policy",
     "pretrained_for",
     "shipped_agents",
+    "shipped_value_folders",
     "value_agent",
 ]

@@ -1,18 +1,22 @@
-"""Issue 19: the learned search on UnKnot (a beam ordered by a trained policy) against the hand search, with its ablations.
+"""Issue 19: the learned searches on UnKnot against the hand search, with their ablations.
 
 Agents, all on the same instances and the same wall-clock budget per instance, one process, one torch thread:
 
-* ``learned search``: :class:`rigorgym.agents.policy_search.PolicyBeamSearch` with the given agent folder's
+* ``guided (expert value)``: the guided search (handle macros, best-first) ranked by the value of
+  ``benchmarks/unknot_expert_iteration.py`` (``--value``); the learned search the acceptance lines judge,
+  and what ``rigorgym solve UnKnot-v0 --agent pretrained`` runs when that folder ships;
+* ablation ``guided-hand``: the same search ranked by the hand value; ``guided (value v1)``: the older value;
+* ``policy beam``: :class:`rigorgym.agents.policy_search.PolicyBeamSearch` with the given agent folder's
   policy (``rigorgym solve --agent DIR`` runs exactly this for a batched trainer's UnKnot agent);
-* ablation ``uniform prior``: the same beam with every legal move equally likely (the policy removed);
-* ablation ``policy alone``: one greedy episode of the same policy (the papers' protocol, no search);
-* ``guided-hand``: the hand search (handle macros ranked by the hand value), and ``guided`` (its learned value).
+* its ablations ``uniform prior`` (the same beam, every legal move equally likely) and ``policy alone``
+  (one greedy episode of the policy, the papers' protocol, no search).
 
 Every certificate is re-verified by the kernel. Writes ``unknot-learned-search.{md,json,png}``.
 
 Usage::
 
-    python benchmarks/unknot_learned_search.py --agent agents/data/pretrained/unknot-ppo-mlp --out-dir docs/results
+    python benchmarks/unknot_learned_search.py --agent agents/data/pretrained/unknot-ppo-mlp \\
+        --value agents/data/pretrained/unknot-value-expert --out-dir docs/results
     python benchmarks/unknot_learned_search.py --agent DIR --quick
 """
 
@@ -33,6 +37,8 @@ from _report import ResultsPage  # noqa: E402
 emit = Recorder()
 #: (suite, instances, seconds per instance): the pretrained line's suite at its 10 s, then the hard suites at 2 s
 PLAN = (("unknot-words-n5-L40", 32, 10.0), ("unknot-adversarial", 60, 2.0), ("unknot-hard", 50, 2.0))
+#: The learned search the acceptance lines judge: guided ranked by the expert-iteration value.
+EXPERT = "guided (expert value)"
 TARGET = 0.90  # issue 19: `rigorgym solve UnKnot-v0 --agent pretrained --budget-s 10` on 5-strand words of length 40
 
 
@@ -74,17 +80,20 @@ class PolicyAlone:
         return SolveResult(info.get("certificate"), time.perf_counter() - start)
 
 
-def agents(folder: Path) -> dict[str, Any]:
+def agents(folder: Path, value: Path | None) -> dict[str, Any]:
     from rigorgym.agents.policy_search import PolicyBeamSearch
     from rigorgym.agents.unknot_search import GuidedSearch
 
     ablation = PolicyBeamSearch(folder, name="uniform prior")
     ablation.net = UniformPrior(ablation.net)
-    return {"learned search": PolicyBeamSearch(folder), "uniform prior": ablation, "policy alone": PolicyAlone(folder),
-            "guided-hand": GuidedSearch(value="hand"), "guided": GuidedSearch()}  # fmt: skip
+    zoo = {"policy beam": PolicyBeamSearch(folder), "uniform prior": ablation, "policy alone": PolicyAlone(folder)}
+    if value is not None:
+        zoo[EXPERT] = GuidedSearch(name=EXPERT, weights=str(value))
+    zoo.update({"guided (value v1)": GuidedSearch(), "guided-hand": GuidedSearch(value="hand")})
+    return zoo
 
 
-def run(folder: Path, plan: tuple[tuple[str, int, float], ...]) -> None:
+def run(folder: Path, value: Path | None, plan: tuple[tuple[str, int, float], ...]) -> None:
     import gymnasium as gym
     import torch
     from rigorgym.envs.suites import load_suite
@@ -92,7 +101,7 @@ def run(folder: Path, plan: tuple[tuple[str, int, float], ...]) -> None:
     from rigorgym.verifiers import verify
 
     torch.manual_seed(0)
-    zoo = agents(folder)
+    zoo = agents(folder, value)
     policy_board, big_board = gym.make("UnKnot-v0"), gym.make("UnKnot-v0", max_length=192, max_strands=16)
     for suite, count, seconds in plan:
         instances = [BraidInstance.from_instance(x) for x in load_suite(suite).instances[:count]]
@@ -115,7 +124,7 @@ def run(folder: Path, plan: tuple[tuple[str, int, float], ...]) -> None:
                   "wall_s": rounded(time.perf_counter() - start)})  # fmt: skip
 
 
-def write_page(page: ResultsPage, out: Path, folder: Path) -> None:
+def write_page(page: ResultsPage, out: Path, folder: Path, value: Path | None) -> None:
     import json
 
     import matplotlib.pyplot as plt
@@ -123,25 +132,37 @@ def write_page(page: ResultsPage, out: Path, folder: Path) -> None:
     card = json.loads((folder / "agent.json").read_text())
     rows = [r for r in emit.records if r.get("bench") == "search"]
     by = {(r["suite"], r["agent"]): r for r in rows}
+    value_card = json.loads((value / "card.json").read_text()) if value is not None else {}
     page.text(
-        f"The learned search is `PolicyBeamSearch` over the policy of `{folder.name}` (`{card['algo']}`, policy "
-        f"`{card['policy']}`, {card['steps']:,} env steps; {card.get('notes') or ''}). It is what `rigorgym solve "
-        "UnKnot-v0 --agent DIR` runs for a batched trainer's agent. Same instances and wall-clock budget per instance "
-        "for every agent; one process, one torch thread; every certificate re-verified by the kernel. The policy's "
-        "board is 128 letters x 8 strands: `unknot-hard` braids with more strands cannot be played by it "
-        "(`fit_policy_board` counts those that can)."
+        f"`{EXPERT}` is the guided search (handle macros, best-first; `agents/unknot_search.py`) ranked by the value "
+        f"net of `{value.name if value else '-'}`, trained by expert iteration on large random unknot braids "
+        f"({value_card.get('command', '')}; [unknot-expert-iteration.md](unknot-expert-iteration.md)); its ablation is "
+        "`guided-hand`, the same search ranked by the hand value, and `guided (value v1)` is the older value "
+        "(trained on small braids). `policy beam` is `PolicyBeamSearch` over the policy of "
+        f"`{folder.name}` (`{card['algo']}`, policy `{card['policy']}`, {card['steps']:,} env steps; "
+        f"{card.get('notes') or ''}), with its ablations `uniform prior` and `policy alone`. Same instances and "
+        "wall-clock budget per instance for every agent; one process, one torch thread; every certificate "
+        "re-verified by the kernel. The policy's board is 128 letters x 8 strands: `unknot-hard` braids with more "
+        "strands cannot be played by it (`fit_policy_board` counts those that can)."
     )
-    words = by.get(("unknot-words-n5-L40", "learned search"))
+    from rigorgym.agents.learned import pretrained_for
+
+    shipped = pretrained_for("UnKnot-v0")
+    ran = {folder.resolve(): "policy beam", **({value.resolve(): EXPERT} if value is not None else {})}
+    solver = ran.get(shipped.resolve(), "(not run here)")
+    page.text(f"`rigorgym solve UnKnot-v0 --agent pretrained` runs `{shipped.name}`: its row here is `{solver}`.")
+    words = by.get(("unknot-words-n5-L40", solver))
     lines = []
     if words:
         rate = words["solved"] / words["instances"]
-        lines.append((f"solve with the learned agent, 10 s, unknot-words-n5-L40: >= {TARGET:.0%} (#19)",
+        lines.append((f"solve --agent pretrained ({shipped.name}), 10 s, unknot-words-n5-L40: >= {TARGET:.0%} (#19)",
                       f"{words['solved']}/{words['instances']} ({rate:.0%})", rate >= TARGET))  # fmt: skip
     for suite in ("unknot-hard", "unknot-adversarial"):
-        a, b = by.get((suite, "learned search")), by.get((suite, "guided-hand"))
-        if a and b:
-            lines.append((f"learned search strictly more than guided-hand on {suite}, equal time (#19)",
-                          f"{a['solved']} vs {b['solved']} of {a['instances']}", a["solved"] > b["solved"]))  # fmt: skip
+        for learned in (EXPERT, "policy beam"):
+            a, b = by.get((suite, learned)), by.get((suite, "guided-hand"))
+            if a and b:
+                lines.append((f"learned search ({learned}) strictly more than guided-hand on {suite}, equal time (#19)",
+                              f"{a['solved']} vs {b['solved']} of {a['instances']}", a["solved"] > b["solved"]))  # fmt: skip
     page.heading("Acceptance")
     page.acceptance(lines)
     page.heading("Results")
@@ -152,24 +173,28 @@ def write_page(page: ResultsPage, out: Path, folder: Path) -> None:
     names = list(dict.fromkeys(r["agent"] for r in rows))
     fig, ax = plt.subplots(figsize=(8, 3.5))
     for j, name in enumerate(names):
-        ax.bar([i + 0.15 * j for i in range(len(suites))],
-               [by[(s, name)]["solved"] / by[(s, name)]["instances"] for s in suites], width=0.15, label=name)  # fmt: skip
-    ax.set_xticks([i + 0.3 for i in range(len(suites))], suites)
+        width = 0.8 / len(names)
+        ax.bar([i + width * j for i in range(len(suites))],
+               [by[(s, name)]["solved"] / by[(s, name)]["instances"] for s in suites], width=width, label=name)  # fmt: skip
+    ax.set_xticks([i + 0.4 - 0.4 / len(names) for i in range(len(suites))], suites)
     ax.set_ylabel("solved")
     ax.legend(fontsize=7)
     fig.tight_layout()
     page.figure(fig, "unknot-learned-search.png", "Solved fraction per suite and agent, same budget per instance.")
-    page.write(out, {"records": emit.records, "card": card})
+    page.write(out, {"records": emit.records, "card": card, "value_card": value_card})
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--agent", type=Path, required=True, help="a batched trainer's UnKnot agent folder")
+    p.add_argument("--value", type=Path, help="the expert-iteration value folder (guided's learned value to judge)")
     p.add_argument("--quick", action="store_true", help="3 instances of two suites at 1 s")
     p.add_argument("--out-dir", type=Path, help="write unknot-learned-search.{md,json,png} here")
     args = p.parse_args(argv)
     if not (args.agent / "agent.json").is_file():
         p.exit(2, f"unknot_learned_search.py: error: {args.agent} is not a trained agent folder\n")
+    if args.value is not None and not (args.value / "value.pt").is_file():
+        p.exit(2, f"unknot_learned_search.py: error: {args.value} is not a value folder (no value.pt)\n")
     import torch
 
     torch.set_num_threads(1)
@@ -177,9 +202,9 @@ def main(argv: list[str] | None = None) -> int:
                        sys.argv[1:] if argv is None else argv)  # fmt: skip
     emit({"bench": "machine", **machine()})
     plan = tuple((s, 3, 1.0) for s, _, _ in PLAN[:2]) if args.quick else PLAN
-    run(args.agent, plan)
+    run(args.agent, args.value, plan)
     if args.out_dir is not None:
-        write_page(page, args.out_dir, args.agent)
+        write_page(page, args.out_dir, args.agent, args.value)
     return 0
 
 

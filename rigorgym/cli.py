@@ -73,7 +73,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 def _list_pretrained(width: int) -> None:
     """The shipped pretrained agents (``--agent NAME``; ``--agent pretrained`` picks the best per game)."""
     from rigorgym.agents.algos.saved import AgentCard, BadAgentDir
-    from rigorgym.agents.learned import shipped_agents
+    from rigorgym.agents.learned import shipped_agents, shipped_value_folders
 
     for name, folder in shipped_agents().items():
         try:
@@ -83,6 +83,10 @@ def _list_pretrained(width: int) -> None:
         solved = card.metrics.get("solved_rate")
         rate = f", solved_rate {solved:.2f}" if solved is not None else ""
         print(f"  {name:<{width}}  pretrained {card.algo}/{card.policy}, {card.steps} steps{rate} [{card.env_id}]")
+    for name, folder in shipped_value_folders().items():
+        value = json.loads((folder / "card.json").read_text(encoding="utf-8"))
+        print(f"  {name:<{width}}  pretrained guided search with a learned value (the solver of --agent pretrained)"
+              f" [{value['env_id']}]")  # fmt: skip
 
 
 # -- verify ---------------------------------------------------------------------------
@@ -187,12 +191,13 @@ def _knot(args: argparse.Namespace, env: str) -> Any:
     return read_knot(None, pd)
 
 
-def _resolve_agent(spec: str, env_id: str) -> str:
+def _resolve_agent(spec: str, env_id: str, policy: bool = False) -> str:
     """What ``--agent`` names, as ``run_agent`` takes it: a registered name or a trained agent's folder.
 
-    ``spec`` is a registered agent, ``pretrained`` (the best shipped agent for
-    the env's game), the name of a shipped agent, or a folder of ``rigorgym train``
-    (a value-net folder of ``--algo guided-value`` plays as ``guided`` with its net).
+    ``spec`` is a registered agent, ``pretrained`` (the game's shipped learned
+    solver; with ``policy``, its best shipped policy: see ``pretrained_for``),
+    the name of a shipped agent, or a folder of ``rigorgym train`` (a value-net
+    folder of ``--algo guided-value`` plays as ``guided`` with its net).
     """
     from rigorgym.agents.algos.saved import AgentCard, BadAgentDir
     from rigorgym.agents.learned import (
@@ -201,6 +206,7 @@ def _resolve_agent(spec: str, env_id: str) -> str:
         is_value_folder,
         pretrained_for,
         shipped_agents,
+        shipped_value_folders,
     )
     from rigorgym.agents.registry import AGENTS, agent_supports
 
@@ -214,7 +220,13 @@ def _resolve_agent(spec: str, env_id: str) -> str:
         return spec
     try:
         if spec == "pretrained":
-            folder = pretrained_for(env_id)
+            folder = pretrained_for(env_id, policy=policy)
+            if is_value_folder(folder):  # the game's shipped learned search (guided with its value)
+                return str(folder)
+        elif spec in shipped_value_folders():
+            if not agent_supports("guided", env_id):
+                raise BadInput(f"--agent {spec} is the value net of guided, an UnKnot agent; it does not play {env_id}")
+            return str(shipped_value_folders()[spec])
         elif spec in shipped_agents():
             folder = shipped_agents()[spec]
         elif Path(spec).is_dir():
@@ -222,7 +234,7 @@ def _resolve_agent(spec: str, env_id: str) -> str:
         elif Path(spec).exists():
             raise BadInput(f"--agent {spec}: not a folder written by `rigorgym train`")
         else:
-            known = ", ".join([*AGENTS, "pretrained", *shipped_agents()])
+            known = ", ".join([*AGENTS, "pretrained", *shipped_agents(), *shipped_value_folders()])
             raise BadInput(f"unknown agent {spec!r}; known: {known}, or a folder written by `rigorgym train`")
         check_game(AgentCard.read(folder), env_id, folder)
     except (BadAgentDir, NoPretrainedAgent) as exc:
@@ -495,7 +507,7 @@ def _pure_policy_agent(args: argparse.Namespace) -> str:
             f"--attempts plays a trained policy alone; {args.agent} is a search agent with no policy "
             "(give a folder of rigorgym train, pretrained or a shipped agent)"
         )
-    agent = _resolve_agent(args.agent, args.env)
+    agent = _resolve_agent(args.agent, args.env, policy=True)
     if is_value_folder(agent):
         raise BadInput(f"--attempts plays a trained policy alone; {args.agent} is the value net of guided, a search")
     return agent

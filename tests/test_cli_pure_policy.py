@@ -102,7 +102,7 @@ def test_an_unsolved_instance_uses_every_attempt(capsys: pytest.CaptureFixture[s
 def test_every_counted_certificate_verifies() -> None:
     game = game_of(ENV)
     instances = [game.read_instance(r) for r in suite_rows(8)]
-    evaluation = evaluate_policy(ENV, instances, pretrained_for(ENV), Protocol(2, True, 7), seed=0)
+    evaluation = evaluate_policy(ENV, instances, pretrained_for(ENV, policy=True), Protocol(2, True, 7), seed=0)
     summary = evaluation.summary()
     solved = [o for o in evaluation.outcomes if o.solved]
     assert summary["solved"] == len(solved) >= 1

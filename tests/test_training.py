@@ -442,6 +442,16 @@ def test_pretrained_choice(unknot_agent: Path, tmp_path: Path, monkeypatch: pyte
     assert learned.pretrained_for("UnKnot-Medium-v0") == tmp_path / "strong"
     with pytest.raises(learned.NoPretrainedAgent, match="Kirby-Plumbing"):
         learned.pretrained_for("Kirby-Plumbing-v0")
+    # A shipped learned search (a value folder marked to solve as pretrained) comes first for solving,
+    # never where a policy is needed; an unmarked value folder is not a candidate.
+    for name, marked in (("value-marked", True), ("value-plain", False)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "card.json").write_text(
+            json.dumps({"kind": "unknot-value", "env_id": "UnKnot-v0", "solve_as_pretrained": marked})
+        )
+    assert set(learned.shipped_value_folders()) == {"value-marked"}
+    assert learned.pretrained_for("UnKnot-Medium-v0") == tmp_path / "value-marked"
+    assert learned.pretrained_for("UnKnot-Medium-v0", policy=True) == tmp_path / "strong"
 
 
 def test_learned_ribbon_agent_tries_obstructions_first() -> None:

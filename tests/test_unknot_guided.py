@@ -146,3 +146,45 @@ def test_solves_small_hard_unknots_in_the_default_env() -> None:
     for k, (strands, word) in SMALL_UNKNOTS.items():
         result = GuidedSearch(value="hand").solve(env, BraidInstance(strands, word), 5.0, k)
         assert result.certificate is not None and verify(result.certificate).valid, k
+
+
+def test_batched_features_and_numpy_net_equal_the_one_state_reference() -> None:
+    """The search's fast scorer (bincount features, numpy forward) equals ``features`` and the torch net."""
+    import random
+
+    import numpy as np
+    import torch
+    from rigorgym.agents.unknot_value import batch_features, features, learned_scores
+
+    rng = random.Random(7)
+    states: list[tuple[int, tuple[int, ...]]] = [(1, ()), (2, ()), (12, (11, -11, 1, -1))]
+    for _ in range(200):
+        n = rng.randint(2, 24)
+        states.append((n, tuple(rng.choice((1, -1)) * rng.randint(1, n - 1) for _ in range(rng.randint(0, 90)))))
+    x, hand = batch_features(states)
+    assert x.shape == (len(states), len(features(3, (1,))))
+    assert np.array_equal(x, np.array([features(n, w) for n, w in states], np.float32))
+    assert np.array_equal(hand, np.array(hand_value(states)))
+    net = load_value()
+    with torch.inference_mode():
+        reference = learned_scores(net.model, states).numpy()
+    got = net.score(states)
+    assert got[0] == 0.0  # the trivial braid
+    assert np.allclose(got[1:], reference[1:], rtol=1e-5, atol=1e-3)
+
+
+def test_expert_iteration_pieces() -> None:
+    """The pool is a function of the index; the pooled search finds and returns a path the labels learn from."""
+    from rigorgym.agents.protocols.unknot_expert import pool_instance, solve_all
+    from rigorgym.agents.protocols.unknot_training import Labels
+
+    first = pool_instance(3)
+    assert first == pool_instance(3) and first[0] >= 5 and len(first[1]) <= 256
+    word = Braid.from_json(load_suite("unknot-words-n5-L20").instances[0]["braid"])
+    braids = [(3, (1, 2, -1, 2)), (word.strands, tuple(word.word))]
+    results = solve_all(braids, None, 2000, 1)
+    assert [path is not None for path, _, _ in results] == [True, True]
+    labels = Labels()
+    for path, _, _ in results:
+        labels.add_path(path, SearchConfig())
+    assert labels.steps

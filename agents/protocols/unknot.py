@@ -491,7 +491,7 @@ def adversarial_protocol(
     }
     on_record({"trained": "selfplay", **training})
 
-    solver_dir = pretrained_for(ENV_ID)
+    solver_dir = pretrained_for(ENV_ID, policy=True)
     solver = game_policy(load_policy(solver_dir), deterministic=True)
     scramblers = {
         "learned": without_stop(game_policy(load_player(folder / "scrambler"), deterministic=False, seed=seed)),

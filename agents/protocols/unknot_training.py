@@ -128,69 +128,99 @@ def solve_and_label(instances: Sequence[Any], scorer: Any, cfg: Any, budget_s: f
     return solved
 
 
-def _top1(scores: Any, sets: Sequence[tuple[list[Any], int]]) -> float:
+def _padded(sets: Sequence[tuple[list[Any], int]]) -> tuple[Any, Any, Any, Any]:
+    """Choice sets as padded tensors: features ``(S, K, F)``, hand values and a mask ``(S, K)``, targets ``(S,)``."""
     import numpy as np
-
-    return float(np.mean([int(np.argmin(scores(kids))) == right for kids, right in sets])) if sets else float("nan")
-
-
-def value_accuracy(model: Any, train_sets: Sequence[Any], held_sets: Sequence[Any]) -> dict[str, float]:
-    """Top-1 accuracy of the ranking (the right child scored lowest): learned on train and held out, hand on held out."""
     import torch
-    from rigorgym.agents.unknot_features import hand_value
-    from rigorgym.agents.unknot_value import learned_scores
+    from rigorgym.agents.unknot_value import N_FEATURES, batch_features
 
+    width = max((len(kids) for kids, _ in sets), default=1)
+    x = np.zeros((len(sets), width, N_FEATURES), np.float32)
+    hand = np.zeros((len(sets), width), np.float32)
+    mask = np.zeros((len(sets), width), bool)
+    for i, (kids, _) in enumerate(sets):
+        feats, values = batch_features(kids)
+        x[i, : len(kids)], hand[i, : len(kids)], mask[i, : len(kids)] = feats, values, True
+    target = torch.tensor([right for _, right in sets], dtype=torch.long)
+    return torch.from_numpy(x), torch.from_numpy(hand), torch.from_numpy(mask), target
+
+
+def _padded_scores(model: Any, x: Any, hand: Any, mask: Any) -> Any:
+    """``hand value + net`` of every child, ``+inf`` on padding (lower is better)."""
+    import torch
+
+    return (hand + model(x)).masked_fill(~mask, torch.inf)
+
+
+def _top1(model: Any, batch: tuple[Any, Any, Any, Any], hand_only: bool = False) -> float:
+    import torch
+
+    x, hand, mask, target = batch
+    if len(target) == 0:
+        return float("nan")
+    with torch.no_grad():
+        scores = hand.masked_fill(~mask, torch.inf) if hand_only else _padded_scores(model, x, hand, mask)
+    return float((scores.argmin(dim=1) == target).float().mean())
+
+
+def value_accuracy(model: Any, train: tuple[Any, ...], held: tuple[Any, ...]) -> dict[str, float]:
+    """Top-1 accuracy of the ranking (the right child scored lowest): learned on train and held out, hand on held out."""
     was_training = model.training
     model.eval()
-    with torch.no_grad():
-        out = {
-            "train_top1": round(_top1(lambda kids: learned_scores(model, kids).numpy(), train_sets), 3),
-            "heldout_top1": round(_top1(lambda kids: learned_scores(model, kids).numpy(), held_sets), 3),
-            "heldout_top1_hand": round(_top1(hand_value, held_sets), 3),
-        }
+    out = {
+        "train_top1": round(_top1(model, train), 3),
+        "heldout_top1": round(_top1(model, held), 3),
+        "heldout_top1_hand": round(_top1(model, held, hand_only=True), 3),
+    }
     model.train(was_training)
     return out
 
 
-def fit_value(labels: Labels, epochs: int, seed: int, on_epoch: Sink = _ignore) -> tuple[Any, dict[str, float]]:
+def fit_value(
+    labels: Labels, epochs: int, seed: int, on_epoch: Sink = _ignore, batch_size: int = 64
+) -> tuple[Any, dict[str, float]]:
     """A fresh ``ValueMLP`` fitted by a softmax ranking loss over each path step's children; (model, accuracy).
 
     The score is ``hand value + net`` (``learned_scores``), so an untrained
     net ranks like the hand value and training moves it only where paths
     disagree with it. The last 10% of the steps (seeded order) are held out.
+    The choice sets are padded into one tensor once (children beyond a set's
+    own are masked), so an epoch is a few minibatch passes, not one step per set.
     """
     import numpy as np
     import torch
-    from rigorgym.agents.unknot_value import ValueMLP, learned_scores
+    from rigorgym.agents.unknot_value import ValueMLP
 
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     choices = [labels.choices[k] for k in sorted(labels.choices)]
     choices = [choices[i] for i in rng.permutation(len(choices))]
     cut = max(1, int(0.9 * len(choices)))
-    train_sets, held_sets = choices[:cut], choices[cut:]
+    train, held = _padded(choices[:cut]), _padded(choices[cut:])
     model = ValueMLP()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=1e-4)
+    count = len(train[3])
     for epoch in range(epochs):
         model.train()
         total = 0.0
-        for k in rng.permutation(len(train_sets)):
-            kids, right = train_sets[k]
+        for chunk in np.array_split(rng.permutation(count), max(1, count // batch_size)):
+            idx = torch.from_numpy(chunk)
+            x, hand, mask, target = (t[idx] for t in train)
             opt.zero_grad()
-            loss = torch.nn.functional.cross_entropy(-learned_scores(model, kids).unsqueeze(0), torch.tensor([right]))
+            loss = torch.nn.functional.cross_entropy(-_padded_scores(model, x, hand, mask), target)
             loss.backward()
             opt.step()
-            total += loss.item()
+            total += loss.item() * len(chunk)
         if epoch % 5 == 0 or epoch == epochs - 1:
             on_epoch(
                 {
                     "phase": "train",
                     "epoch": epoch,
-                    "loss": round(total / max(len(train_sets), 1), 4),
-                    **value_accuracy(model, train_sets, held_sets),
+                    "loss": round(total / max(count, 1), 4),
+                    **value_accuracy(model, train, held),
                 }
             )
-    return model.eval(), value_accuracy(model, train_sets, held_sets)
+    return model.eval(), value_accuracy(model, train, held)
 
 
 def train_value_net(

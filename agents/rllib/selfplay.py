@@ -150,7 +150,7 @@ def _load_opponent(agent: str, game: str) -> Any:
     """A solver agent folder (or ``"pretrained"``: the shipped one of the game) as an acting policy."""
     from ..learned import load_policy, pretrained_for
 
-    return load_policy(pretrained_for(game) if agent == "pretrained" else agent)
+    return load_policy(pretrained_for(game, policy=True) if agent == "pretrained" else agent)
 
 
 def _no_stop(mask: np.ndarray) -> np.ndarray:
