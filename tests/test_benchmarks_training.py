@@ -103,3 +103,22 @@ def test_unknot_zoo_refuses_bad_input_before_training(tmp_path: Path) -> None:
     assert done.returncode == 2 and "old zoo" in done.stderr
     assert not (tmp_path / "page").exists()
     assert [p.name for p in tmp_path.iterdir()] == ["old.json"]
+
+
+def test_unknot_expert_iteration_quick(tmp_path: Path) -> None:
+    """The loop runs its rounds, writes a value folder guided can load (marked to solve as pretrained) and the page."""
+    from rigorgym.agents.learned import is_value_folder
+    from rigorgym.agents.unknot_value import load_value
+
+    value, out = tmp_path / "value", tmp_path / "out"
+    records = run_script("unknot_expert_iteration.py", "--quick", "--value-out", str(value), "--out-dir", str(out))
+    rounds = [r for r in records if r.get("phase") == "round"]
+    assert [r["round"] for r in rounds] == [0, 1] and [r["value"] for r in rounds] == ["hand", "learned"]
+    assert all(r["heldout_instances"] == 1 and r["train_instances"] == 3 for r in rounds)
+    assert is_value_folder(value)
+    card = json.loads((value / "card.json").read_text())
+    assert card["solve_as_pretrained"] is True and card["training_set"]["disjoint_from_suites"] is True
+    assert load_value(value).score([(1, ()), (3, (1, 2))])[0] == 0.0
+    page = (out / "unknot-expert-iteration.md").read_text()
+    assert "| 0 | hand |" in page and "| 1 | learned |" in page
+    assert (out / "unknot-expert-iteration.png").stat().st_size > 0

@@ -234,7 +234,7 @@ def test_compare_at_a_wall_clock_budget_json(capsys: pytest.CaptureFixture[str])
         (("--compare", ",,"), "comma-separated list of agents"),
         (("--compare", "guided,,greedy"), "empty agent name"),
         (("--compare", "greedy,guided,greedy"), "agent greedy appears twice"),
-        (("--compare", "pretrained,unknot-ppo-mlp"), "names one agent twice: pretrained and unknot-ppo-mlp"),
+        (("--compare", "pretrained,unknot-value-expert"), "names one agent twice: pretrained and unknot-value-expert"),
         (("--compare", "greedy,normal-form"), "agent normal-form does not play UnKnot-v0"),
         (("--compare", "greedy", "--agent", "random"), "--compare and --agent exclude each other"),
         (("--compare", "greedy", "--restarts", "4"), "--compare and --restarts exclude each other"),

@@ -178,8 +178,8 @@ def test_expert_iteration_pieces() -> None:
     from rigorgym.agents.protocols.unknot_expert import pool_instance, solve_all
     from rigorgym.agents.protocols.unknot_training import Labels
 
-    first = pool_instance(3)
-    assert first == pool_instance(3) and first[0] >= 5 and len(first[1]) <= 256
+    first = pool_instance(0)  # the smallest maps: the fastest to draw
+    assert first == pool_instance(0) and first[0] >= 5 and len(first[1]) <= 256
     word = Braid.from_json(load_suite("unknot-words-n5-L20").instances[0]["braid"])
     braids = [(3, (1, 2, -1, 2)), (word.strands, tuple(word.word))]
     results = solve_all(braids, None, 2000, 1)

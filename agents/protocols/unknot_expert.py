@@ -48,14 +48,14 @@ class ExpertArgs:
     """The knobs of :func:`expert_iteration` (defaults: the run that wrote the shipped value)."""
 
     #: Random unknot braids in the pool (the last ``heldout`` fraction is never trained on).
-    pool: int = 300
+    pool: int = 200
     heldout: float = 0.2
     #: Rounds after the hand-value round.
     rounds: int = 3
     #: Expansions per instance and round (the search's deterministic budget).
-    expansions: int = 6000
+    expansions: int = 3000
     #: Expansions of the hand-value round 0 (more: it seeds the labels).
-    first_expansions: int = 20000
+    first_expansions: int = 6000
     epochs: int = 20
     workers: int = 2
     seed: int = 0
@@ -153,12 +153,21 @@ def build_pool(args: ExpertArgs, on_record: Sink = _ignore) -> list[tuple[int, t
 
 
 def solve_all(
-    braids: Sequence[tuple[int, tuple[int, ...]]], weights: bytes | None, expansions: int, workers: int
+    braids: Sequence[tuple[int, tuple[int, ...]]],
+    weights: bytes | None,
+    expansions: int,
+    workers: int,
+    desc: str = "search",
 ) -> list[tuple[list[Any] | None, int, float]]:
-    """The guided search on every braid (``weights``: a value net's state dict, ``None``: the hand value)."""
+    """The guided search on every braid (``weights``: a value net's state dict, ``None``: the hand value).
+
+    A progress bar on stderr when it is a terminal.
+    """
+    from tqdm import tqdm
+
     jobs = [(n, w, expansions) for n, w in braids]
     with _pooled(workers, _init_worker, (weights,)) as ex:
-        return list(ex.map(_solve_one, jobs, chunksize=1))
+        return list(tqdm(ex.map(_solve_one, jobs, chunksize=1), total=len(jobs), desc=desc, disable=None))
 
 
 def _state_bytes(model: Any) -> bytes:
@@ -189,11 +198,11 @@ def expert_iteration(out: Path, args: ExpertArgs, command: str, on_record: Sink 
     history: list[dict[str, Any]] = []
     model: Any = None
     fit: dict[str, float] = {}
-    hand_held = solve_all(held, None, args.expansions, args.workers)
+    hand_held = solve_all(held, None, args.expansions, args.workers, "held-out, hand value")
     for round_no in range(args.rounds + 1):
         weights = None if model is None else _state_bytes(model)
         budget = args.first_expansions if model is None else args.expansions
-        results = solve_all(train, weights, budget, args.workers)
+        results = solve_all(train, weights, budget, args.workers, f"round {round_no}, training pool")
         for path, _, _ in results:
             if path is not None:
                 labels.add_path(path, label_cfg)
@@ -206,7 +215,9 @@ def expert_iteration(out: Path, args: ExpertArgs, command: str, on_record: Sink 
             "labelled_states": len(labels.choices),
         }
         model, fit = fit_value(labels, args.epochs, args.seed + round_no)
-        held_results = solve_all(held, _state_bytes(model), args.expansions, args.workers)
+        held_results = solve_all(
+            held, _state_bytes(model), args.expansions, args.workers, f"round {round_no}, held out"
+        )
         record.update(
             {
                 "heldout_solved_learned": sum(p is not None for p, _, _ in held_results),
