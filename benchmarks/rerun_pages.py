@@ -72,9 +72,7 @@ PAGES: dict[str, list[str]] = {
     "ri-putrov": ["benchmarks/ri_putrov.py --dqn-steps 10000 --ppo-steps 10000"],
     "ri-putrov-paper": ["benchmarks/ri_putrov.py --protocol paper --ship --out-dir docs/results"],
     # about 25 min on 2 cores; writes agents/data/pretrained/unknot-value-expert (rerun unknot-learned-search after)
-    "unknot-expert-iteration": [
-        "benchmarks/unknot_expert_iteration.py --out-dir docs/results"
-    ],
+    "unknot-expert-iteration": ["benchmarks/unknot_expert_iteration.py --out-dir docs/results"],
     "unknot-learned-search": [
         "benchmarks/unknot_learned_search.py --agent agents/data/pretrained/unknot-ppo-mlp "
         "--value agents/data/pretrained/unknot-value-expert --out-dir docs/results"
