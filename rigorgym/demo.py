@@ -44,7 +44,7 @@ from rigorgym.verifiers import verify
 PLAN = (
     ("unknot-random-L20", 100, "greedy", Budget(20.0, max_expansions=5_000)),
     ("unknot-random-L20", 20, "random", Budget(10.0, max_steps=20_000)),
-    ("unknot-random-L20", 20, "pretrained", Budget(20.0, max_steps=1_000)),
+    ("unknot-random-L20", 20, "pretrained", Budget(20.0, max_expansions=5_000)),  # guided + the expert value
     # the braids of the 50 very hard unknots: the baselines are not expected to solve them
     ("unknot-hard", 3, "greedy", Budget(10.0, max_expansions=1_000)),
     ("unknot-hard", 3, "random", Budget(10.0, max_steps=5_000)),
