@@ -114,7 +114,7 @@ def test_unknot_expert_iteration_quick(tmp_path: Path) -> None:
     records = run_script("unknot_expert_iteration.py", "--quick", "--value-out", str(value), "--out-dir", str(out))
     rounds = [r for r in records if r.get("phase") == "round"]
     assert [r["round"] for r in rounds] == [0, 1] and [r["value"] for r in rounds] == ["hand", "learned"]
-    assert all(r["heldout_instances"] == 1 and r["train_instances"] == 3 for r in rounds)
+    assert all(r["heldout_instances"] == 1 and r["train_instances"] == 2 for r in rounds)
     assert is_value_folder(value)
     card = json.loads((value / "card.json").read_text())
     assert card["solve_as_pretrained"] is True and card["training_set"]["disjoint_from_suites"] is True
