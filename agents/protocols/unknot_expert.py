@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from .unknot import ENV_ID, Sink, _ignore
-from .unknot_training import Labels, _machine, fit_value
+from .unknot_training import Labels, fit_value, write_value_folder
 
 #: Seeds the pool (instance ``k`` draws from ``random.seed(POOL_SEED + k)``).
 POOL_SEED = 20261207
@@ -180,7 +180,6 @@ def _state_bytes(model: Any) -> bytes:
 
 def expert_iteration(out: Path, args: ExpertArgs, command: str, on_record: Sink = _ignore) -> dict[str, Any]:
     """Run the loop of the module docstring; write ``out/value.pt`` and ``out/card.json``; return the card."""
-    import json
     from datetime import UTC, datetime
 
     import torch
@@ -232,8 +231,6 @@ def expert_iteration(out: Path, args: ExpertArgs, command: str, on_record: Sink 
         )
         history.append(record)
         on_record({"phase": "round", **record})
-    out.mkdir(parents=True, exist_ok=True)
-    torch.save(model.state_dict(), out / "value.pt")
     card = {
         "kind": VALUE_KIND,  # what makes `rigorgym solve --agent DIR` play this folder as guided
         "env_id": ENV_ID,
@@ -254,12 +251,7 @@ def expert_iteration(out: Path, args: ExpertArgs, command: str, on_record: Sink 
             "seed": POOL_SEED,
             "disjoint_from_suites": True,
         },
-        "loss": "softmax ranking of each path step's children; score = hand value + net",
         "rounds": history,
         "fit": fit,
-        "train_seconds": round(time.perf_counter() - start, 1),
-        "machine": _machine(),
     }
-    (out / "card.json").write_text(json.dumps(card, indent=1) + "\n")
-    on_record({"phase": "done", "wrote": [str(out / "value.pt"), str(out / "card.json")], **_machine()})
-    return card
+    return write_value_folder(out, model, card, start, on_record)

@@ -223,6 +223,33 @@ def fit_value(
     return model.eval(), value_accuracy(model, train, held)
 
 
+def write_value_folder(
+    out: Path, model: Any, card: dict[str, Any], start: float, on_record: Sink = _ignore
+) -> dict[str, Any]:
+    """Write ``out/value.pt`` and ``out/card.json`` (the card completed with the loss, the seconds and the machine).
+
+    Shared by the bootstrapped value (:func:`train_value_net`) and expert
+    iteration (:mod:`.unknot_expert`); reports a ``done`` record; returns the card.
+    """
+    import json
+
+    import torch
+
+    card = {
+        **card,
+        "loss": "softmax ranking of each path step's children; score = hand value + net",
+        "train_seconds": round(time.perf_counter() - start, 1),
+        "machine": _machine(),
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    torch.save(model.state_dict(), out / "value.pt")
+    (out / "card.json").write_text(json.dumps(card, indent=1) + "\n")
+    on_record(
+        {"phase": "done", "wrote": [str(out / "value.pt"), str(out / "card.json")], "seconds": card["train_seconds"]}
+    )
+    return card
+
+
 def train_value_net(
     out: Path,
     diagrams: int = 160,
@@ -244,7 +271,6 @@ def train_value_net(
     solve --agent out`` plays it as ``guided`` with this net). One torch thread.
     ``rigorgym train UnKnot-v0 --algo guided-value`` runs it.
     """
-    import json
     from datetime import UTC, datetime
 
     import torch
@@ -276,8 +302,6 @@ def train_value_net(
         )
         on_record({"phase": "solve", **history[-1], "seconds": round(time.perf_counter() - start, 1)})
         model, fit = fit_value(labels, epochs, seed + round_no, lambda r, n=round_no: on_record({**r, "round": n}))
-    out.mkdir(parents=True, exist_ok=True)
-    torch.save(model.state_dict(), out / "value.pt")
     card = {
         "kind": VALUE_KIND,  # what makes `rigorgym solve --agent DIR` play this folder as guided
         "env_id": ENV_ID,
@@ -303,17 +327,10 @@ def train_value_net(
             "seed": VALUE_SEED,
             "disjoint_from_suites": True,
         },
-        "loss": "softmax ranking of each path step's children; score = hand value + net",
         "rounds": history,
         "fit": fit,
-        "train_seconds": round(time.perf_counter() - start, 1),
-        "machine": _machine(),
     }
-    (out / "card.json").write_text(json.dumps(card, indent=1) + "\n")
-    on_record(
-        {"phase": "done", "wrote": [str(out / "value.pt"), str(out / "card.json")], "seconds": card["train_seconds"]}
-    )
-    return card
+    return write_value_folder(out, model, card, start, on_record)
 
 
 # -- PPO throughput ------------------------------------------------------------------------------
