@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from .unknot import ENV_ID, Sink, _ignore
-from .unknot_training import Labels, fit_value, write_value_folder
+from .unknot_training import Labels, fit_value, random_unknot_braid, write_value_folder
 
 #: Seeds the pool (instance ``k`` draws from ``random.seed(POOL_SEED + k)``).
 POOL_SEED = 20261207
@@ -74,25 +74,12 @@ def pool_instance(k: int, min_strands: int = 5, max_length: int = 256) -> tuple[
     """
     import random
 
-    import snappy
-    from rigorgym.verifiers.diagram import _deterministic_hashes
-
     random.seed(POOL_SEED + k)  # SnapPy's random_link draws from Python's random
     size = POOL_MAP_SIZES[k % len(POOL_MAP_SIZES)]
     while True:
-        # spherogram iterates sets of crossings hashed by identity: the kernel's shim makes that order repeat
-        with _deterministic_hashes():
-            link = snappy.random_link(size, num_components=1, simplify=None, initial_map_gives_link=False)
-            if len(link.crossings) < 10:
-                continue
-            copy = link.copy()
-            copy.simplify("global")
-            if copy.crossings:
-                continue
-            word = tuple(int(x) for x in link.braid_word())
-        strands = max(abs(x) for x in word) + 1
-        if min_strands <= strands <= 32 and len(word) <= max_length:
-            return strands, word
+        braid = random_unknot_braid(size)
+        if braid is not None and min_strands <= braid[0] <= 32 and len(braid[1]) <= max_length:
+            return braid
 
 
 # -- the process pool ---------------------------------------------------------------------------

@@ -61,11 +61,34 @@ def value_words(per_size: int, seconds: float) -> list[Any]:
     return out
 
 
+def random_unknot_braid(size: int) -> tuple[int, tuple[int, ...]] | None:
+    """The Vogel braid of one random diagram (SnapPy's ``random_link`` on ``size`` map vertices), if it is an unknot.
+
+    ``None`` unless the diagram has at least 10 crossings and
+    ``simplify('global')`` reaches 0 crossings (which proves it the unknot).
+    SnapPy draws from Python's ``random`` (seed it first); spherogram iterates
+    sets of crossings hashed by identity, so the draw runs inside the kernel's
+    hash shim, which makes it repeat.
+    """
+    import snappy
+    from rigorgym.verifiers.diagram import _deterministic_hashes
+
+    with _deterministic_hashes():
+        link = snappy.random_link(size, num_components=1, simplify=None, initial_map_gives_link=False)
+        if len(link.crossings) < 10:
+            return None
+        copy = link.copy()
+        copy.simplify("global")
+        if copy.crossings:
+            return None
+        word = tuple(int(x) for x in link.braid_word())
+    return max(abs(x) for x in word) + 1, word
+
+
 def value_diagrams(count: int, seconds: float) -> list[Any]:
     """Braids of random unknot diagrams with at least 10 crossings (SnapPy draws from Python's seeded ``random``)."""
     import random
 
-    import snappy
     from rigorgym.envs.unknot.types import BraidInstance
 
     random.seed(VALUE_SEED)
@@ -75,17 +98,9 @@ def value_diagrams(count: int, seconds: float) -> list[Any]:
     while len(out) < count and time.perf_counter() < deadline:
         size = VALUE_MAP_SIZES[tries % len(VALUE_MAP_SIZES)]
         tries += 1
-        link = snappy.random_link(size, num_components=1, simplify=None, initial_map_gives_link=False)
-        if len(link.crossings) < 10:
-            continue
-        copy = link.copy()
-        copy.simplify("global")
-        if copy.crossings:
-            continue
-        word = [int(x) for x in link.braid_word()]
-        strands = max(abs(x) for x in word) + 1
-        if strands >= 3 and len(word) <= 200:
-            out.append(BraidInstance(strands, tuple(word), f"diagram-{tries}"))
+        braid = random_unknot_braid(size)
+        if braid is not None and braid[0] >= 3 and len(braid[1]) <= 200:
+            out.append(BraidInstance(braid[0], braid[1], f"diagram-{tries}"))
     return out
 
 
