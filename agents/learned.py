@@ -387,15 +387,11 @@ def shipped_agents() -> dict[str, Path]:
     return {p.name: p for p in sorted(PRETRAINED_DIR.iterdir()) if (p / "agent.json").is_file()}
 
 
-def shipped_value_folders() -> dict[str, Path]:
-    """The value-net folders inside the package that ship as their game's ``pretrained`` solver, by name.
-
-    A folder qualifies when its ``card.json`` is of kind ``unknot-value`` and
-    says ``"solve_as_pretrained": true`` (the expert-iteration value does).
-    """
+def _shipped_value_cards() -> dict[str, tuple[Path, dict[str, Any]]]:
+    """The value-net folders inside the package marked ``"solve_as_pretrained": true``, with their cards, by name."""
     if not PRETRAINED_DIR.is_dir():
         return {}
-    out: dict[str, Path] = {}
+    out: dict[str, tuple[Path, dict[str, Any]]] = {}
     for p in sorted(PRETRAINED_DIR.iterdir()):
         if is_value_folder(p):
             try:
@@ -403,8 +399,17 @@ def shipped_value_folders() -> dict[str, Path]:
             except (OSError, UnicodeDecodeError, ValueError):
                 continue
             if card.get("solve_as_pretrained") is True:
-                out[p.name] = p
+                out[p.name] = (p, card)
     return out
+
+
+def shipped_value_folders() -> dict[str, Path]:
+    """The value-net folders inside the package that ship as their game's ``pretrained`` solver, by name.
+
+    A folder qualifies when its ``card.json`` is of kind ``unknot-value`` and
+    says ``"solve_as_pretrained": true`` (the expert-iteration value does).
+    """
+    return {name: folder for name, (folder, _) in _shipped_value_cards().items()}
 
 
 def pretrained_for(env_id: str, policy: bool = False) -> Path:
@@ -418,12 +423,11 @@ def pretrained_for(env_id: str, policy: bool = False) -> Path:
     """
     game = game_name(env_id)
     if not policy:
-        for folder in shipped_value_folders().values():
+        for folder, card in _shipped_value_cards().values():
             try:
-                card = json.loads((folder / "card.json").read_text(encoding="utf-8"))
                 if game_name(str(card.get("env_id", ""))) == game:
                     return folder
-            except ValueError:
+            except ValueError:  # a card naming no known env
                 continue
     best: tuple[float, str, Path] | None = None
     for name, folder in shipped_agents().items():

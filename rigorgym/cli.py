@@ -214,19 +214,16 @@ def _resolve_agent(spec: str, env_id: str, policy: bool = False) -> str:
         if not agent_supports(spec, env_id):
             raise BadInput(f"agent {spec} does not play {env_id}")
         return spec
-    if Path(spec).is_dir() and is_value_folder(spec):
+    values = shipped_value_folders()
+    if spec in values or (Path(spec).is_dir() and is_value_folder(spec)):
         if not agent_supports("guided", env_id):
             raise BadInput(f"--agent {spec} is the value net of guided, an UnKnot agent; it does not play {env_id}")
-        return spec
+        return str(values.get(spec, spec))
     try:
         if spec == "pretrained":
             folder = pretrained_for(env_id, policy=policy)
             if is_value_folder(folder):  # the game's shipped learned search (guided with its value)
                 return str(folder)
-        elif spec in shipped_value_folders():
-            if not agent_supports("guided", env_id):
-                raise BadInput(f"--agent {spec} is the value net of guided, an UnKnot agent; it does not play {env_id}")
-            return str(shipped_value_folders()[spec])
         elif spec in shipped_agents():
             folder = shipped_agents()[spec]
         elif Path(spec).is_dir():
@@ -234,7 +231,7 @@ def _resolve_agent(spec: str, env_id: str, policy: bool = False) -> str:
         elif Path(spec).exists():
             raise BadInput(f"--agent {spec}: not a folder written by `rigorgym train`")
         else:
-            known = ", ".join([*AGENTS, "pretrained", *shipped_agents(), *shipped_value_folders()])
+            known = ", ".join([*AGENTS, "pretrained", *shipped_agents(), *values])
             raise BadInput(f"unknown agent {spec!r}; known: {known}, or a folder written by `rigorgym train`")
         check_game(AgentCard.read(folder), env_id, folder)
     except (BadAgentDir, NoPretrainedAgent) as exc:

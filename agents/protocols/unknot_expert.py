@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import io
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from multiprocessing import get_context
@@ -116,10 +116,6 @@ def _solve_one(job: tuple[int, tuple[int, ...], int]) -> tuple[list[Any] | None,
     return (out.path if out.moves is not None else None), out.expansions, time.perf_counter() - start
 
 
-def _pooled(workers: int, init: Callable[..., None], initargs: tuple[Any, ...]) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork"), initializer=init, initargs=initargs)
-
-
 def build_pool(args: ExpertArgs, on_record: Sink = _ignore) -> list[tuple[int, tuple[int, ...]]]:
     """The pool's braids, made ``args.workers`` at a time (each a function of its index)."""
     start = time.perf_counter()
@@ -153,7 +149,9 @@ def solve_all(
     from tqdm import tqdm
 
     jobs = [(n, w, expansions) for n, w in braids]
-    with _pooled(workers, _init_worker, (weights,)) as ex:
+    with ProcessPoolExecutor(
+        workers, mp_context=get_context("fork"), initializer=_init_worker, initargs=(weights,)
+    ) as ex:
         return list(tqdm(ex.map(_solve_one, jobs, chunksize=1), total=len(jobs), desc=desc, disable=None))
 
 
