@@ -289,23 +289,23 @@ def apply_macro(tape: Tape, macro: Macro) -> None:
         tape.insert(0, c)
         tape.rotate(1)
         return
-    length = len(tape.w)
-    tape.rotate(i)  # x to position 0
-    j = (j - i) % length
-    k = abs(tape.w[0])
+    if j < i:  # the handle wraps around the end: x to position 0 (one rotation)
+        tape.rotate(i)
+        i, j = 0, (j - i) % len(tape.w)
+    k = abs(tape.w[i])
     if kind == "cancel":
-        tape.slide_left(j, 1)
-        tape.cancel(0)
+        tape.slide_left(j, i + 1)
+        tape.cancel(i)
         return
     if kind == "braid":
-        (p,) = _inner_positions(tape.w, 1, j, k)
-        tape.slide_right(0, p - 1)
+        (p,) = _inner_positions(tape.w, i + 1, j, k)
+        tape.slide_right(i, p - 1)
         tape.slide_left(j, p + 1)
         tape.braid(p - 1)
         return
     # "mixed": Dehornoy's handle reduction, one inner letter at a time.
-    x = tape.w[0]
-    pos = 0
+    x = tape.w[i]
+    pos = i
     for t in range(c):
         p = _inner_positions(tape.w, pos + 1, len(tape.w), k)[0]
         tape.slide_right(pos, p - 1)
@@ -317,6 +317,17 @@ def apply_macro(tape: Tape, macro: Macro) -> None:
             # every earlier step added two letters before the closing letter y
             tape.slide_left(j + 2 * (c - 1), p + 1)
             tape.conjugate_triple(p - 1)
+
+
+def cancel_nearest(tape: Tape, cancels: Sequence[Macro]) -> None:
+    """Make the cancellation whose letters are closest (fewest commutations), in place when it does not wrap.
+
+    Why the nearest: cancelling a pair first shortens every pair around it, so
+    innermost-first costs the fewest kernel moves.
+    """
+    length = len(tape.w)
+    _, i, j, _ = min(cancels, key=lambda m: ((m[2] - m[1]) % length, m[1]))
+    apply_macro(tape, ("cancel", i, j, 0))
 
 
 def normalize(tape: Tape, max_length: int = 10_000) -> None:
@@ -333,9 +344,9 @@ def normalize(tape: Tape, max_length: int = 10_000) -> None:
                 tape.rotate(top[0] + 1)
                 tape.destabilize()
                 continue
-        cancel = next((m for m in handles(tape.n, tuple(w), 0) if m[0] == "cancel"), None)
-        if cancel is not None:
-            apply_macro(tape, cancel)
+        cancels = [m for m in handles(tape.n, tuple(w), 0) if m[0] == "cancel"]
+        if cancels:
+            cancel_nearest(tape, cancels)
             continue
         if tape.n >= 3 and len(w) + 2 * tape.n <= max_length and sum(1 for x in w if abs(x) == 1) == 1:
             shift_down(tape)

@@ -133,6 +133,8 @@ class ValueNet:
     def __init__(self, model: ValueMLP, card: dict[str, Any] | None = None) -> None:
         self.model = model.eval()
         self.card = card or {}
+        #: Weight of the hand value in the score (1: the net is a correction to it; 0: a value of the net alone).
+        self.hand_weight = float(self.card.get("hand_weight", 1.0))
         # The search's hot path runs the net in numpy: a batch is a few dozen
         # rows, where torch's per-call overhead is most of the cost.
         linear = [m for m in model.net if isinstance(m, nn.Linear)]
@@ -147,7 +149,7 @@ class ValueNet:
             x = x @ weight + bias
             if i < len(self._layers) - 1:
                 np.maximum(x, 0, out=x)
-        out = hand + x[:, 0].astype(np.float64)
+        out = self.hand_weight * hand + x[:, 0].astype(np.float64)
         return [0.0 if n == 1 and not w else float(v) for (n, w), v in zip(states, out, strict=True)]
 
 

@@ -495,7 +495,11 @@ def _reads(read_instance: Any, row: dict[str, Any]) -> bool:
 
 
 def _pure_policy_agent(args: argparse.Namespace) -> str:
-    """The agent folder of ``--attempts``: a trained policy (a folder, ``pretrained`` or a shipped agent), no search."""
+    """The agent folder of ``--attempts``: a trained policy (a folder, ``pretrained`` or a shipped agent), no search.
+
+    A value folder (``guided``'s net) plays UnKnot-v0 as the macro policy: its choice among the search's
+    macros, one greedy episode, no search (:mod:`rigorgym.agents.macro_policy`).
+    """
     from rigorgym.agents.learned import is_value_folder
     from rigorgym.agents.registry import AGENTS
 
@@ -505,9 +509,12 @@ def _pure_policy_agent(args: argparse.Namespace) -> str:
             "(give a folder of rigorgym train, pretrained or a shipped agent)"
         )
     agent = _resolve_agent(args.agent, args.env, policy=True)
-    if is_value_folder(agent):
-        raise BadInput(f"--attempts plays a trained policy alone; {args.agent} is the value net of guided, a search")
-    return agent
+    if is_value_folder(agent) and (args.env != "UnKnot-v0" or getattr(args, "protocol", None)):
+        raise BadInput(
+            f"{args.agent} is the value net of guided: alone it plays UnKnot-v0 as the macro policy "
+            f"(--attempts), not {args.env}" + (" with --protocol" if getattr(args, "protocol", None) else "")
+        )
+    return agent  # a value folder on UnKnot-v0 plays as the macro policy (rigorgym.agents.macro_policy)
 
 
 def _evaluate_ri_putrov(args: argparse.Namespace) -> int:

@@ -175,9 +175,15 @@ def test_bad_protocol_flags(
     assert not list(tmp_path.iterdir())
 
 
-def test_a_value_net_folder_is_no_policy(capsys: pytest.CaptureFixture[str]) -> None:
-    folder = str(PRETRAINED_DIR / "unknot-value")  # guided's shipped net: a search, not a policy
-    assert "value net of guided" in bad_input(capsys, *BASE[:3], folder, "--suite", SUITE, "--attempts", "1")
+def test_a_value_net_folder_plays_as_the_macro_policy(capsys: pytest.CaptureFixture[str]) -> None:
+    folder = str(PRETRAINED_DIR / "unknot-value")  # guided's shipped net: alone, the macro policy
+    argv = (*BASE[:3], folder, "--suite", "unknot-words-n5-L20", "--limit", "4", "--attempts", "1", "--deterministic")
+    out = run_json(capsys, *argv)
+    assert out["solved"] == out["verified"] == out["claimed"] >= 3 and out["episodes"] == [1] * 4
+    assert run_json(capsys, *argv) == out  # one greedy episode: reproducible
+    line = bad_input(capsys, "evaluate", "Kirby-Plumbing-v0", "--agent", folder, "--suite", "plumbing-small-6",
+                     "--attempts", "1")  # fmt: skip
+    assert "value net of guided" in line and "Kirby-Plumbing-v0" in line
 
 
 def test_instances_and_suite_exclude_each_other(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -81,9 +81,9 @@ def play(agent: Any, env: Any, instance: Any, protocol: Protocol, seed: int) -> 
     ``default_rng(seed)``. The policy is loaded (and warmed up) before the clock
     starts; ``seconds`` is only reported, it never ends an episode.
     """
-    policy = agent.policy
     start = time.perf_counter()
     board = agent.board_for(env)
+    policy = agent.policy
     cap, _ = move_cap(agent, env, protocol)
     rng = np.random.default_rng(seed)
     steps = episodes = rejected = 0
@@ -102,6 +102,8 @@ def play(agent: Any, env: Any, instance: Any, protocol: Protocol, seed: int) -> 
         except ValueError as exc:  # the instance does not fit the env the agent plays on
             return done(None, f"the instance does not fit the env {agent.card.env_id} was trained on: {exc}")
         episodes += 1
+        if hasattr(policy, "reset"):  # a policy with a move in progress (the macro policy) starts afresh
+            policy.reset()
         if board.solved:  # solved before any move: the certificate has no moves
             cert = board.certificate()
             if accepted(cert):
@@ -160,25 +162,41 @@ class PolicyEvaluation:
         }
 
 
+def load_protocol_agent(folder: str | Path, env_id: str) -> Any:
+    """The agent a folder plays the protocol as: a value folder as the macro policy, any other as its policy.
+
+    Raises :class:`~rigorgym.agents.algos.saved.BadAgentDir` for another folder or an agent of another game.
+    """
+    from rigorgym.agents.learned import LearnedAgent, check_game, is_value_folder
+
+    agent: Any
+    if is_value_folder(folder):  # a value net plays as the macro policy (rigorgym.agents.macro_policy)
+        from rigorgym.agents.macro_policy import MacroAgent
+
+        agent = MacroAgent(Path(folder))
+    else:
+        agent = LearnedAgent(Path(folder))
+    check_game(agent.card, env_id, folder)
+    return agent
+
+
 def evaluate_policy(
     env_id: str,
     instances: Sequence[Any],
-    folder: str | Path,
+    folder: str | Path | Any,
     protocol: Protocol,
     seed: int = 0,
     on_outcome: Callable[[int, PolicyOutcome], None] | None = None,
 ) -> PolicyEvaluation:
     """The protocol on every instance (instance k with seed ``seed + k``), on an env of ``env_id`` sized to fit.
 
-    ``folder`` is an agent folder of ``rigorgym train`` (or a shipped one);
-    raises :class:`~rigorgym.agents.algos.saved.BadAgentDir` for another folder
-    or an agent of another game.
+    ``folder`` is an agent folder of ``rigorgym train`` (or a shipped one, or a
+    value folder: :func:`load_protocol_agent`), or an agent object already
+    loaded (one with ``board_for``, ``policy`` and ``accepts``).
     """
-    from rigorgym.agents.learned import LearnedAgent, check_game
     from rigorgym.agents.runner import make_env_for
 
-    agent = LearnedAgent(Path(folder))
-    check_game(agent.card, env_id, folder)
+    agent = folder if hasattr(folder, "board_for") else load_protocol_agent(folder, env_id)
     env = make_env_for(env_id, instances)
     try:
         out = PolicyEvaluation(protocol, *move_cap(agent, env, protocol))
@@ -192,4 +210,12 @@ def evaluate_policy(
     return out
 
 
-__all__ = ["PolicyEvaluation", "PolicyOutcome", "Protocol", "evaluate_policy", "move_cap", "play"]
+__all__ = [
+    "PolicyEvaluation",
+    "PolicyOutcome",
+    "Protocol",
+    "evaluate_policy",
+    "load_protocol_agent",
+    "move_cap",
+    "play",
+]

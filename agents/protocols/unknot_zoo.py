@@ -250,8 +250,11 @@ def evaluate_random(instances: Sequence[Any], protocol: Protocol, seed: int = 0)
 # -- evaluation ---------------------------------------------------------------------------------------
 
 
-def evaluate_suite(agent: str | Path, suite: str, per_suite: int, seed: int = 0, cap: int = MOVE_CAP) -> dict[str, Any]:
-    """``agent`` (an agent folder, or :data:`RANDOM`) alone on a seeded sample of ``suite``: one row.
+def evaluate_suite(
+    agent: str | Path | Any, suite: str, per_suite: int, seed: int = 0, cap: int = MOVE_CAP, name: str = ""
+) -> dict[str, Any]:
+    """``agent`` (an agent folder, :data:`RANDOM`, or a loaded agent named ``name``) alone on a seeded sample of
+    ``suite``: one row.
 
     The protocol is ``Protocol(attempts=1, deterministic=True,
     max_moves=cap)``: one greedy episode per instance (instance k reset
@@ -264,13 +267,13 @@ def evaluate_suite(agent: str | Path, suite: str, per_suite: int, seed: int = 0,
     instances = [BraidInstance.from_instance(x) for x in rows]
     protocol = Protocol(attempts=1, deterministic=True, max_moves=cap)
     start = time.perf_counter()
-    if str(agent) == RANDOM:
+    if isinstance(agent, str) and agent == RANDOM:
         evaluation = evaluate_random(instances, protocol, seed)
     else:
         evaluation = evaluate_policy(ENV_ID, instances, agent, protocol, seed)
     summary = evaluation.summary()
     return {
-        "agent": RANDOM if str(agent) == RANDOM else Path(agent).name,
+        "agent": name or (RANDOM if str(agent) == RANDOM else Path(agent).name),
         "suite": suite,
         "instances": summary["instances"],
         "solved": summary["solved"],

@@ -1,0 +1,118 @@
+"""The macro policy (issue 19): the env episode is the tuple rollout, certificates verify, tabu never repeats.
+
+Also the DAgger trainer's smallest run and the benchmark's smoke run.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from rigorgym.agents.learned import PRETRAINED_DIR
+from rigorgym.agents.macro_policy import MacroActingPolicy, MacroAgent, choose, decode, rollout
+from rigorgym.agents.protocols.pure_policy import Protocol, evaluate_policy
+from rigorgym.agents.unknot_features import hand_value
+from rigorgym.agents.unknot_search import SearchConfig, canonical
+from rigorgym.envs.suites import load_suite
+from rigorgym.envs.unknot.types import BraidInstance
+
+import rigorgym  # noqa: F401  (registers the envs)
+
+ROOT = Path(__file__).resolve().parents[1]
+VALUE = PRETRAINED_DIR / "unknot-value-expert"
+BOARD = SearchConfig(max_length=128, max_strands=8)
+
+
+def instances(suite: str, count: int) -> list[BraidInstance]:
+    return [BraidInstance.from_instance(x) for x in list(load_suite(suite).instances)[:count]]
+
+
+@pytest.mark.parametrize("tabu", [True, False])
+def test_the_env_episode_is_the_rollout_and_verifies(tabu: bool) -> None:
+    """Played one kernel move per call through the protocol, the policy makes exactly the rollout's moves."""
+    insts = instances("unknot-words-n5-L40", 6)
+    agent = MacroAgent(VALUE, tabu=tabu)
+    evaluation = evaluate_policy("UnKnot-v0", insts, agent, Protocol(1, True, 400))
+    from rigorgym.agents.unknot_value import load_value
+
+    score = load_value(VALUE).score
+    episodes = [rollout(x.strands, x.word, score, BOARD, 400, tabu=tabu) for x in insts]
+    assert [o.solved for o in evaluation.outcomes] == [e.solved for e in episodes]
+    assert [o.moves for o in evaluation.outcomes if o.solved] == [len(e.ops) for e in episodes if e.solved]
+    assert sum(o.solved for o in evaluation.outcomes) >= 4  # every one verified by the kernel (pure_policy.play)
+
+
+def test_tabu_never_makes_a_braid_twice_and_memoryless_may() -> None:
+    for x in instances("unknot-words-n7-L40", 12):
+        ep = rollout(x.strands, x.word, hand_value, BOARD, None, tabu=True)
+        keys = [canonical(*s) for s in ep.states]
+        assert len(keys) == len(set(keys))
+        assert ep.solved == (ep.states[-1] == (1, ()))
+
+
+def test_choose_is_the_argmin_and_samples_only_successors() -> None:
+    x = instances("unknot-words-n5-L40", 1)[0]
+    from rigorgym.agents.unknot_search import Tape, normalize, successors
+
+    tape = Tape(x.strands, x.word)
+    normalize(tape)
+    n, w = tape.n, tuple(tape.w)
+    kids = [(a, tuple(b)) for a, b, _ in successors(n, w, BOARD, len(w) + 2 * n + BOARD.slack)]
+    best = choose(n, w, hand_value, BOARD)
+    assert best is not None and (best[0], best[1]) == kids[int(np.argmin(hand_value(kids)))]
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        step = choose(n, w, hand_value, BOARD, rng=rng)
+        assert step is not None and (step[0], step[1]) in kids
+    seen = {canonical(*k) for k in kids}
+    assert choose(n, w, hand_value, BOARD, tabu=seen) is None  # every successor already reached
+
+
+def test_the_acting_policy_replans_after_a_reset_and_reads_both_observations() -> None:
+    import gymnasium as gym
+
+    env = gym.make("UnKnot-v0").unwrapped
+    x = instances("unknot-words-n3-L20", 1)[0]
+    policy = MacroActingPolicy(hand_value, env.layout.max_length, env.layout.max_strands)
+    obs, info = env.reset(seed=0, options={"instance": x})
+    assert decode(obs) == (x.strands, tuple(x.word))
+    assert decode({"strands": [x.strands], "length": [len(x.word)], "word": list(x.word) + [0, 0]}) == decode(obs)
+    rng = np.random.default_rng(0)
+    first = policy.act(obs, info["action_mask"], True, rng)
+    env.step(first)
+    obs, info = env.reset(seed=0, options={"instance": x})  # the queued macro no longer matches: replan
+    policy.reset()
+    assert policy.act(obs, info["action_mask"], True, rng) == first
+
+
+def test_a_value_cards_move_weight_is_the_policys(tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "v"
+    shutil.copytree(VALUE, folder)
+    card = json.loads((folder / "card.json").read_text())
+    (folder / "card.json").write_text(json.dumps({**card, "move_weight": 0.02}))
+    assert MacroAgent(folder).move_weight == 0.02
+    assert MacroAgent(VALUE).move_weight == 0.0
+    assert MacroAgent(Path("hand")).move_weight == 0.0
+
+
+def test_training_and_the_benchmark_smoke_run(tmp_path: Path) -> None:
+    """DAgger's and TRPO's smallest runs write value folders the macro policy plays; the page is written."""
+    where, page = tmp_path / "pretrained", tmp_path / "page"
+    cmd = [sys.executable, str(ROOT / "benchmarks" / "unknot_macro_policy.py"), "--quick", "--train", "all",
+           "--pretrained", str(where), "--out-dir", str(page)]  # fmt: skip
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    for folder, algo in (("unknot-macro-policy", None), ("unknot-macro-trpo", "macro_trpo"),
+                         ("unknot-macro-trpo-scratch", "macro_trpo")):  # fmt: skip
+        card = json.loads((where / folder / "card.json").read_text())
+        assert card["kind"] == "unknot-value" and "move_weight" in card and card.get("algo") == algo
+    assert json.loads((where / "unknot-macro-trpo-scratch" / "card.json").read_text())["hand_weight"] == 0.0
+    report = json.loads((page / "unknot-macro-policy.json").read_text())
+    assert {r["agent"] for r in report["rows"]} >= {"TRPO (from scratch)", "random walker", "random macro walker"}
+    assert all(r["verified"] == r["solved"] for r in report["rows"])
