@@ -387,8 +387,9 @@ def shipped_agents() -> dict[str, Path]:
     return {p.name: p for p in sorted(PRETRAINED_DIR.iterdir()) if (p / "agent.json").is_file()}
 
 
-def _shipped_value_cards() -> dict[str, tuple[Path, dict[str, Any]]]:
-    """The value-net folders inside the package marked ``"solve_as_pretrained": true``, with their cards, by name."""
+def _shipped_value_cards(only_pretrained: bool = True) -> dict[str, tuple[Path, dict[str, Any]]]:
+    """The value-net folders inside the package (``only_pretrained``: those marked ``"solve_as_pretrained":
+    true``), with their cards, by name."""
     if not PRETRAINED_DIR.is_dir():
         return {}
     out: dict[str, tuple[Path, dict[str, Any]]] = {}
@@ -398,9 +399,14 @@ def _shipped_value_cards() -> dict[str, tuple[Path, dict[str, Any]]]:
                 card = json.loads((p / "card.json").read_text(encoding="utf-8"))
             except (OSError, UnicodeDecodeError, ValueError):
                 continue
-            if card.get("solve_as_pretrained") is True:
+            if card.get("solve_as_pretrained") is True or not only_pretrained:
                 out[p.name] = (p, card)
     return out
+
+
+def shipped_values() -> dict[str, tuple[Path, dict[str, Any]]]:
+    """Every value-net folder inside the package, with its card, by name (``--agent NAME`` takes each)."""
+    return _shipped_value_cards(only_pretrained=False)
 
 
 def shipped_value_folders() -> dict[str, Path]:
@@ -460,5 +466,6 @@ __all__ = [
     "pretrained_for",
     "shipped_agents",
     "shipped_value_folders",
+    "shipped_values",
     "value_agent",
 ]

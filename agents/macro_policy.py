@@ -33,7 +33,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import gymnasium as gym
 import numpy as np
@@ -287,4 +287,79 @@ class MacroAgent:
         return bool(verify(cert).valid)
 
 
-__all__ = ["MAX_MACROS", "Episode", "MacroActingPolicy", "MacroAgent", "choose", "decode", "rollout"]
+@dataclass
+class MacroSampler:
+    """``macro-sample``: the macro policy as a search, one greedy episode then sampled restarts (tabu each).
+
+    Why a search from a policy: a best-first search spends its budget where its value
+    is flat, while independent episodes of a stochastic policy explore different
+    routes; each restart succeeds with the policy's own probability, which is what
+    TRPO on the macro policy raises (:mod:`.algos.macro_trpo`). ``value``:
+    ``"hand"``, or a value folder (its ``hand_weight`` and ``move_weight`` apply).
+    Episodes are sampled from ``softmax(-score / temperature)`` with
+    ``default_rng(seed)``; a ``max_expansions`` budget counts macro decisions over
+    all episodes (deterministic runs), the wall clock stops it otherwise.
+    """
+
+    name: str = "macro-sample"
+    value: str = "hand"
+    temperature: float = 1.0
+    LIMITS: ClassVar[tuple[str, ...]] = ("max_expansions",)
+    _scorer: Scorer | None = field(default=None, init=False, repr=False)
+    _move_weight: float = field(default=0.0, init=False, repr=False)
+
+    def scorer(self) -> Scorer:
+        if self._scorer is None:
+            from .unknot_features import hand_value
+
+            if self.value == "hand":
+                self._scorer = hand_value
+            else:
+                from .unknot_value import load_value
+
+                net = load_value(self.value)
+                self._scorer, self._move_weight = net.score, float(net.card.get("move_weight", 0.0))
+        return self._scorer
+
+    def solve(self, env: gym.Env[Any, Any], instance: Any, budget_s: Any, seed: int) -> Any:
+        import time
+
+        from rigorgym.envs.unknot.types import BraidInstance
+
+        from .base import SolveResult, as_budget
+
+        start = time.perf_counter()
+        budget = as_budget(budget_s)
+        inst = instance if isinstance(instance, BraidInstance) else BraidInstance.from_instance(instance)
+        game = env.unwrapped
+        layout = getattr(game, "layout", None)
+        if layout is None:
+            raise TypeError("the macro-sample agent plays UnKnot-v0 envs (an env with an action layout)")
+        cfg = SearchConfig(max_length=layout.max_length, max_strands=layout.max_strands)
+        score = self.scorer()
+        scaled: Scorer = score if self.temperature == 1.0 else (lambda s: [v / self.temperature for v in score(s)])
+        rng = np.random.default_rng(seed)
+        decisions = episodes = 0
+        cap = budget.max_expansions
+        ep: Episode | None = None
+        while time.perf_counter() - start < budget.seconds and (cap is None or decisions < cap):
+            ep = rollout(inst.strands, inst.word, scaled, cfg, None, None if episodes == 0 else rng,
+                         move_weight=self._move_weight / self.temperature)  # fmt: skip
+            episodes += 1
+            decisions += len(ep.states) - 1
+            if ep.solved:
+                break
+        extra = {"episodes": episodes, "decisions": decisions, "value": self.value}
+        if ep is None or not ep.solved:
+            return SolveResult(None, time.perf_counter() - start, 0, extra)
+        game.reset(seed=seed, options={"instance": inst})
+        for op in ep.ops:
+            game.step(layout.from_move(to_kernel(op)))
+        if not game.solved:
+            return SolveResult(None, time.perf_counter() - start, len(ep.ops), extra)
+        cert = game.certificate()
+        cert["meta"]["agent"] = self.name
+        return SolveResult(cert, time.perf_counter() - start, len(ep.ops), extra)
+
+
+__all__ = ["MAX_MACROS", "MacroSampler", "Episode", "MacroActingPolicy", "MacroAgent", "choose", "decode", "rollout"]

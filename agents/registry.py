@@ -19,6 +19,12 @@ def _guided() -> Agent:
     return GuidedSearch()
 
 
+def _macro_sample() -> Agent:
+    from .macro_policy import MacroSampler
+
+    return MacroSampler()
+
+
 def _diagram_search() -> Agent:
     from .diagram_search import DiagramSearch
 
@@ -35,6 +41,11 @@ AGENTS: dict[str, tuple[Callable[[], Agent], str, tuple[str, ...]]] = {
     "guided": (
         _guided,
         "handle-macro best-first search ranked by a learned value net (UnKnot)",
+        ("UnKnot-v0",),
+    ),
+    "macro-sample": (
+        _macro_sample,
+        "the macro policy as a search: a greedy episode over guided's macros, then sampled restarts (UnKnot)",
         ("UnKnot-v0",),
     ),
     "normal-form": (

@@ -73,6 +73,8 @@ PAGES: dict[str, list[str]] = {
     "ri-putrov-paper": ["benchmarks/ri_putrov.py --protocol paper --ship --out-dir docs/results"],
     # about 25 min on 2 cores; writes agents/data/pretrained/unknot-value-expert (rerun unknot-learned-search after)
     "unknot-expert-iteration": ["benchmarks/unknot_expert_iteration.py --out-dir docs/results"],
+    # about 20 min on 2 cores; trains and writes the three macro-policy folders in agents/data/pretrained/
+    "unknot-macro-policy": ["benchmarks/unknot_macro_policy.py --train all --out-dir docs/results"],
     "unknot-learned-search": [
         "benchmarks/unknot_learned_search.py --agent agents/data/pretrained/unknot-ppo-mlp "
         "--value agents/data/pretrained/unknot-value-expert --out-dir docs/results"

@@ -9,7 +9,10 @@ Agents, all on the same instances and the same wall-clock budget per instance, o
 * ``policy beam``: :class:`rigorgym.agents.policy_search.PolicyBeamSearch` with the given agent folder's
   policy (``rigorgym solve --agent DIR`` runs exactly this for a batched trainer's UnKnot agent);
 * its ablations ``uniform prior`` (the same beam, every legal move equally likely) and ``policy alone``
-  (one greedy episode of the policy, the papers' protocol, no search).
+  (one greedy episode of the policy, the papers' protocol, no search);
+* ``macro sample (learned)``: :class:`rigorgym.agents.macro_policy.MacroSampler`, restarts of the macro
+  policy of ``--macro`` (TRPO on braids of random unknot diagrams), and its ablation ``macro sample (hand)``,
+  the same restarts ranked by the hand value (``rigorgym solve --agent macro-sample``).
 
 Every certificate is re-verified by the kernel. Writes ``unknot-learned-search.{md,json,png}``.
 
@@ -38,10 +41,14 @@ emit = Recorder()
 #: (suite, instances, seconds per instance): the pretrained line's suite at its 10 s, then the hard suites at 2 s
 PLAN = (("unknot-words-n5-L40", 32, 10.0), ("unknot-adversarial", 60, 2.0), ("unknot-hard", 50, 2.0),
         ("unknot-hard", 50, 10.0))  # fmt: skip
-#: Plan rows run by the guided searches only (the policy's agents solve none of unknot-hard at 2 s).
+#: Plan rows not run by the policy's agents (they solve none of unknot-hard at 2 s).
 GUIDED_ONLY = {("unknot-hard", 10.0)}
 #: The learned search the acceptance lines judge: guided ranked by the expert-iteration value.
 EXPERT = "guided (expert value)"
+#: Restarts of the TRPO-trained macro policy, and its ablation.
+MACRO, MACRO_HAND = "macro sample (learned)", "macro sample (hand)"
+#: The agents that read the policy's fixed 128 x 8 board.
+POLICY_AGENTS = {"policy beam", "uniform prior", "policy alone"}
 TARGET = 0.90  # issue 19: `rigorgym solve UnKnot-v0 --agent pretrained --budget-s 10` on 5-strand words of length 40
 
 
@@ -83,7 +90,8 @@ class PolicyAlone:
         return SolveResult(info.get("certificate"), time.perf_counter() - start)
 
 
-def agents(folder: Path, value: Path | None) -> dict[str, Any]:
+def agents(folder: Path, value: Path | None, macro: Path | None = None) -> dict[str, Any]:
+    from rigorgym.agents.macro_policy import MacroSampler
     from rigorgym.agents.policy_search import PolicyBeamSearch
     from rigorgym.agents.unknot_search import GuidedSearch
 
@@ -93,11 +101,17 @@ def agents(folder: Path, value: Path | None) -> dict[str, Any]:
     if value is not None:
         zoo[EXPERT] = GuidedSearch(name=EXPERT, weights=str(value))
     zoo.update({"guided (value v1)": GuidedSearch(), "guided-hand": GuidedSearch(value="hand")})
+    if macro is not None:
+        zoo.update({MACRO: MacroSampler(name=MACRO, value=str(macro)), MACRO_HAND: MacroSampler(name=MACRO_HAND)})
     return zoo
 
 
 def run(
-    folder: Path, value: Path | None, plan: tuple[tuple[str, int, float], ...], only: set[str] | None = None
+    folder: Path,
+    value: Path | None,
+    plan: tuple[tuple[str, int, float], ...],
+    only: set[str] | None = None,
+    macro: Path | None = None,
 ) -> None:
     import gymnasium as gym
     import torch
@@ -106,14 +120,14 @@ def run(
     from rigorgym.verifiers import verify
 
     torch.manual_seed(0)
-    zoo = {k: a for k, a in agents(folder, value).items() if only is None or k in only}
+    zoo = {k: a for k, a in agents(folder, value, macro).items() if only is None or k in only}
     policy_board, big_board = gym.make("UnKnot-v0"), gym.make("UnKnot-v0", max_length=192, max_strands=16)
     for suite, count, seconds in plan:
         instances = [BraidInstance.from_instance(x) for x in load_suite(suite).instances[:count]]
         fit = [x.strands <= 8 and len(x.word) <= 128 for x in instances]
         fits = sum(fit)
         for name, agent in zoo.items():
-            uses_policy = not name.startswith("guided")
+            uses_policy = name in POLICY_AGENTS
             if uses_policy and (suite, seconds) in GUIDED_ONLY:
                 continue
             env = policy_board if uses_policy or fits == len(instances) else big_board
@@ -131,7 +145,7 @@ def run(
                   "wall_s": rounded(time.perf_counter() - start)})  # fmt: skip
 
 
-def write_page(page: ResultsPage, out: Path, folder: Path, value: Path | None) -> None:
+def write_page(page: ResultsPage, out: Path, folder: Path, value: Path | None, macro: Path | None = None) -> None:
     import json
 
     import matplotlib.pyplot as plt
@@ -153,7 +167,10 @@ def write_page(page: ResultsPage, out: Path, folder: Path, value: Path | None) -
         "wall-clock budget per instance for every agent; one process, one torch thread; every certificate "
         "re-verified by the kernel. The policy's board is 128 letters x 8 strands: `unknot-hard` braids with more "
         "strands cannot be played by it (`fit_policy_board` counts those that can). `unknot-hard` is run at two "
-        "budgets, 2 s and (the guided searches only) 10 s: a one-instance margin at one budget is not a result."
+        "budgets, 2 s and (all but the policy's agents) 10 s: a one-instance margin at one budget is not a result. "
+        f"`{MACRO}` restarts the macro policy of `{macro.name if macro else '-'}` (TRPO on braids of random unknot "
+        "diagrams, `rigorgym.agents.algos.macro_trpo`, pool `diagrams`): one greedy episode over guided's macros, "
+        f"then sampled ones, until a certificate or the budget; `{MACRO_HAND}` is the same with the hand value."
     )
     from rigorgym.agents.learned import pretrained_for
 
@@ -168,7 +185,7 @@ def write_page(page: ResultsPage, out: Path, folder: Path, value: Path | None) -
         lines.append((f"solve --agent pretrained ({shipped.name}), 10 s, unknot-words-n5-L40: >= {TARGET:.0%} (#19)",
                       f"{words['solved']}/{words['instances']} ({rate:.0%})", rate >= TARGET))  # fmt: skip
     for label in dict.fromkeys(r["label"] for r in rows if r["suite"] != "unknot-words-n5-L40"):
-        for learned in (EXPERT, "policy beam"):
+        for learned in (EXPERT, "policy beam", MACRO):
             a, b = by.get((label, learned)), by.get((label, "guided-hand"))
             if a and b:
                 lines.append((f"learned search ({learned}) strictly more than guided-hand on {label}, equal time (#19)",
@@ -199,6 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--agent", type=Path, required=True, help="a batched trainer's UnKnot agent folder")
     p.add_argument("--value", type=Path, help="the expert-iteration value folder (guided's learned value to judge)")
+    p.add_argument("--macro", type=Path, help="a macro-policy value folder for macro-sample (TRPO on diagrams)")
     p.add_argument("--quick", action="store_true", help="3 instances of two suites at 1 s")
     p.add_argument("--plan", help="SUITE:COUNT:SECONDS,... instead of the page's plan (a side check: no page)")
     p.add_argument("--agents", help="comma-separated agent names to run (default: all)")
@@ -220,9 +238,9 @@ def main(argv: list[str] | None = None) -> int:
             plan = tuple((s, int(c), float(t)) for s, c, t in (item.split(":") for item in args.plan.split(",")))
         except ValueError:
             p.exit(2, f"unknot_learned_search.py: error: --plan wants SUITE:COUNT:SECONDS,..., got {args.plan!r}\n")
-    run(args.agent, args.value, plan, set(args.agents.split(",")) if args.agents else None)
+    run(args.agent, args.value, plan, set(args.agents.split(",")) if args.agents else None, args.macro)
     if args.out_dir is not None and not args.plan and not args.agents:
-        write_page(page, args.out_dir, args.agent, args.value)
+        write_page(page, args.out_dir, args.agent, args.value, args.macro)
     return 0
 
 

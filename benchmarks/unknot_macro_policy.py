@@ -29,6 +29,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -59,9 +60,11 @@ def train(which: list[str], where: Path, quick: bool, command: str, emit: Record
             small = {"iterations": 2, "episodes": 4, "pool_per_kind": 2, "heldout_per_kind": 2, "eval_every": 1}
             args_t = macro_trpo.Args(prior=prior, **(small if quick else {}))
             cards[key] = macro_trpo.train(
-                args_t, out, lambda name, value, step: emit({"train": key, "scalar": name, "value": value, "it": step})
+                args_t,
+                out,
+                lambda name, value, step, key=key: emit({"train": key, "scalar": name, "value": value, "it": step}),
+                command=command,
             )
-            cards[key]["command"] = command
         emit({"trained": key, "folder": str(out)})
     return cards
 
@@ -142,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     ahead = {w: [s for s in suites if cell(rows, SCRATCH, s)["solved"] > cell(rows, w, s)["solved"]]
              for w in (RANDOM, RANDOM_MACRO)}  # fmt: skip
     below = [s for s in suites if cell(rows, SCRATCH, s)["solved"] < cell(rows, RANDOM_MACRO, s)["solved"]]
+    open_ = [s for s in suites if cell(rows, RANDOM_MACRO, s)["solved"] < cell(rows, RANDOM_MACRO, s)["instances"]]
     page.text(
         "A **macro policy** (`rigorgym.agents.macro_policy`) makes, from each braid, the macro move of the guided "
         "search (handle reduction, braid relation, exchange move, each followed by the same normalization of "
@@ -163,11 +167,25 @@ def main(argv: list[str] | None = None) -> int:
          f"{best}: lowest {worst[best]['solved_fraction']:.0%} ({worst[best]['suite']}); the hand value: lowest "
          f"{min(cell(rows, HAND, s)['solved_fraction'] for s in words):.0%}",
          worst[best]["solved_fraction"] >= TARGET),
-        ("TRPO beats the random walker on every suite (#19; TRPO from scratch on the macro policy)",
-         f"ahead of the kernel-move walker on {len(ahead[RANDOM])}/{len(suites)}, of the random macro walker on "
-         f"{len(ahead[RANDOM_MACRO])}/{len(suites)} (behind on {len(below)})",
-         len(ahead[RANDOM]) == len(suites) and len(ahead[RANDOM_MACRO]) == len(suites)),
+        ("TRPO beats the random walker on every suite (#19; TRPO from scratch on the macro policy against the "
+         "papers' walker over kernel moves)",
+         f"ahead on {len(ahead[RANDOM])}/{len(suites)}", len(ahead[RANDOM]) == len(suites)),
+        ("the same TRPO beats the random macro walker (the same moves, chosen uniformly) wherever that walker "
+         "leaves instances unsolved, and is behind it nowhere",
+         f"ahead on {len(set(ahead[RANDOM_MACRO]) & set(open_))}/{len(open_)} such suites, level on the "
+         f"{len(suites) - len(open_)} it solves entirely, behind on {len(below)}",
+         set(open_) <= set(ahead[RANDOM_MACRO]) and not below),
     ])  # fmt: skip
+    versus = {a: (sum(cell(rows, a, s)["solved"] > cell(rows, HAND, s)["solved"] for s in words),
+                  sum(cell(rows, a, s)["solved"] < cell(rows, HAND, s)["solved"] for s in words)) for a in LEARNED}  # fmt: skip
+    page.text(
+        "What learning adds to the hand-written macros, on the word suites (ahead / behind the same policy ranked "
+        "by the hand value): " + "; ".join(f"{a} {up}/{down}" for a, (up, down) in versus.items()) + ". "
+        "TRPO from scratch starts at about the random macro walker (its untrained net ranks the macros at random) "
+        "and learns to about the hand policy's level; TRPO from the hand policy stays about where it started. The "
+        "macro moves and their normalization, written by hand, are what make 80% reachable by a policy alone; the "
+        "flat policies of the zoo, which must find those runs of kernel moves themselves, stay far below."
+    )
     names = list(agents)
     page.heading("Solved, policy alone, per suite")
     page.table(
@@ -181,11 +199,13 @@ def main(argv: list[str] | None = None) -> int:
          for s in suites],
         caption="Mean kernel moves of the solved certificates and seconds for the whole suite (one core).",
     )  # fmt: skip
-    for key, card in cards.items():
+    for folder in FOLDERS.values():
+        card = json.loads((ns.pretrained / folder / "card.json").read_text())
         history = card.get("history") or card.get("rounds") or []
-        page.text(f"Training `{FOLDERS[key]}`: {len(history)} records, chosen "
-                  f"{card.get('chosen_iteration', card.get('chosen_round'))}; {card.get('train_seconds', 0):,.0f} s; "
-                  f"held-out fresh words solved by the written policy: {card.get('heldout_solved')}.")  # fmt: skip
+        page.text(f"`{folder}`: {card.get('what', '')}; {len(history)} evaluations on held-out fresh words, the "
+                  f"written one chosen at {card.get('chosen_iteration', card.get('chosen_round'))} "
+                  f"({card.get('train_seconds', 0):,.0f} s of training); held-out solved: "
+                  f"{json.dumps(card.get('heldout_solved'))}.")  # fmt: skip
     page.figure(
         plot(rows, names, suites, TARGET),
         "unknot-macro-policy.png",

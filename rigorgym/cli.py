@@ -73,7 +73,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 def _list_pretrained(width: int) -> None:
     """The shipped pretrained agents (``--agent NAME``; ``--agent pretrained`` picks the best per game)."""
     from rigorgym.agents.algos.saved import AgentCard, BadAgentDir
-    from rigorgym.agents.learned import shipped_agents, shipped_value_folders
+    from rigorgym.agents.learned import shipped_agents, shipped_values
 
     for name, folder in shipped_agents().items():
         try:
@@ -83,10 +83,11 @@ def _list_pretrained(width: int) -> None:
         solved = card.metrics.get("solved_rate")
         rate = f", solved_rate {solved:.2f}" if solved is not None else ""
         print(f"  {name:<{width}}  pretrained {card.algo}/{card.policy}, {card.steps} steps{rate} [{card.env_id}]")
-    for name, folder in shipped_value_folders().items():
-        value = json.loads((folder / "card.json").read_text(encoding="utf-8"))
-        print(f"  {name:<{width}}  pretrained guided search with a learned value (the solver of --agent pretrained)"
-              f" [{value['env_id']}]")  # fmt: skip
+    for name, (_, value) in shipped_values().items():
+        role = ("guided search with a learned value (the solver of --agent pretrained)"
+                if value.get("solve_as_pretrained") else "a learned value: guided in solve, the macro policy alone "
+                "in evaluate --attempts")  # fmt: skip
+        print(f"  {name:<{width}}  pretrained {role} [{value['env_id']}]")
 
 
 # -- verify ---------------------------------------------------------------------------
@@ -206,7 +207,7 @@ def _resolve_agent(spec: str, env_id: str, policy: bool = False) -> str:
         is_value_folder,
         pretrained_for,
         shipped_agents,
-        shipped_value_folders,
+        shipped_values,
     )
     from rigorgym.agents.registry import AGENTS, agent_supports
 
@@ -214,7 +215,7 @@ def _resolve_agent(spec: str, env_id: str, policy: bool = False) -> str:
         if not agent_supports(spec, env_id):
             raise BadInput(f"agent {spec} does not play {env_id}")
         return spec
-    values = shipped_value_folders()
+    values = {name: folder for name, (folder, _) in shipped_values().items()}
     if spec in values or (Path(spec).is_dir() and is_value_folder(spec)):
         if not agent_supports("guided", env_id):
             raise BadInput(f"--agent {spec} is the value net of guided, an UnKnot agent; it does not play {env_id}")
@@ -1065,6 +1066,77 @@ def _train_guided_value(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+#: ``train --algo macro-trpo``: TRPO on the macro policy of UnKnot (``rigorgym.agents.algos.macro_trpo``).
+MACRO_TRPO = "macro-trpo"
+
+
+def _macro_trpo_args(items: list[str], seed: int) -> Any:
+    """``--set`` for macro-trpo: the fields of ``macro_trpo.Args`` (the seed is --seed), checked by type and range."""
+    import dataclasses
+    import typing
+
+    from rigorgym.agents.algos import macro_trpo
+
+    fields = {f.name: f for f in dataclasses.fields(macro_trpo.Args) if f.name != "seed"}
+    hints = typing.get_type_hints(macro_trpo.Args)
+    options = _key_values(items)
+    for key, value in options.items():
+        if key not in fields:
+            hint = " (the seed is --seed)" if key == "seed" else ""
+            raise BadInput(f"{MACRO_TRPO} has no option {key!r}{hint}; its options: {', '.join(fields)}")
+        if not _fits(value, hints[key]):
+            raise BadInput(f"{key}={json.dumps(value)}: {MACRO_TRPO} takes {_type_name(hints[key])} for {key}")
+    try:
+        return macro_trpo.Args(seed=seed, **options)
+    except ValueError as exc:
+        raise BadInput(f"{MACRO_TRPO}: {exc}") from None
+
+
+def _train_macro_trpo(args: argparse.Namespace) -> int:
+    """``--algo macro-trpo``: TRPO on the macro policy into a value folder (``evaluate --attempts`` plays it).
+
+    Why not the vec backend's path: the policy acts on guided's macro moves, not on the env's actions,
+    so the RL flags (``--policy``, ``--steps``, ``--num-envs`` ...) are refused rather than ignored.
+    """
+    _check_unknot_env(args.env, f"--algo {MACRO_TRPO}")
+    if args.backend != "sb3":
+        raise BadInput(f"--backend {args.backend} does not apply to --algo {MACRO_TRPO} (it plays its own episodes)")
+    for flag, dest in _RL_FLAGS:
+        if getattr(args, dest) is not None:
+            raise BadInput(
+                f"{flag} does not apply to --algo {MACRO_TRPO} (it takes --out, --seed, --no-progress and --set KEY=VALUE)"
+            )
+    options = _macro_trpo_args(args.set, args.seed)
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise BadInput(f"--out {out} exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()):
+        raise BadInput(f"--out {out} exists and is not empty; choose a new folder")
+    from rigorgym.agents.algos import macro_trpo
+
+    def on_scalar(name: str, value: float, step: int) -> None:  # progress: JSON lines on stderr
+        if not args.no_progress and name.startswith("charts/"):
+            print(
+                json.dumps({"metric": name, "value": round(value, 4), "iteration": step}), file=sys.stderr, flush=True
+            )
+
+    command = " ".join(
+        ["rigorgym train", args.env, "--algo", MACRO_TRPO, "--seed", str(args.seed), "--out", str(out)]
+        + [f"--set {item}" for item in args.set]
+    )
+    try:
+        card = macro_trpo.train(options, out, on_scalar, command=command)
+    except KeyboardInterrupt:
+        print("rigorgym: interrupted; nothing written (the policy is written at the end)", file=sys.stderr)
+        return 130
+    print(
+        f"trained {MACRO_TRPO} on {args.env}: {options.iterations} iterations, held-out solved "
+        f"{card['heldout_solved']['all']:.1%} (iteration {card['chosen_iteration']}) in {card['train_seconds']:.1f}s"
+    )
+    print(out)
+    return EXIT_OK
+
+
 # -- train --backend vec --------------------------------------------------------------
 
 #: the batched trainers on the vector envs: ``--algo X`` runs ``rigorgym.agents.algos.vec_X``
@@ -1271,6 +1343,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     _check_seed(args.seed)
     if args.algo == VALUE_ALGO:
         return _train_guided_value(args)
+    if args.algo == MACRO_TRPO:
+        return _train_macro_trpo(args)
     missing = [flag for flag, value in (("--policy", args.policy), ("--steps", args.steps)) if value is None]
     if missing:
         raise BadInput(f"--algo {args.algo} needs {' and '.join(missing)}")
@@ -1447,10 +1521,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--algo",
         required=True,
-        choices=["ppo", "dqn", "trpo", "maskable_ppo", "a3c", "appo", "impala", "a2c", "bc", VALUE_ALGO],
+        choices=["ppo", "dqn", "trpo", "maskable_ppo", "a3c", "appo", "impala", "a2c", "bc", VALUE_ALGO, MACRO_TRPO],
         help="sb3 backend: ppo, dqn, trpo, maskable_ppo, a3c; rllib backend: ppo, appo, impala, dqn; "
         "vec backend: ppo, a2c, trpo, dqn, bc (imitation of the guided search, UnKnot); "
-        f"{VALUE_ALGO}: the value net of the guided UnKnot agent (no --policy, --steps; options by --set)",
+        f"{VALUE_ALGO}: the value net of the guided UnKnot agent (no --policy, --steps; options by --set); "
+        f"{MACRO_TRPO}: TRPO on the UnKnot macro policy (options by --set)",
     )
     p.add_argument(
         "--policy",

@@ -116,3 +116,46 @@ def test_training_and_the_benchmark_smoke_run(tmp_path: Path) -> None:
     report = json.loads((page / "unknot-macro-policy.json").read_text())
     assert {r["agent"] for r in report["rows"]} >= {"TRPO (from scratch)", "random walker", "random macro walker"}
     assert all(r["verified"] == r["solved"] for r in report["rows"])
+
+
+def test_cli_trains_macro_trpo_and_evaluates_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``rigorgym train UnKnot-v0 --algo macro-trpo`` (smallest run) writes a folder ``evaluate --attempts`` plays."""
+    from rigorgym.cli import main
+
+    out = tmp_path / "trpo"
+    sets = ["pool_per_kind=1", "heldout_per_kind=1", "iterations=1", "episodes=2", "eval_every=1"]
+    argv = ["train", "UnKnot-v0", "--algo", "macro-trpo", "--no-progress", "--out", str(out)]
+    assert main([*argv, *[x for s in sets for x in ("--set", s)]]) == 0
+    card = json.loads((out / "card.json").read_text())
+    assert card["algo"] == "macro_trpo" and card["command"].startswith("rigorgym train UnKnot-v0 --algo macro-trpo")
+    capsys.readouterr()
+    ev = ["evaluate", "UnKnot-v0", "--agent", str(out), "--suite", "unknot-words-n3-L20", "--limit", "2",
+          "--attempts", "1", "--deterministic", "--json"]  # fmt: skip
+    assert main(ev) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["instances"] == 2 and summary["solved"] == summary["verified"]
+
+
+@pytest.mark.parametrize(
+    "extra, needle",
+    [
+        (["--set", "prior=x"], "prior must be"),
+        (["--set", "iterations=0"], "iterations must be"),
+        (["--set", "seed=3"], "the seed is --seed"),
+        (["--set", "nope=1"], "has no option 'nope'"),
+        (["--set", "episodes=1.5"], "takes int"),
+        (["--steps", "10"], "--steps does not apply"),
+    ],
+)
+def test_cli_macro_trpo_bad_input(
+    extra: list[str], needle: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from rigorgym.cli import main
+
+    out = tmp_path / "never"
+    with pytest.raises(SystemExit) as exc:
+        main(["train", "UnKnot-v0", "--algo", "macro-trpo", "--out", str(out), *extra])
+    assert exc.value.code == 2
+    err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert len(err) == 1 and needle in err[0], err
+    assert not out.exists()

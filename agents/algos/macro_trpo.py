@@ -54,13 +54,18 @@ class Args:
     seed: int = 1
     #: ``hand``: start at the hand policy (score = hand value + net); ``none``: the net alone, from random.
     prior: str = "hand"
-    iterations: int = 120
+    #: ``words``: fresh random unknot words of the word suites' kinds (the protocol's suites); ``diagrams``:
+    #: the expert-iteration pool (braids of random unknot diagrams, 5-21 strands; the hard suite's kind),
+    #: its first ``pool_size`` braids, the last fifth held out.
+    pool: str = "words"
+    pool_size: int = 200
+    iterations: int = 300
     #: Episodes per iteration (sampled from the training pool).
-    episodes: int = 48
+    episodes: int = 64
     #: Training words per kind (7 kinds: the word suites' (strands, length) pairs and L96), drawn once.
-    pool_per_kind: int = 60
-    heldout_per_kind: int = 30
-    eval_every: int = 10
+    pool_per_kind: int = 100
+    heldout_per_kind: int = 50
+    eval_every: int = 20
     max_moves: int = 400
     #: Cost per kernel move of a macro in the policy's score (μ above).
     move_weight: float = 0.05
@@ -78,7 +83,17 @@ class Args:
     def __post_init__(self) -> None:
         if self.prior not in ("hand", "none"):
             raise ValueError(f"prior must be 'hand' or 'none', got {self.prior!r}")
-        for name in ("iterations", "episodes", "pool_per_kind", "heldout_per_kind", "eval_every", "max_moves"):
+        if self.pool not in ("words", "diagrams"):
+            raise ValueError(f"pool must be 'words' or 'diagrams', got {self.pool!r}")
+        for name in (
+            "iterations",
+            "episodes",
+            "pool_per_kind",
+            "heldout_per_kind",
+            "eval_every",
+            "max_moves",
+            "pool_size",
+        ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
@@ -157,13 +172,34 @@ def batch(decisions: list[Decision]) -> tuple[torch.Tensor, torch.Tensor, torch.
     return torch.from_numpy(obs), torch.from_numpy(mask), actions
 
 
-def train(args: Args, out: Path, on_scalar: Callable[[str, float, int], None] | None = None) -> dict[str, Any]:
+Words = list[tuple[str, int, tuple[int, ...]]]
+
+
+def training_sets(args: Args) -> tuple[Words, Words, Any]:
+    """The training pool, the held-out set (``(kind, strands, word)`` each) and the board's search config."""
+    from rigorgym.agents.protocols.unknot_macro import BOARD, WORD_SEED, fresh_words
+    from rigorgym.agents.unknot_search import SearchConfig
+
+    if args.pool == "words":
+        cfg = SearchConfig(max_length=BOARD[0], max_strands=BOARD[1])
+        pool = fresh_words((WORD_SEED, 7, args.seed), args.pool_per_kind)
+        return pool, fresh_words((WORD_SEED, 7, args.seed, 10**6), args.heldout_per_kind), cfg
+    from rigorgym.agents.protocols.unknot_expert import ExpertArgs, build_pool
+
+    braids = build_pool(ExpertArgs(pool=args.pool_size, workers=2))
+    cut = int(round(0.8 * len(braids)))
+    words = [("diagram", n, tuple(w)) for n, w in braids]
+    return words[:cut], words[cut:], SearchConfig(max_length=512, max_strands=64)
+
+
+def train(
+    args: Args, out: Path, on_scalar: Callable[[str, float, int], None] | None = None, command: str = ""
+) -> dict[str, Any]:
     """Train by the module docstring's loop; write the best iteration's value folder to ``out``; return its card."""
     from datetime import UTC, datetime
 
-    from rigorgym.agents.protocols.unknot_macro import BOARD, WORD_SEED, fresh_words, solved_by_kind
+    from rigorgym.agents.protocols.unknot_macro import WORD_SEED, solved_by_kind
     from rigorgym.agents.protocols.unknot_training import write_value_folder
-    from rigorgym.agents.unknot_search import SearchConfig
     from rigorgym.agents.unknot_value import HIDDEN, N_FEATURES, ValueMLP
 
     from .vec_trpo import trpo_step
@@ -181,9 +217,7 @@ def train(args: Args, out: Path, on_scalar: Callable[[str, float, int], None] | 
         nn.init.zeros_(model.net[-1].bias)
     hand_weight = 1.0 if args.prior == "hand" else 0.0
     net = MacroScores(model, hand_weight, args.move_weight, args.temperature)
-    cfg = SearchConfig(max_length=BOARD[0], max_strands=BOARD[1])
-    pool = fresh_words((WORD_SEED, 7, args.seed), args.pool_per_kind)
-    held = fresh_words((WORD_SEED, 7, args.seed, 10**6), args.heldout_per_kind)
+    pool, held, cfg = training_sets(args)
 
     def held_out() -> dict[str, float]:
         return solved_by_kind(held, [play(n, w, net, cfg, args.max_moves, None)[1] for _, n, w in held])
@@ -196,7 +230,7 @@ def train(args: Args, out: Path, on_scalar: Callable[[str, float, int], None] | 
         decisions: list[Decision] = []
         returns: list[float] = []
         solved = 0
-        for k in rng.choice(len(pool), args.episodes, replace=False):
+        for k in rng.choice(len(pool), min(args.episodes, len(pool)), replace=False):
             _, n, w = pool[int(k)]
             ep, won = play(n, w, net, cfg, args.max_moves, rng)
             solved += won
@@ -209,14 +243,15 @@ def train(args: Args, out: Path, on_scalar: Callable[[str, float, int], None] | 
         adv = (adv - adv.mean()) / (adv.std() + 1e-8)
         obs, mask, actions = batch(decisions)
         stats = trpo_step(net, obs, mask, actions, adv, args)  # type: ignore[arg-type]
-        tap("charts/train_solved", solved / args.episodes, it)
+        tap("charts/train_solved", solved / min(args.episodes, len(pool)), it)
         for key in ("kl", "entropy", "improvement"):
             tap(f"losses/{key}", stats[key], it)
         if it % args.eval_every == 0 or it == args.iterations:
             now = held_out()
             tap("charts/heldout_solved", now["all"], it)
             history.append(
-                {"iteration": it, "train_solved": round(solved / args.episodes, 4), "heldout_solved": now,
+                {"iteration": it, "train_solved": round(solved / min(args.episodes, len(pool)), 4),
+                 "heldout_solved": now,
                  "kl": round(stats["kl"], 5), "entropy": round(stats["entropy"], 4),
                  "seconds": round(time.perf_counter() - start, 1)}
             )  # fmt: skip
@@ -231,6 +266,7 @@ def train(args: Args, out: Path, on_scalar: Callable[[str, float, int], None] | 
         "architecture": f"MLP {N_FEATURES} -> {HIDDEN} -> {HIDDEN} -> 1 (ReLU) over agents/unknot_value.features",
         "parameters": sum(p.numel() for p in model.parameters()),
         "algo": ALGO,
+        "command": command,
         "hand_weight": hand_weight,
         "move_weight": args.move_weight,
         "trained": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -238,9 +274,12 @@ def train(args: Args, out: Path, on_scalar: Callable[[str, float, int], None] | 
         "chosen_iteration": best[1],
         "heldout_solved": best[0],
         "training_set": {
-            "recipe": "WordMixGenerator's kinds: uniform random words unknotted by simplify('global'); L96 grown",
-            "seed": [WORD_SEED, 7, args.seed],
-            "pool_per_kind": args.pool_per_kind,
+            "recipe": "WordMixGenerator's kinds: uniform random words unknotted by simplify('global'); L96 grown"
+            if args.pool == "words"
+            else "the expert-iteration pool: braid_word() of snappy.random_link unknotted by simplify('global')",
+            "seed": [WORD_SEED, 7, args.seed] if args.pool == "words" else "unknot_expert.POOL_SEED",
+            "train": len(pool),
+            "heldout": len(held),
             "disjoint_from_suites": True,
         },
         "history": history,

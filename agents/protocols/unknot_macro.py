@@ -82,7 +82,9 @@ def fresh_words(seed: Sequence[int], per_kind: int) -> list[tuple[str, int, tupl
     kinds = [(f"n{n}-L{length}", n, length, 0) for n, length in WORD_PAIRS]
     kinds.append((f"L{GROWN[1]}", GROWN[0][0], GROWN[0][1], GROWN[1]))
     for name, n, length, grow in kinds:
-        words = [w for w in unknot_words(rng, n, length, per_kind + 4) if (n, w) not in forbidden][:per_kind]
+        words: list[tuple[int, ...]] = []
+        while len(words) < per_kind:  # a suite's word is drawn again (rare: the suites are 100 words each)
+            words += [w for w in unknot_words(rng, n, length, per_kind - len(words)) if (n, w) not in forbidden]
         for w in words:
             if grow:
                 grown = grow_braid(rng, n, w, n, grow, GROWN[2])[0]
