@@ -30,6 +30,7 @@ plain tuples (training and quick checks), move for move the same episode.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -101,11 +102,13 @@ def rollout(
     rng: np.random.Generator | None = None,
     tabu: bool = True,
     move_weight: float = 0.0,
+    deadline: float | None = None,
 ) -> Episode:
     """Play the policy from ``(n, word)`` until the trivial braid, a dead end, or ``max_moves`` kernel moves.
 
     ``tabu``: the policy never makes a braid it has reached before in the episode (the shipped policy);
-    off, it is memoryless and may cycle (until the move cap).
+    off, it is memoryless and may cycle (until the move cap). ``deadline`` (``time.perf_counter()``) ends the
+    episode unsolved when passed (a search's wall-clock budget).
     """
     seen: set[State] | None = set() if tabu else None
     tape = Tape(n, word)
@@ -116,6 +119,8 @@ def rollout(
         n, w = ep.states[-1]
         if n == 1 and not w:
             ep.solved = True
+            break
+        if deadline is not None and time.perf_counter() > deadline:
             break
         step = choose(n, w, scorer, cfg, rng, tabu=seen, move_weight=move_weight)
         if step is None:
@@ -322,8 +327,6 @@ class MacroSampler:
         return self._scorer
 
     def solve(self, env: gym.Env[Any, Any], instance: Any, budget_s: Any, seed: int) -> Any:
-        import time
-
         from rigorgym.envs.unknot.types import BraidInstance
 
         from .base import SolveResult, as_budget
@@ -344,7 +347,7 @@ class MacroSampler:
         ep: Episode | None = None
         while time.perf_counter() - start < budget.seconds and (cap is None or decisions < cap):
             ep = rollout(inst.strands, inst.word, scaled, cfg, None, None if episodes == 0 else rng,
-                         move_weight=self._move_weight / self.temperature)  # fmt: skip
+                         move_weight=self._move_weight / self.temperature, deadline=start + budget.seconds)  # fmt: skip
             episodes += 1
             decisions += len(ep.states) - 1
             if ep.solved:
