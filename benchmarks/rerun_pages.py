@@ -77,7 +77,8 @@ PAGES: dict[str, list[str]] = {
     "unknot-macro-policy": ["benchmarks/unknot_macro_policy.py --train all --out-dir docs/results"],
     "unknot-learned-search": [
         "benchmarks/unknot_learned_search.py --agent agents/data/pretrained/unknot-ppo-mlp "
-        "--value agents/data/pretrained/unknot-value-expert --out-dir docs/results"
+        "--value agents/data/pretrained/unknot-value-expert --macro agents/data/pretrained/unknot-value-expert "
+        "--out-dir docs/results"
     ],
     "unknot-imitation": ["benchmarks/unknot_imitation.py --steps 240000 --rounds 6 --out-dir docs/results"],
     "unknot-imitation-words": [

@@ -11,8 +11,8 @@ Agents, all on the same instances and the same wall-clock budget per instance, o
 * its ablations ``uniform prior`` (the same beam, every legal move equally likely) and ``policy alone``
   (one greedy episode of the policy, the papers' protocol, no search);
 * ``macro sample (learned)``: :class:`rigorgym.agents.macro_policy.MacroSampler`, restarts of the macro
-  policy of ``--macro`` (TRPO on braids of random unknot diagrams), and its ablation ``macro sample (hand)``,
-  the same restarts ranked by the hand value (``rigorgym solve --agent macro-sample``).
+  policy ranked by the value of ``--macro``, and its ablation ``macro sample (hand)``, the same restarts
+  ranked by the hand value (``rigorgym solve --agent macro-sample``).
 
 Every certificate is re-verified by the kernel. Writes ``unknot-learned-search.{md,json,png}``.
 
@@ -41,8 +41,10 @@ emit = Recorder()
 #: (suite, instances, seconds per instance): the pretrained line's suite at its 10 s, then the hard suites at 2 s
 PLAN = (("unknot-words-n5-L40", 32, 10.0), ("unknot-adversarial", 60, 2.0), ("unknot-hard", 50, 2.0),
         ("unknot-hard", 50, 10.0))  # fmt: skip
-#: Plan rows not run by the policy's agents (they solve none of unknot-hard at 2 s).
+#: Plan rows that skip some agents: at 10 s on unknot-hard only the judged learned searches and their ablations
+#: run (the policy's agents solve none of it at 2 s; the older value is not judged).
 GUIDED_ONLY = {("unknot-hard", 10.0)}
+SKIPPED_THERE = {"policy beam", "uniform prior", "policy alone", "guided (value v1)"}
 #: The learned search the acceptance lines judge: guided ranked by the expert-iteration value.
 EXPERT = "guided (expert value)"
 #: Restarts of the TRPO-trained macro policy, and its ablation.
@@ -128,7 +130,7 @@ def run(
         fits = sum(fit)
         for name, agent in zoo.items():
             uses_policy = name in POLICY_AGENTS
-            if uses_policy and (suite, seconds) in GUIDED_ONLY:
+            if name in SKIPPED_THERE and (suite, seconds) in GUIDED_ONLY:
                 continue
             env = policy_board if uses_policy or fits == len(instances) else big_board
             solved, times, start = 0, [], time.perf_counter()
@@ -167,10 +169,12 @@ def write_page(page: ResultsPage, out: Path, folder: Path, value: Path | None, m
         "wall-clock budget per instance for every agent; one process, one torch thread; every certificate "
         "re-verified by the kernel. The policy's board is 128 letters x 8 strands: `unknot-hard` braids with more "
         "strands cannot be played by it (`fit_policy_board` counts those that can). `unknot-hard` is run at two "
-        "budgets, 2 s and (all but the policy's agents) 10 s: a one-instance margin at one budget is not a result. "
-        f"`{MACRO}` restarts the macro policy of `{macro.name if macro else '-'}` (TRPO on braids of random unknot "
-        "diagrams, `rigorgym.agents.algos.macro_trpo`, pool `diagrams`): one greedy episode over guided's macros, "
-        f"then sampled ones, until a certificate or the budget; `{MACRO_HAND}` is the same with the hand value."
+        "budgets, 2 s and (the judged learned searches and their ablations) 10 s: a one-instance margin at one "
+        f"budget is not a result. `{MACRO}` (`rigorgym solve --agent macro-sample`, here with a learned value) "
+        "restarts the macro policy (`rigorgym.agents.macro_policy.MacroSampler`): one greedy episode over guided's "
+        "macros, then episodes sampled from the softmax of the value, until a certificate or the budget; its value "
+        f"is `{macro.name if macro else '-'}` (trained on braids of random unknot diagrams, the hard suite's kind); "
+        f"`{MACRO_HAND}` is the same with the hand value."
     )
     from rigorgym.agents.learned import pretrained_for
 
@@ -216,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--agent", type=Path, required=True, help="a batched trainer's UnKnot agent folder")
     p.add_argument("--value", type=Path, help="the expert-iteration value folder (guided's learned value to judge)")
-    p.add_argument("--macro", type=Path, help="a macro-policy value folder for macro-sample (TRPO on diagrams)")
+    p.add_argument("--macro", type=Path, help="a value folder that macro-sample's restarts sample from")
     p.add_argument("--quick", action="store_true", help="3 instances of two suites at 1 s")
     p.add_argument("--plan", help="SUITE:COUNT:SECONDS,... instead of the page's plan (a side check: no page)")
     p.add_argument("--agents", help="comma-separated agent names to run (default: all)")

@@ -183,3 +183,18 @@ def test_macro_sample_solves_verifies_and_is_deterministic_under_a_decision_budg
     assert all(verify(r.certificate).valid for r in first if r.certificate is not None)
     assert [r.certificate for r in first] == [r.certificate for r in again]
     assert all(r.extra["decisions"] <= 200 + 60 for r in first)  # the episode in progress finishes
+
+
+def test_a_cards_hand_weight_is_the_values() -> None:
+    """TRPO from scratch ships ``hand_weight`` 0: its score is the net alone; the others add the hand value."""
+    import torch
+    from rigorgym.agents.unknot_value import batch_features, load_value
+
+    states = [(x.strands, tuple(x.word)) for x in instances("unknot-words-n5-L40", 3)]
+    feats, hand = batch_features(states)
+    with torch.no_grad():
+        for name, weight in (("unknot-macro-trpo-scratch", 0.0), ("unknot-macro-trpo", 1.0)):
+            value = load_value(PRETRAINED_DIR / name)
+            assert value.hand_weight == weight
+            net = value.model(torch.from_numpy(feats)).double().numpy()
+            assert np.allclose(value.score(states), weight * hand + net, atol=1e-4)
