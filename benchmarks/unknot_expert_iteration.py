@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
                        __file__, sys.argv[1:] if argv is None else argv)  # fmt: skip
     given = {f.name: getattr(ns, f.name) for f in dataclasses.fields(ExpertArgs) if getattr(ns, f.name) is not None}
     if ns.quick:
-        given = {"pool": 3, "rounds": 1, "expansions": 300, "first_expansions": 600, "epochs": 2, **given}
+        given = {"pool": 3, "rounds": 1, "expansions": 100, "first_expansions": 200, "epochs": 2, **given}
     args = ExpertArgs(**given)
     emit = Recorder()
     card = expert_iteration(ns.value_out, args, page.command, emit)

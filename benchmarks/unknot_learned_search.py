@@ -147,7 +147,14 @@ def run(
                   "wall_s": rounded(time.perf_counter() - start)})  # fmt: skip
 
 
-def write_page(page: ResultsPage, out: Path, folder: Path, value: Path | None, macro: Path | None = None) -> None:
+def write_page(
+    page: ResultsPage,
+    out: Path,
+    folder: Path,
+    value: Path | None,
+    macro: Path | None = None,
+    extra: dict[str, Any] | None = None,
+) -> None:
     import json
 
     import matplotlib.pyplot as plt
@@ -196,6 +203,16 @@ def write_page(page: ResultsPage, out: Path, folder: Path, value: Path | None, m
                               f"{a['solved']} vs {b['solved']} of {a['instances']}", a["solved"] > b["solved"]))  # fmt: skip
     page.heading("Acceptance")
     page.acceptance(lines)
+    pairs = [(label, by[(label, MACRO)], by[(label, MACRO_HAND)]) for label in dict.fromkeys(r["label"] for r in rows)
+             if (label, MACRO) in by and (label, MACRO_HAND) in by]  # fmt: skip
+    if pairs:
+        page.text(
+            f"The learned value against its own ablation, `{MACRO}` vs `{MACRO_HAND}` (the same restarts ranked by "
+            "the hand value): "
+            + "; ".join(f"{label}: {a['solved']} vs {b['solved']}" for label, a, b in pairs)
+            + ". Where the hand value does as well or better, the gain over `guided-hand` comes from the restarts of "
+            "a sampled policy, not from learning."
+        )
     page.heading("Results")
     page.table(["suite", "agent", "instances", "solved", "s per instance", "median s", "fit the policy's board"],
                [[r["suite"], r["agent"], r["instances"], r["solved"], r["budget_s"], r["median_s"],
@@ -213,7 +230,7 @@ def write_page(page: ResultsPage, out: Path, folder: Path, value: Path | None, m
     ax.legend(fontsize=7)
     fig.tight_layout()
     page.figure(fig, "unknot-learned-search.png", "Solved fraction per suite and agent, same budget per instance.")
-    page.write(out, {"records": emit.records, "card": card, "value_card": value_card})
+    page.write(out, {**(extra or {}), "records": emit.records, "card": card, "value_card": value_card})
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -225,6 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--plan", help="SUITE:COUNT:SECONDS,... instead of the page's plan (a side check: no page)")
     p.add_argument("--agents", help="comma-separated agent names to run (default: all)")
     p.add_argument("--out-dir", type=Path, help="write unknot-learned-search.{md,json,png} here")
+    p.add_argument("--from-json", type=Path, help="only re-render the page (into --out-dir) from its JSON report")
     args = p.parse_args(argv)
     if not (args.agent / "agent.json").is_file():
         p.exit(2, f"unknot_learned_search.py: error: {args.agent} is not a trained agent folder\n")
@@ -235,6 +253,14 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(1)
     page = ResultsPage("unknot-learned-search", "UnKnot-v0: learned search against the hand search", __file__,
                        sys.argv[1:] if argv is None else argv)  # fmt: skip
+    if args.from_json is not None:
+        import json
+
+        report = page.from_report(json.loads(args.from_json.read_text()))
+        emit.records[:] = report.pop("records")
+        extra = {k: v for k, v in report.items() if k not in ("card", "value_card")}
+        write_page(page, args.out_dir or args.from_json.parent, args.agent, args.value, args.macro, extra)
+        return 0
     emit({"bench": "machine", **machine()})
     plan = tuple((s, 3, 1.0) for s, _, _ in PLAN[:2]) if args.quick else PLAN
     if args.plan:
