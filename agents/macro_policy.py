@@ -327,17 +327,12 @@ class MacroSampler:
         return self._scorer
 
     def solve(self, env: gym.Env[Any, Any], instance: Any, budget_s: Any, seed: int) -> Any:
-        from rigorgym.envs.unknot.types import BraidInstance
-
         from .base import SolveResult, as_budget
+        from .unknot_search import braid_board, replay_certificate
 
         start = time.perf_counter()
         budget = as_budget(budget_s)
-        inst = instance if isinstance(instance, BraidInstance) else BraidInstance.from_instance(instance)
-        game = env.unwrapped
-        layout = getattr(game, "layout", None)
-        if layout is None:
-            raise TypeError("the macro-sample agent plays UnKnot-v0 envs (an env with an action layout)")
+        inst, game, layout = braid_board(env, instance, "macro-sample")
         cfg = SearchConfig(max_length=layout.max_length, max_strands=layout.max_strands)
         score = self.scorer()
         scaled: Scorer = score if self.temperature == 1.0 else (lambda s: [v / self.temperature for v in score(s)])
@@ -355,13 +350,7 @@ class MacroSampler:
         extra = {"episodes": episodes, "decisions": decisions, "value": self.value}
         if ep is None or not ep.solved:
             return SolveResult(None, time.perf_counter() - start, 0, extra)
-        game.reset(seed=seed, options={"instance": inst})
-        for op in ep.ops:
-            game.step(layout.from_move(to_kernel(op)))
-        if not game.solved:
-            return SolveResult(None, time.perf_counter() - start, len(ep.ops), extra)
-        cert = game.certificate()
-        cert["meta"]["agent"] = self.name
+        cert = replay_certificate(game, layout, inst, [to_kernel(op) for op in ep.ops], seed, self.name)
         return SolveResult(cert, time.perf_counter() - start, len(ep.ops), extra)
 
 

@@ -488,6 +488,30 @@ def _path(
     return [to_kernel(op) for chunk in reversed(chunks) for op in chunk], states[::-1]
 
 
+def braid_board(env: gym.Env, instance: Any, agent: str) -> tuple[BraidInstance, Any, Any]:
+    """``(instance, unwrapped env, its action layout)`` for a braid search; TypeError on an env of another game."""
+    inst = instance if isinstance(instance, BraidInstance) else BraidInstance.from_instance(instance)
+    game = env.unwrapped
+    layout = getattr(game, "layout", None)
+    if layout is None:
+        raise TypeError(f"the {agent} agent plays UnKnot-v0 envs (an env with an action layout)")
+    return inst, game, layout
+
+
+def replay_certificate(
+    game: Any, layout: Any, inst: BraidInstance, moves: Sequence[dict[str, Any]], seed: int, name: str
+) -> dict[str, Any] | None:
+    """Play ``moves`` on the unwrapped env (a path may be longer than a TimeLimit allows); its certificate or None."""
+    game.reset(seed=seed, options={"instance": inst})
+    for move in moves:
+        game.step(layout.from_move(move))
+    if not game.solved:
+        return None
+    cert: dict[str, Any] = game.certificate()
+    cert["meta"]["agent"] = name
+    return cert
+
+
 @dataclass
 class GuidedSearch:
     """``guided``: handle-macro best-first search ranked by the shipped value net (``value="hand"``: ablation)."""
@@ -517,11 +541,7 @@ class GuidedSearch:
     def solve(self, env: gym.Env, instance: Any, budget_s: Budget | float, seed: int) -> SolveResult:
         start = time.perf_counter()
         budget = as_budget(budget_s)
-        inst = instance if isinstance(instance, BraidInstance) else BraidInstance.from_instance(instance)
-        game = env.unwrapped
-        layout = getattr(game, "layout", None)
-        if layout is None:
-            raise TypeError("the guided agent plays UnKnot-v0 envs (an env with an action layout)")
+        inst, game, layout = braid_board(env, instance, "guided")
         # Keep every word the path visits inside the env.
         cfg = replace(
             self.config,
@@ -534,12 +554,5 @@ class GuidedSearch:
         extra = {"expansions": outcome.expansions, "states": outcome.states, "value": self.value}
         if outcome.moves is None:
             return SolveResult(None, time.perf_counter() - start, 0, extra)
-        # Replay on the unwrapped env (the path may be longer than a TimeLimit allows); it writes the certificate.
-        game.reset(seed=seed, options={"instance": inst})
-        for move in outcome.moves:
-            game.step(layout.from_move(move))
-        if not game.solved:
-            return SolveResult(None, time.perf_counter() - start, len(outcome.moves), extra)
-        cert = game.certificate()
-        cert["meta"]["agent"] = self.name
+        cert = replay_certificate(game, layout, inst, outcome.moves, seed, self.name)
         return SolveResult(cert, time.perf_counter() - start, len(outcome.moves), extra)
