@@ -42,7 +42,8 @@ LONGEST_FIRST = (
     "test_plumbing_properties.py", "test_benchmarks_throughput.py", "test_benchmarks_plumbing.py",
     "test_metricflow_experiments.py", "test_a3c.py", "test_threads.py", "test_metricflow.py", "test_metricflow_env.py",
     "test_leaderboard_process.py", "test_docs.py", "test_plumbing_env.py", "test_fieldtheory_experiments.py",
-    "test_vec_plumbing.py", "test_ri_putrov_paper.py",
+    "test_vec_plumbing.py", "test_ri_putrov_paper.py", "test_pd_kernel.py", "test_unknot_diagram_env.py",
+    "test_macro_policy.py", "test_vec_diagram.py",
 )  # fmt: skip
 
 
