@@ -982,6 +982,39 @@ _RL_FLAGS = (
 _VALUE_FIXED = ("out", "seed", "command", "on_record")
 
 
+def _checked_sets(items: list[str], algo: str, names: list[str], hints: dict[str, Any]) -> dict[str, Any]:
+    """``--set KEY=VALUE`` for a trainer that is not an RL algorithm: known keys, values of the hinted types."""
+    options = _key_values(items)
+    for key, value in options.items():
+        if key not in names:
+            hint = " (the seed is --seed)" if key == "seed" else ""
+            raise BadInput(f"{algo} has no option {key!r}{hint}; its options: {', '.join(names)}")
+        if not _fits(value, hints[key]):
+            raise BadInput(f"{key}={json.dumps(value)}: {algo} takes {_type_name(hints[key])} for {key}")
+    return options
+
+
+def _refuse_rl_flags(args: argparse.Namespace, algo: str, why: str) -> None:
+    """An UnKnot env, no other backend and none of the RL flags, for a trainer that is not an RL algorithm."""
+    _check_unknot_env(args.env, f"--algo {algo}")
+    if args.backend != "sb3":
+        raise BadInput(f"--backend {args.backend} does not apply to --algo {algo} ({why})")
+    for flag, dest in _RL_FLAGS:
+        if getattr(args, dest) is not None:
+            raise BadInput(
+                f"{flag} does not apply to --algo {algo} (it takes --out, --seed, --no-progress and --set KEY=VALUE)"
+            )
+
+
+def _new_out_folder(out: Path) -> Path:
+    """``--out`` as a folder that does not exist yet or is empty (nothing is overwritten)."""
+    if out.exists() and not out.is_dir():
+        raise BadInput(f"--out {out} exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()):
+        raise BadInput(f"--out {out} exists and is not empty; choose a new folder")
+    return out
+
+
 def _value_options(items: list[str]) -> dict[str, Any]:
     """``--set`` for guided-value: keys and types of ``train_value_net``'s parameters, then their ranges."""
     import inspect
@@ -991,14 +1024,7 @@ def _value_options(items: list[str]) -> dict[str, Any]:
 
     params = inspect.signature(train_value_net).parameters
     names = [name for name in params if name not in _VALUE_FIXED]
-    hints = typing.get_type_hints(train_value_net)
-    options = _key_values(items)
-    for key, value in options.items():
-        if key not in names:
-            hint = " (the seed is --seed)" if key == "seed" else ""
-            raise BadInput(f"{VALUE_ALGO} has no option {key!r}{hint}; its options: {', '.join(names)}")
-        if not _fits(value, hints[key]):
-            raise BadInput(f"{key}={json.dumps(value)}: {VALUE_ALGO} takes {_type_name(hints[key])} for {key}")
+    options = _checked_sets(items, VALUE_ALGO, names, typing.get_type_hints(train_value_net))
     full = {name: options.get(name, params[name].default) for name in names}
     for key in ("diagrams", "per_size", "rounds"):
         if full[key] < 0:
@@ -1019,22 +1045,9 @@ def _train_guided_value(args: argparse.Namespace) -> int:
     Why not an RL algorithm's path: it learns from the search's own solved
     paths, so the RL flags are refused rather than ignored.
     """
-    _check_unknot_env(args.env, f"--algo {VALUE_ALGO}")
-    if args.backend != "sb3":
-        raise BadInput(
-            f"--backend {args.backend} does not apply to --algo {VALUE_ALGO} (it trains from its own search)"
-        )
-    for flag, dest in _RL_FLAGS:
-        if getattr(args, dest) is not None:
-            raise BadInput(
-                f"{flag} does not apply to --algo {VALUE_ALGO} (it takes --out, --seed, --no-progress and --set KEY=VALUE)"
-            )
+    _refuse_rl_flags(args, VALUE_ALGO, "it trains from its own search")
     options = _value_options(args.set)
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise BadInput(f"--out {out} exists and is not a folder")
-    if out.is_dir() and any(out.iterdir()):
-        raise BadInput(f"--out {out} exists and is not empty; choose a new folder")
+    out = _new_out_folder(Path(args.out))
     from rigorgym.agents.protocols.unknot_training import train_value_net
 
     def on_record(record: dict[str, Any]) -> None:  # progress: JSON lines on stderr, stdout keeps the summary
@@ -1077,15 +1090,8 @@ def _macro_trpo_args(items: list[str], seed: int) -> Any:
 
     from rigorgym.agents.algos import macro_trpo
 
-    fields = {f.name: f for f in dataclasses.fields(macro_trpo.Args) if f.name != "seed"}
-    hints = typing.get_type_hints(macro_trpo.Args)
-    options = _key_values(items)
-    for key, value in options.items():
-        if key not in fields:
-            hint = " (the seed is --seed)" if key == "seed" else ""
-            raise BadInput(f"{MACRO_TRPO} has no option {key!r}{hint}; its options: {', '.join(fields)}")
-        if not _fits(value, hints[key]):
-            raise BadInput(f"{key}={json.dumps(value)}: {MACRO_TRPO} takes {_type_name(hints[key])} for {key}")
+    names = [f.name for f in dataclasses.fields(macro_trpo.Args) if f.name != "seed"]
+    options = _checked_sets(items, MACRO_TRPO, names, typing.get_type_hints(macro_trpo.Args))
     try:
         return macro_trpo.Args(seed=seed, **options)
     except ValueError as exc:
@@ -1098,20 +1104,9 @@ def _train_macro_trpo(args: argparse.Namespace) -> int:
     Why not the vec backend's path: the policy acts on guided's macro moves, not on the env's actions,
     so the RL flags (``--policy``, ``--steps``, ``--num-envs`` ...) are refused rather than ignored.
     """
-    _check_unknot_env(args.env, f"--algo {MACRO_TRPO}")
-    if args.backend != "sb3":
-        raise BadInput(f"--backend {args.backend} does not apply to --algo {MACRO_TRPO} (it plays its own episodes)")
-    for flag, dest in _RL_FLAGS:
-        if getattr(args, dest) is not None:
-            raise BadInput(
-                f"{flag} does not apply to --algo {MACRO_TRPO} (it takes --out, --seed, --no-progress and --set KEY=VALUE)"
-            )
+    _refuse_rl_flags(args, MACRO_TRPO, "it plays its own episodes")
     options = _macro_trpo_args(args.set, args.seed)
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise BadInput(f"--out {out} exists and is not a folder")
-    if out.is_dir() and any(out.iterdir()):
-        raise BadInput(f"--out {out} exists and is not empty; choose a new folder")
+    out = _new_out_folder(Path(args.out))
     from rigorgym.agents.algos import macro_trpo
 
     def on_scalar(name: str, value: float, step: int) -> None:  # progress: JSON lines on stderr
