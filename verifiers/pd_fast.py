@@ -56,6 +56,8 @@ KINK_OUT = np.array([[0, 0, 1, 1], [0, 1, 1, 0], [0, 1, 1, 0], [0, 0, 1, 1]], np
 #: The integer type of labels and positions: int32 halves the memory a batch of diagrams streams through per step
 #: (labels and positions stay below 8 * MAX_CROSSINGS + 8, far inside its range).
 INDEX = np.int32
+#: Unsigned index casts for the hot loops (labels and positions are never negative where they index).
+U = np.uint32
 
 
 class Buffers:
@@ -92,21 +94,26 @@ def rot(p: int) -> int:
 
 @njit(cache=True)
 def canonical(flat, out, other, tails, n, maxlabel, first) -> int:  # type: ignore[no-untyped-def]
-    """Partners and canonical labels of ``flat[:4n]`` (any labels in ``0..maxlabel``), in place (pd._canonical)."""
+    """Partners and canonical labels of ``flat[:4n]`` (any labels in ``0..maxlabel``), in place (pd._canonical).
+
+    Indices go through :data:`U` (unsigned): numba then skips the negative-index check, which sits on the
+    pointer chase of the walk below (measured ~20% of this function).
+    """
     size = 4 * n
     for x in range(maxlabel + 1):
         first[x] = -1
     pairs = 0
     for p in range(size):
-        q = first[flat[p]]
+        label = U(flat[p])
+        q = first[label]
         if q == -1:
-            first[flat[p]] = p
+            first[label] = p
         elif q == -2:
             return BUG
         else:
             other[p] = q
-            other[q] = p
-            first[flat[p]] = -2
+            other[U(q)] = p
+            first[label] = -2
             pairs += 1
     if 2 * pairs != size:
         return BUG  # a label that occurs once
@@ -117,17 +124,17 @@ def canonical(flat, out, other, tails, n, maxlabel, first) -> int:  # type: igno
     for start in range(size):
         if flat[start]:
             continue
-        tail = start if out[start] else other[start]
+        tail = U(start if out[start] else other[start])
         x = tail
         while True:
-            head = other[x]
+            head = U(other[x])
             if not out[x] or out[head]:
                 return BUG
             flat[x] = following
             flat[head] = following
             tails[following] = x
             following += 1
-            x = head ^ 2
+            x = U(head ^ U(2))
             if x == tail:
                 break
     return OK
@@ -350,19 +357,31 @@ def replay(moves, flat, out, other, tails, meta, first, scratch, max_work: int, 
 
 
 @njit(cache=True)
-def fill_mask(flat, out, other, n: int, max_crossings: int, reach: int, mask, seen) -> None:  # type: ignore[no-untyped-def]
-    """ActionLayout.mask, in place (``mask`` of ActionLayout.size; ``seen``: the scratch, in three parts)."""
+def fill_mask(flat, out, other, n: int, max_crossings: int, reach: int, mask, seen, previous: int = -1) -> None:  # type: ignore[no-untyped-def]
+    """ActionLayout.mask, in place (``mask`` of ActionLayout.size; ``seen``: the scratch, in three parts).
+
+    ``previous`` >= 0 says ``mask`` holds this function's mask of a diagram of ``previous`` crossings: then
+    only the entries a diagram of ``max(n, previous)`` crossings can set are cleared (an env step on a small
+    diagram would otherwise spend most of its time clearing the whole layout).
+    """
     r1_add, r2_remove, r3, r2_add = max_crossings, 9 * max_crossings, 13 * max_crossings, 17 * max_crossings
-    mask[:] = False
-    for i in range(n):
-        base = 4 * i
-        for s in range(4):
-            if flat[base + s] == flat[base + ((s + 1) & 3)]:
-                mask[i] = True
+    if previous < 0:
+        mask[:] = False
+    else:
+        m = max(n, previous)  # names (2 (label - 1) + out) stay below 4 m, R1 additions below 8 m
+        mask[:m] = False
+        mask[r1_add : r1_add + 8 * m] = False
+        mask[r2_remove : r2_remove + 4 * m] = False
+        mask[r3 : r3 + 4 * m] = False
+        mask[r2_add : r2_add + 8 * reach * m] = False
+    grow = n + 2 <= max_crossings
+    if grow:
+        # every dart has a name below 4n and, on a face of length > reach, all 2 reach entries of its name are legal
+        # unless a partner lies on its own edge: set the block at once, clear the exceptions below
+        mask[r2_add : r2_add + 8 * reach * n] = True
     if n + 1 <= max_crossings:
         for i in range(r1_add, r1_add + 8 * n):
             mask[i] = True
-    grow = n + 2 <= max_crossings
     third = seen.shape[0] // 3
     names = seen[:third]
     darts = seen[third : 2 * third]
@@ -373,20 +392,21 @@ def fill_mask(flat, out, other, n: int, max_crossings: int, reach: int, mask, se
         if step[start] < 0:  # walked already (a walked dart's step is set to -1)
             continue
         length = 0
-        x = start
+        x = U(start)
         while True:
             darts[length] = x
+            names[length] = 2 * (flat[x] - 1) + out[x]  # off the chase: these loads overlap its latency
             length += 1
-            following = step[x]
+            following = U(step[x])
             step[x] = -1
             x = following
             if x == start:
                 break
         if length > 3 and not grow:
             continue
-        for j in range(length):
-            names[j] = 2 * (flat[darts[j]] - 1) + out[darts[j]]
-        if length == 2:
+        if length == 1:  # a monogon: two neighbouring slots of its crossing share an edge, a kink (R1 removal)
+            mask[start >> 2] = True
+        elif length == 2:
             if darts[0] >> 2 != darts[1] >> 2 and (darts[0] & 1) == (other[darts[0]] & 1):
                 mask[r2_remove + names[0]] = True
                 mask[r2_remove + names[1]] = True
@@ -406,14 +426,17 @@ def fill_mask(flat, out, other, n: int, max_crossings: int, reach: int, mask, se
         for j in range(length):
             x = names[j]
             base = r2_add + x * 2 * reach
+            for k in range(top, reach):  # no partner that far along a short face
+                mask[base + 2 * k] = False
+                mask[base + 2 * k + 1] = False
             y = j
             for k in range(top):
                 y += 1
                 if y == length:
                     y = 0
-                if names[y] >> 1 != x >> 1:
-                    mask[base + 2 * k] = True
-                    mask[base + 2 * k + 1] = True
+                if names[y] >> 1 == x >> 1:  # the partner is on the same edge
+                    mask[base + 2 * k] = False
+                    mask[base + 2 * k + 1] = False
 
 
 @njit(cache=True)

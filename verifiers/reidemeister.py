@@ -272,9 +272,9 @@ def legal_moves(diagram: PD) -> list[dict[str, Any]]:
                 moves.append({"op": "r3", **name})
             except IllegalMove:
                 pass
-        for p in face:
-            for q in face:
-                (e, s), (f, t) = edge_side(diagram, p), edge_side(diagram, q)
+        named = [edge_side(diagram, p) for p in face]  # once per dart, not once per pair
+        for e, s in named:
+            for f, t in named:
                 if e != f:
                     moves.append({"op": "r2_add", "over": e, "over_side": s, "under": f, "under_side": t})
     for edge in range(1, 2 * diagram.size + 1):

@@ -26,10 +26,14 @@ ILLEGAL_ACTION, APPLIED, KERNEL_BUG = 0, 1, 2
 
 
 @njit(cache=True)
-def write_observation(flat, meta, steps: int, pd, live, stats) -> None:
-    """The padded PD code ``(N, 4)``, the live-crossing flags and ``[crossings, steps]``."""
+def write_observation(flat, meta, steps: int, pd, live, stats, previous: int = -1) -> None:
+    """The padded PD code ``(N, 4)``, the live-crossing flags and ``[crossings, steps]``.
+
+    ``previous`` >= 0: the arrays hold this function's observation of a diagram of ``previous`` crossings,
+    so only the first ``max(n, previous)`` rows can differ (the rest stay zero).
+    """
     n = meta[0]
-    rows = pd.shape[0]
+    rows = pd.shape[0] if previous < 0 else min(pd.shape[0], max(n, previous))
     for i in range(rows):
         if i < n:
             for s in range(4):
@@ -50,12 +54,13 @@ def step_row(
     """One env step on one diagram: decode ``action`` into ``move``, apply it if the mask allows, refresh the mask."""
     if action < 0 or action >= mask.shape[0] or not mask[action]:
         return ILLEGAL_ACTION
-    if not decode(flat, out, other, tails, meta[0], max_crossings, reach, action, move):
+    before = meta[0]
+    if not decode(flat, out, other, tails, before, max_crossings, reach, action, move):
         return ILLEGAL_ACTION
     status = apply(flat, out, other, tails, meta, first, scratch, move[0], move[1], move[2], move[3], move[4])
     if status != OK:
         return KERNEL_BUG  # the exact mask allowed a move the kernel refuses (or left the state half-written)
-    fill_mask(flat, out, other, meta[0], max_crossings, reach, mask, scratch)
+    fill_mask(flat, out, other, meta[0], max_crossings, reach, mask, scratch, before)
     return APPLIED
 
 
@@ -70,6 +75,7 @@ def _step_rows(lo, hi, state, view, max_crossings, reach, actions, skip, masks, 
         if skip[b]:
             result[b] = ILLEGAL_ACTION
             continue
+        before = meta[b, 0]
         r = step_row(
             flat[b], out[b], other[b], tails[b], meta[b], first[b], scratch[b], max_crossings, reach, actions[b],
             masks[b], move,
@@ -82,7 +88,7 @@ def _step_rows(lo, hi, state, view, max_crossings, reach, actions, skip, masks, 
                     history[b, k, j] = move[j]
             n_moves[b] = k + 1
         steps[b] += 1
-        write_observation(flat[b], meta[b], n_moves[b], pd[b], live[b], stats[b])
+        write_observation(flat[b], meta[b], n_moves[b], pd[b], live[b], stats[b], before)
 
 
 @njit(cache=True, parallel=True)
