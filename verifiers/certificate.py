@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, cast
 
-from . import braid, diagram, pd, plumbing, reidemeister
+from . import andrews_curtis, braid, diagram, pd, plumbing, reidemeister
 from .braid import describe
 
 FORMAT = "rigorgym-certificate/1"
-CLAIMS = ("unknot", "knotted", "ribbon", "not_slice", "homeomorphic", "distinct")
+CLAIMS = ("unknot", "knotted", "ribbon", "not_slice", "homeomorphic", "distinct", "ac_trivial")
 TOP_LEVEL = {"format", "env", "claim", "instance", "moves", "meta"}
 
 
@@ -42,6 +42,9 @@ class Limits:
     #: Reidemeister moves on PD codes (UnKnot-Diagram-v0): total work, the sum over moves of the crossings
     #: of the diagram each acts on (each move is linear in the crossings: about 10 s of replay at most)
     max_reidemeister_work: int = 20_000_000
+    #: Andrews–Curtis presentations: the most letters a relator may have, in the instance and after any move
+    #: (the work limit above bounds the replay: the sum over moves of the two relators' lengths)
+    max_relator_length: int = 10_000
 
 
 DEFAULT_LIMITS = Limits()
@@ -373,11 +376,50 @@ def _verify_unknot_diagram(cert: dict[str, Any], limits: Limits) -> Verdict:
     return _replay_end(state, len(moves))
 
 
+def _verify_andrews_curtis(cert: dict[str, Any], limits: Limits) -> Verdict:
+    if cert["claim"] != "ac_trivial":
+        raise Malformed(f"AndrewsCurtis-v0 certificates claim 'ac_trivial', not {describe(cert['claim'])}")
+    instance = cert["instance"]
+    if "relators" not in instance or not set(instance) <= {"relators", "name"}:
+        raise Malformed("an AndrewsCurtis-v0 instance is {'relators': [[...], [...]]} (and an optional 'name')")
+    if not isinstance(instance.get("name", ""), str):
+        raise Malformed("instance name must be a string")
+    try:
+        state = andrews_curtis.Presentation.from_json(instance["relators"], limits.max_relator_length)
+    except andrews_curtis.InvalidPresentation as exc:
+        raise Malformed(f"instance: {exc}") from None
+    moves = cert["moves"]
+    if len(moves) > limits.max_moves:
+        raise Malformed(f"{len(moves)} moves exceed the limit of {limits.max_moves}")
+    work, relators, reduced, longest = 0, state.relators, state.reduced_form, limits.max_relator_length
+    for done, move in enumerate(moves):
+        work += len(relators[0]) + len(relators[1]) + 2
+        if work > limits.max_work:
+            return Verdict(False, f"move {done}: replay exceeds the work limit of {limits.max_work}", done)
+        try:
+            relators = andrews_curtis.step(relators, reduced, move)
+        except andrews_curtis.IllegalMove as exc:
+            return Verdict(False, f"move {done}: {exc}", done)
+        reduced = True
+        if len(relators[0]) > longest or len(relators[1]) > longest:
+            return Verdict(False, f"move {done}: a relator exceeds the limit of {longest} letters", done)
+    state = andrews_curtis.Presentation(relators, reduced)
+    if state.is_trivial:
+        return Verdict(
+            True, "the moves reach <x, y | x, y> (up to inverses and order): the presentation is AC-trivial", len(moves)
+        )
+    a, b = state.reduced().relators
+    return Verdict(
+        False, f"all {len(moves)} moves are legal but end on relators of lengths {len(a)} and {len(b)}", len(moves)
+    )
+
+
 VERIFIERS = {
     "UnKnot-v0": _verify_unknot,
     "Kirby-Plumbing-v0": _verify_plumbing,
     "Ribbon-v0": _verify_ribbon,
     "UnKnot-Diagram-v0": _verify_unknot_diagram,
+    "AndrewsCurtis-v0": _verify_andrews_curtis,
 }
 
 

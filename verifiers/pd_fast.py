@@ -100,8 +100,8 @@ def canonical(flat, out, other, tails, n, maxlabel, first) -> int:  # type: igno
     pointer chase of the walk below (measured ~20% of this function).
     """
     size = 4 * n
-    for x in range(maxlabel + 1):
-        first[x] = -1
+    for unused in range(maxlabel + 1):
+        first[unused] = -1
     pairs = 0
     for p in range(size):
         label = U(flat[p])
