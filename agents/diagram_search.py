@@ -12,7 +12,8 @@ written over the kernel's own moves so that every step is a certificate move:
    by basic; stops after ``level_failures`` R3 moves in a row that removed
    nothing;
 4. **pickup** (:mod:`.strand_pickup`): an over- or under-strand rerouted along
-   a shortest path of the dual graph, compiled into R2 and R3 moves;
+   a shortest path of the dual graph, compiled into R2 and R3 moves (and an
+   R1 kink when the path winds around an end of the strand);
 5. **backtrack** when stuck: ``backtrack_steps`` random growth moves (R1
    additions with probability 0.3, R2 additions 0.3, R3 otherwise), from the
    best diagram seen so far or, with probability ``restart_p``, from the

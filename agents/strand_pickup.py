@@ -12,9 +12,17 @@ played as kernel moves, so that it can go into a certificate:
   across ``S``'s edges). ``S``'s route is a path in the dual graph of
   ``D − S``, crossing the edges ``S`` passes over.
 * The new route ``P`` is a breadth-first shortest path that does not cross
-  ``S`` (SnapPy's may cross it, which winds the new strand around one of its
-  ends: not compiled here). ``S`` and ``P`` bound a region; its crossings of
-  ``D − S``, ``Δ``, are those ``S`` must pass over.
+  ``S`` and leaves and reaches ``S``'s ends on the same side. ``S`` and ``P``
+  bound a region; its crossings of ``D − S``, ``Δ``, are those ``S`` must
+  pass over.
+* SnapPy's shortest path (crossing ``S`` costs nothing,
+  :meth:`Rest.free_distance`) may be shorter than any route beside ``S``:
+  typically it winds around an end, leaving ``u0`` on one side and reaching
+  ``u1`` on the other. That changes the diagram's rotation number, so no
+  R2/R3 sweep reaches it. Then an R1 kink on ``S``'s last edge supplies the
+  turn: the strand up to the kink has a route beside it, one edge longer,
+  and after its sweep the kink leaves with an R2 removal
+  (:func:`_spin_reroute`; kept only if the diagram lost crossings).
 * Sweep: an R2 removal of a bigon between two consecutive crossings of ``S``;
   an R3 of a triangle between two consecutive crossings of ``S`` and a
   crossing of ``Δ`` (``S`` is over both strands there, so the R3 is legal);
@@ -69,11 +77,14 @@ def strands(d: PD, kind: int) -> list[Strand]:
     return found
 
 
-def walk(d: PD, strand: Strand) -> tuple[list[int], int]:
-    """``S``'s entry positions at its crossings (in order) and the entry position at its end crossing."""
+def walk(d: PD, strand: Strand, stop: int | None = None) -> tuple[list[int], int]:
+    """``S``'s entry positions at its crossings (in order) and the entry position at its end crossing.
+
+    With ``stop``, ``S`` is the part of the strand before crossing ``stop`` (which it still passes over or under).
+    """
     entries = []
     q = d.other[strand.start]
-    while (q & 1) == strand.kind:
+    while (q & 1) == strand.kind and q >> 2 != stop:
         entries.append(q)
         q = d.other[q ^ 2]
         if len(entries) > d.size:
@@ -84,8 +95,10 @@ def walk(d: PD, strand: Strand) -> tuple[list[int], int]:
 class Rest:
     """``D − S``: its crossings and edges (chains of ``D``-edges through ``S``'s crossings), with ``D``'s faces."""
 
-    def __init__(self, d: PD, strand: Strand) -> None:
-        entries, end = walk(d, strand)
+    def __init__(self, d: PD, strand: Strand, stop: int | None = None) -> None:
+        entries, end = walk(d, strand, stop)
+        #: tails of S's edges, first to last
+        self.s_tails = [strand.start] + [q ^ 2 for q in entries]
         self.s_crossings = {q >> 2 for q in entries}
         self.ends = (strand.start >> 2, end >> 2)
         self.face_of: dict[int, int] = {dart: k for k, face in enumerate(d.faces()) for dart in face}
@@ -109,13 +122,14 @@ class Rest:
         self.first_sides = (self.face_of[strand.start], self.face_of[entries[0]])
         self.last_sides = (self.face_of[last], self.face_of[end])
 
-    def shortest(self, d: PD) -> list[frozenset[int]] | None:
+    def shortest(self, d: PD, last: int | None = None) -> list[frozenset[int]] | None:
         """A shortest new route beside ``S``: the ``D − S`` edges it crosses, in order (None if none).
 
         Breadth-first over the faces of ``D`` across edges not on ``S``, from the face on one side of
         ``S``'s first edge to the face on the same side of its last edge (both sides tried, the shorter
         kept). The route never crosses ``S``, so it does not wind around an end of ``S``, and together with
-        ``S`` it bounds the region the sweep passes over.
+        ``S`` it bounds the region the sweep passes over. With ``last`` (the tail of a ``D``-edge next to
+        that face) the route ends by crossing that edge.
         """
         graph: dict[int, list[tuple[int, int]]] = {}
         for tail in self.piece_of:
@@ -126,6 +140,11 @@ class Rest:
         best: list[frozenset[int]] | None = None
         for side in (0, 1):
             source, target = self.first_sides[side], self.last_sides[side]
+            if last is not None:
+                faces = (self.face_of[last], self.face_of[d.other[last]])
+                if target not in faces or faces[0] == faces[1]:
+                    continue
+                target = faces[1] if faces[0] == target else faces[0]
             back: dict[int, tuple[int, int] | None] = {source: None}
             queue = deque([source])
             while queue:
@@ -138,7 +157,7 @@ class Rest:
                         queue.append(g)
             if target not in back:
                 continue
-            path: list[frozenset[int]] = []
+            path: list[frozenset[int]] = [] if last is None else [self.piece_of[last]]
             f = target
             while (step := back[f]) is not None:
                 f, tail = step
@@ -146,6 +165,32 @@ class Rest:
             if best is None or len(path) < len(best):
                 best = path[::-1]
         return best
+
+    def free_distance(self, d: PD) -> int | None:
+        """SnapPy's route length: the fewest ``D − S`` edges a path between ``S``'s ends crosses (crossing ``S`` free).
+
+        When it is below the length of :meth:`shortest`, the short routes wind around an end of ``S``.
+        """
+        free = set(self.s_tails)
+        graph: dict[int, list[tuple[int, int]]] = {}
+        for p in range(len(d.out)):
+            if d.out[p]:
+                a, b, w = self.face_of[p], self.face_of[d.other[p]], 0 if p in free else 1
+                graph.setdefault(a, []).append((b, w))
+                graph.setdefault(b, []).append((a, w))
+        dist = dict.fromkeys(self.first_sides, 0)
+        queue = deque(self.first_sides)
+        while queue:  # 0-1 breadth-first search
+            f = queue.popleft()
+            for g, w in graph.get(f, []):
+                if dist[f] + w < dist.get(g, len(d.out)):
+                    dist[g] = dist[f] + w
+                    if w:
+                        queue.append(g)
+                    else:
+                        queue.appendleft(g)
+        found = [dist[f] for f in self.last_sides if f in dist]
+        return min(found) if found else None
 
     def region(self, barrier: set[frozenset[int]]) -> set[int]:
         """The crossings of ``D − S`` that ``S`` must pass to reach the new route.
@@ -180,13 +225,29 @@ def _shift(index: int, gone: list[int]) -> int:
 def reroute(tape: Tape, strand: Strand, max_moves: int = 400) -> bool:
     """Reroute ``strand`` along a shortest path if that is shorter; True if the diagram lost crossings.
 
-    The moves go onto ``tape``; when the sweep does not reach the shorter route the tape is restored.
+    A route beside ``S`` is swept directly; when only a route that winds around an end is shorter, the end is
+    spun first (:func:`_spin_reroute`). The moves go onto ``tape``; a failed attempt restores it.
     """
     d = tape.d
     rest = Rest(d, strand)
     path = rest.shortest(d)
-    if path is None or len(path) >= strand.length:
+    beside = len(path) if path is not None else d.size + 1
+    if path is not None and beside < strand.length and _sweep(tape, strand, rest, path, max_moves):
+        return True
+    distance = rest.free_distance(d)
+    if distance is None or distance >= min(beside, strand.length):
         return False
+    return _spin_reroute(tape, strand, max_moves)
+
+
+def _sweep(
+    tape: Tape, strand: Strand, rest: Rest, path: list[frozenset[int]], max_moves: int, stop: int | None = None
+) -> bool:
+    """Sweep ``S`` (the part before crossing ``stop`` if given) onto ``path``; True if it got there.
+
+    On failure the tape is restored.
+    """
+    d = tape.d
     barrier = set(path) | {key for key, (_, _, crossed) in rest.edges.items() if crossed}
     delta = rest.region(barrier)
     saved_d, saved_len = tape.d, len(tape.moves)
@@ -197,7 +258,7 @@ def reroute(tape: Tape, strand: Strand, max_moves: int = 400) -> bool:
         if not delta and d.size <= target:
             return True
         s = Strand(strand.kind, 4 * start_crossing + start_slot, 0)
-        move = _sweep_move(d, s, walk(d, s)[0], delta)
+        move = _sweep_move(d, s, walk(d, s, stop)[0], delta)
         if move is None:
             break
         try:
@@ -206,7 +267,10 @@ def reroute(tape: Tape, strand: Strand, max_moves: int = 400) -> bool:
             break
         if move["op"] == "r2_remove":
             gone = sorted(_corners(d, move))
+            if stop in gone:  # pragma: no cover - the end crossing is never a bigon corner of the sweep
+                break
             start_crossing = _shift(start_crossing, gone)
+            stop = None if stop is None else _shift(stop, gone)
             delta = {_shift(v, gone) for v in delta}
         elif move["op"] == "r3":
             delta -= _corners(d, move)
@@ -214,6 +278,35 @@ def reroute(tape: Tape, strand: Strand, max_moves: int = 400) -> bool:
         return True
     tape.d = saved_d
     del tape.moves[saved_len:]
+    return False
+
+
+def _spin_reroute(tape: Tape, strand: Strand, max_moves: int) -> bool:
+    """A reroute whose route winds around the end ``u1``: kink, sweep the strand up to the kink, unkink.
+
+    Such a route changes the diagram's rotation number, so R2 and R3 alone cannot reach it. An R1 kink on
+    ``S``'s last edge, crossed first as ``S`` passes (over for an over-strand), adds the missing turn: the
+    strand up to the kink crossing ``κ`` (where ``S`` still passes over) then has a route beside it that
+    crosses the edge ``κ → u1`` once, at ``μ``, and arrives at ``κ`` on the side it left ``u0``. After that
+    sweep ``κ`` and ``μ`` bound a bigon, which the R2 removal of :meth:`Tape.basic` takes away with the
+    kink. Both sides of the kink are tried; True if the diagram lost crossings (else the tape is restored).
+    """
+    d, saved_len = tape.d, len(tape.moves)
+    _, end = walk(d, strand)
+    edge = d.crossings[end >> 2][end & 3]
+    kink = d.size  # the crossing r1_add appends
+    for side in ("left", "right"):
+        tape.play({"op": "r1_add", "edge": edge, "side": side, "first": "over" if strand.kind == OVER else "under"})
+        # the edge κ → u1 leaves κ where the strand's second passage (of the other kind) goes out
+        after = next(p for p in range(4 * kink, 4 * kink + 4) if (p & 1) != strand.kind and tape.d.out[p])
+        rest = Rest(tape.d, strand, stop=kink)
+        path = rest.shortest(tape.d, last=after)
+        if path is not None and len(path) <= strand.length and _sweep(tape, strand, rest, path, max_moves, kink):
+            tape.basic()
+            if tape.d.size < d.size:
+                return True
+        tape.d = d
+        del tape.moves[saved_len:]
     return False
 
 

@@ -13,6 +13,7 @@ import spherogram
 from rigorgym.agents.base import Budget
 from rigorgym.agents.diagram_search import DiagramSearch, Tape
 from rigorgym.agents.strand_pickup import OVER, UNDER, Rest, reroute, strands
+from rigorgym.envs.suites import load_suite
 from rigorgym.envs.unknot_diagram import DiagramInstance, ScrambledUnknotGenerator
 from rigorgym.verifiers import verify
 from rigorgym.verifiers.pd import PD
@@ -85,3 +86,41 @@ def test_hard_unknots_fall_with_fixed_steps_and_replay(row: int) -> None:
     assert verdict.valid, verdict.reason
     again = DiagramSearch().solve(None, instance, budget, 0)
     assert again.certificate is not None and again.certificate["moves"] == first.certificate["moves"]
+
+
+def unknot_43() -> DiagramInstance:
+    raw = next(x for x in load_suite("unknot-diagram-classic").instances if x["name"] == "unknot_43")
+    return DiagramInstance.from_instance(raw)
+
+
+def test_winding_reroutes_are_compiled_with_a_kink() -> None:
+    # unknot_43's short routes all wind around an end of their strand: none lies beside it
+    tape = Tape(unknot_43().diagram())
+    tape.basic()
+    done = 0
+    for kind in (OVER, UNDER):
+        for strand in strands(tape.d, kind):
+            rest = Rest(tape.d, strand)
+            path = rest.shortest(tape.d)
+            distance = rest.free_distance(tape.d)
+            assert distance is not None
+            if distance >= strand.length:
+                continue
+            assert path is not None and len(path) >= strand.length
+            trial = tape.copy()
+            assert reroute(trial, strand)
+            assert trial.d.size <= tape.d.size - strand.length + distance
+            assert any(m["op"] == "r1_add" for m in trial.moves[len(tape.moves) :])
+            replay = tape.d
+            for move in trial.moves[len(tape.moves) :]:
+                replay = apply_move(replay, move)
+            assert replay == trial.d  # the kernel accepts every move (HFK is too slow on unknot_43 to check)
+            done += 1
+    assert done >= 3
+
+
+def test_unknot_43_is_untangled_and_verified() -> None:
+    result = DiagramSearch().solve(None, unknot_43(), Budget(30, max_steps=20_000), 0)
+    assert result.certificate is not None
+    verdict = verify(result.certificate)
+    assert verdict.valid and result.certificate["claim"] == "unknot", verdict.reason
