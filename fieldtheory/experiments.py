@@ -122,10 +122,12 @@ def phi4_scan(
     emit: Emit = None,
     couplings_rw: Sequence[float] = COUPLINGS_RW,
     couplings_hmc: Sequence[float] = COUPLINGS_HMC,
+    hmc_chains: int = 1000,
 ) -> Record:
     """The φ⁴ shift of G₂(0, y), y ∈ {0, 0.5}, of the cos-net (width 100) against first-order perturbation theory.
 
-    By reweighting (200,000·``scale`` networks) at ``couplings_rw`` and by HMC (1000 chains) at ``couplings_hmc``.
+    By reweighting (200,000·``scale`` networks) at ``couplings_rw`` and by HMC (``hmc_chains`` chains) at
+    ``couplings_hmc``.
     """
     net = CosNet(1, 100, 1.0, 5.0)
     x = np.array([0.0, 0.5])
@@ -144,7 +146,7 @@ def phi4_scan(
             rw = phi4.reweight(x, int(200_000 * scale), seed=1)
             row.update(rw_shift=rw.shift.value[0].tolist(), rw_err=rw.shift.stderr[0].tolist(), rw_ess=rw.ess)
         if lam in couplings_hmc:
-            hmc = phi4.hmc(x, n_chains=1000, n_samples=max(5, int(100 * scale)), seed=2, n_warmup=15)
+            hmc = phi4.hmc(x, n_chains=hmc_chains, n_samples=max(5, int(100 * scale)), seed=2, n_warmup=15)
             row.update(
                 hmc_shift=hmc.shift.value[0].tolist(),
                 hmc_err=hmc.shift.stderr[0].tolist(),

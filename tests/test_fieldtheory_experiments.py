@@ -20,7 +20,7 @@ def res() -> dict[str, Any]:
     out = {
         "g2": ex.g2_checks(0.005, seen.append, nets=[(ErfNet(1, 100, 1.0, 0.5), 1), (CosNet(2, 4, 1.0, 5.0), 2)]),
         "g4": ex.g4_scan(0.002, seen.append, widths=(10, 100)),
-        "phi4": ex.phi4_scan(0.01, seen.append, couplings_rw=(0.25, 1.0), couplings_hmc=(0.25,)),
+        "phi4": ex.phi4_scan(0.01, seen.append, couplings_rw=(0.25, 1.0), couplings_hmc=(0.25,), hmc_chains=100),
         "optuna": ex.optuna_scan(0.1, seen.append, knobs_trials=((("sigma", "mass"), 4),)),
         "symmetry": ex.symmetry_checks(0.005, seen.append),
     }
