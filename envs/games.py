@@ -1,7 +1,7 @@
 """What the CLI, the runner and the leaderboard need to know about each game, in one table.
 
 A *game* is a family of env ids over one env class (``UnKnot-v0`` and its
-tiers, ``Kirby-Plumbing-v0``, ``Ribbon-v0``, ``UnKnot-Diagram-v0``, each with its tiers).
+tiers, ``Kirby-Plumbing-v0``, ``Ribbon-v0``, ``UnKnot-Diagram-v0``, ``AndrewsCurtis-v0``, each with its tiers).
 Each game says how to read a §2.4 ``instance`` object, how to size an env so
 that given instances fit, and (for games on one knot) how to read
 ``--knot NAME`` or ``--pd CODE``.
@@ -92,6 +92,18 @@ def _pd_diagram_of_knot(name: str | None, pd: Any) -> Any:
     return DiagramInstance.from_instance({"pd": pd})
 
 
+def _read_presentation(data: Any) -> Any:
+    from rigorgym.envs.andrews_curtis.types import PresentationInstance
+
+    return PresentationInstance.from_instance(data)
+
+
+def _fit_presentations(kwargs: dict[str, Any], instances: Sequence[Any]) -> dict[str, Any]:
+    """Room for relators to grow: twice the longest given relator, never less than the env's own board."""
+    longest = max((len(r) for x in instances for r in x.relators), default=0)
+    return {"max_relator_length": max(kwargs.get("max_relator_length", 36), 2 * longest)}
+
+
 GAMES = (
     Game("UnKnot-v0", "rigorgym.envs.unknot.env:UnKnotEnv", _read_braid, _fit_braids, _braid_of_knot),
     Game("Kirby-Plumbing-v0", "rigorgym.envs.kirby_plumbing.env:KirbyPlumbingEnv", _read_plumbing, _fit_plumbing),
@@ -102,6 +114,12 @@ GAMES = (
         _read_diagram,
         _fit_knots,
         _pd_diagram_of_knot,
+    ),
+    Game(
+        "AndrewsCurtis-v0",
+        "rigorgym.envs.andrews_curtis.env:AndrewsCurtisEnv",
+        _read_presentation,
+        _fit_presentations,
     ),
 )
 

@@ -17,6 +17,8 @@ PLUMBING_VECTOR_ENTRY = "rigorgym.envs.kirby_plumbing.vector:KirbyPlumbingVector
 RIBBON_ENTRY = "rigorgym.envs.ribbon.env:RibbonEnv"
 DIAGRAM_ENTRY = "rigorgym.envs.unknot_diagram.env:UnKnotDiagramEnv"
 DIAGRAM_VECTOR_ENTRY = "rigorgym.envs.unknot_diagram.vector:UnKnotDiagramVectorEnv"
+AC_ENTRY = "rigorgym.envs.andrews_curtis.env:AndrewsCurtisEnv"
+AC_VECTOR_ENTRY = "rigorgym.envs.andrews_curtis.vector:AndrewsCurtisVectorEnv"
 # The two simulators stand alone (docs/design.md §5): their envs live in their own packages.
 FIELDTHEORY_ENTRY = "rigorgym.fieldtheory.env:NNFieldTheoryEnv"
 METRICFLOW_ENTRY = "rigorgym.metricflow.env:MetricFlowEnv"
@@ -162,6 +164,39 @@ def _diagram_tiers() -> dict[str, tuple[dict[str, Any], int]]:
     }
 
 
+def _ac_suite_size(suite: str) -> dict[str, int]:
+    """``max_relator_length`` that fits every presentation of a suite: the source's 36, or 2x the longest relator."""
+    from rigorgym.envs.suites import list_suites, load_suite
+
+    if suite not in list_suites():
+        return {}
+    longest = max((len(r) for x in load_suite(suite).instances for r in x["relators"]), default=0)
+    return {"max_relator_length": max(36, 2 * longest)}
+
+
+def _ac_tiers() -> dict[str, tuple[dict[str, Any], int]]:
+    from rigorgym.envs.andrews_curtis.generator import ScrambledTrivialGenerator, SuiteGenerator
+
+    def suite(name: str, steps: int) -> tuple[dict[str, Any], int]:
+        return {"generator": SuiteGenerator(name), "horizon": steps, **_ac_suite_size(name)}, steps
+
+    return {
+        # ScrambledTrivialGenerator(moves=30, max_relator_length=36): <x, y | x, y> scrambled by 30 uniform legal
+        # AC' moves (the source's twelve); relators of at most 36 letters (the source's board).
+        "AndrewsCurtis-v0": (
+            {"generator": ScrambledTrivialGenerator(30, 36), "max_relator_length": 36, "horizon": 400},
+            400,
+        ),
+        # Suite ac-miller-schupp: the Miller-Schupp presentations of the source paper (n <= 7, |w| <= 7), on
+        # relators of at most 36 letters (more if the suite needs it); the source's episodes are longer still.
+        "AndrewsCurtis-MillerSchupp-v0": suite("ac-miller-schupp", 1000),
+        # Suite ac-ms-greedy-unsolved: the Miller-Schupp presentations the source's greedy search left unsolved.
+        "AndrewsCurtis-MillerSchuppHard-v0": suite("ac-ms-greedy-unsolved", 1000),
+        # Suite ac-akbulut-kirby: the Akbulut-Kirby presentations AK(n) = <x, y | x^n = y^(n+1), xyx = yxy>.
+        "AndrewsCurtis-AkbulutKirby-v0": suite("ac-akbulut-kirby", 1000),
+    }
+
+
 def _shipped(kwargs: dict[str, Any]) -> bool:
     from rigorgym.envs.suites import list_suites
 
@@ -202,6 +237,16 @@ def register_all() -> None:
             id=env_id,
             entry_point=DIAGRAM_ENTRY,
             vector_entry_point=DIAGRAM_VECTOR_ENTRY,
+            max_episode_steps=steps,
+            kwargs=kwargs,
+        )
+    for env_id, (kwargs, steps) in _ac_tiers().items():
+        if env_id in gym.registry or not _shipped(kwargs):
+            continue
+        gym.register(
+            id=env_id,
+            entry_point=AC_ENTRY,
+            vector_entry_point=AC_VECTOR_ENTRY,
             max_episode_steps=steps,
             kwargs=kwargs,
         )
