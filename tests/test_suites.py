@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from rigorgym.envs.games import GAMES
 from rigorgym.envs.suites import UnknownSuite, content_hash, list_suites, load_suite, suite_info
 from rigorgym.envs.unknot.generator import closure_is_knot
 from rigorgym.envs.unknot.types import BraidInstance
@@ -64,7 +65,7 @@ def test_suite_info_fields() -> None:
         info = suite_info(name)
         assert {"env", "description", "size", "hash"} <= set(info)
         assert isinstance(info["size"], int) and info["size"] > 0
-        assert info["env"] in ("UnKnot-v0", "Ribbon-v0", "Kirby-Plumbing-v0", "UnKnot-Diagram-v0")
+        assert info["env"] in {game.env for game in GAMES}  # a game of the games table
     info = suite_info("unknot-random-L10")
     info["size"] = -1  # a copy: the index is not mutated
     assert suite_info("unknot-random-L10")["size"] == 100
