@@ -31,6 +31,15 @@ def _diagram_search() -> Agent:
     return DiagramSearch()
 
 
+def _ac(name: str) -> Callable[[], Agent]:
+    def make() -> Agent:
+        from .andrews_curtis_search import AGENT_FACTORIES
+
+        return AGENT_FACTORIES[name]()
+
+    return make
+
+
 AGENTS: dict[str, tuple[Callable[[], Agent], str, tuple[str, ...]]] = {
     "random": (
         RandomWalker,
@@ -68,6 +77,22 @@ AGENTS: dict[str, tuple[Callable[[], Agent], str, tuple[str, ...]]] = {
         BoWalker,
         "slice obstructions, then a random walker over bands with Bayesian-optimised weights (Ribbon)",
         ("Ribbon-v0",),
+    ),
+    "ac-greedy": (
+        _ac("ac-greedy"),
+        "the source's greedy search: best-first on total relator length over the 12 AC' moves (AndrewsCurtis)",
+        ("AndrewsCurtis-v0",),
+    ),
+    "ac-bfs": (
+        _ac("ac-bfs"),
+        "the source's breadth-first search over the 12 AC' moves (AndrewsCurtis)",
+        ("AndrewsCurtis-v0",),
+    ),
+    "ac-search": (
+        _ac("ac-search"),
+        "best-first on length over presentations up to rotation, inversion and swap, children = every "
+        "r_i times a conjugate of r_j^±1 (AndrewsCurtis)",
+        ("AndrewsCurtis-v0",),
     ),
 }
 
