@@ -84,7 +84,7 @@ def test_mask_and_decoding_are_the_layouts() -> None:
         d = ScrambledUnknotGenerator(8, 10)(rng).diagram()
         buffers = load(d, 18)
         for _ in range(40):
-            pd_fast.fill_mask(buffers.flat, buffers.out, buffers.other, d.size, 16, 3, mask, buffers.scratch)
+            pd_fast.fill_mask(buffers.flat, buffers.out, buffers.other, d.size, 16, 3, mask, buffers.scratch, -1)
             assert np.array_equal(mask, layout.mask(d))
             for a in rng.integers(0, layout.size, 20).tolist() + [int(rng.choice(np.flatnonzero(mask)))]:
                 ok = pd_fast.decode(buffers.flat, buffers.out, buffers.other, buffers.tails, d.size, 16, 3, a, move)

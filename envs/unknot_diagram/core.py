@@ -26,11 +26,11 @@ ILLEGAL_ACTION, APPLIED, KERNEL_BUG = 0, 1, 2
 
 
 @njit(cache=True)
-def write_observation(flat, meta, steps: int, pd, live, stats, previous: int = -1) -> None:
+def write_observation(flat, meta, steps: int, pd, live, stats, previous: int) -> None:
     """The padded PD code ``(N, 4)``, the live-crossing flags and ``[crossings, steps]``.
 
     ``previous`` >= 0: the arrays hold this function's observation of a diagram of ``previous`` crossings,
-    so only the first ``max(n, previous)`` rows can differ (the rest stay zero).
+    so only the first ``max(n, previous)`` rows can differ (the rest stay zero); -1 writes every row.
     """
     n = meta[0]
     rows = pd.shape[0] if previous < 0 else min(pd.shape[0], max(n, previous))
@@ -151,7 +151,7 @@ def scramble(
     r1_add, r2_remove, r3, r2_add = cap, 9 * cap, 13 * cap, 17 * cap
     move = np.zeros(5, np.int64)
     while meta[0] < crossings:
-        fill_mask(flat, out, other, meta[0], cap, reach, mask, scratch)
+        fill_mask(flat, out, other, meta[0], cap, reach, mask, scratch, -1)
         a = -1
         if meta[0] + 2 <= crossings:
             a = _choose(mask, r2_add, mask.shape[0], state)
@@ -162,7 +162,7 @@ def scramble(
         if status != OK or (move[0] != R1_ADD and move[0] != R2_ADD):
             return status if status != OK else -1
     for _ in range(shuffles):
-        fill_mask(flat, out, other, meta[0], cap, reach, mask, scratch)
+        fill_mask(flat, out, other, meta[0], cap, reach, mask, scratch, -1)
         a = _choose(mask, r3, r2_add, state)
         if a < 0:
             break

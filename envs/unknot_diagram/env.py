@@ -164,7 +164,7 @@ class UnKnotDiagramEnv(gym.Env[dict[str, np.ndarray], np.int64]):
         self._buffers.load(diagram.labels, diagram.out, diagram.loops)
         pd_fast.fill_mask(
             self._buffers.flat, self._buffers.out, self._buffers.other, diagram.size, self.max_crossings,
-            self.layout.reach, self._mask, self._buffers.scratch,
+            self.layout.reach, self._mask, self._buffers.scratch, -1,
         )  # fmt: skip
 
     def action_masks(self) -> np.ndarray:
@@ -211,7 +211,7 @@ class UnKnotDiagramEnv(gym.Env[dict[str, np.ndarray], np.int64]):
             "stats": np.zeros(len(STATS), np.int64),
         }
         core.write_observation(
-            self._buffers.flat, self._buffers.meta, len(self._moves), obs["pd"], obs["crossing_mask"], obs["stats"]
+            self._buffers.flat, self._buffers.meta, len(self._moves), obs["pd"], obs["crossing_mask"], obs["stats"], -1
         )
         return obs
 

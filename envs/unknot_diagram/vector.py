@@ -234,7 +234,7 @@ class UnKnotDiagramVectorEnv(VectorEnv):
             instance = DiagramInstance.of_kernel_diagram(tuple(tuple(flat[4 * k : 4 * k + 4]) for k in range(n)))
             pd_fast.fill_mask(
                 self._flat[i], self._out[i], self._other[i], n, self.max_crossings, self.reach, self._masks[i],
-                self._scratch[i],
+                self._scratch[i], -1,
             )  # fmt: skip
         else:
             instance = gen(rng) if given is None else given
@@ -249,7 +249,13 @@ class UnKnotDiagramVectorEnv(VectorEnv):
         self._n_moves[i] = 0
         self._steps[i] = 0
         core.write_observation(
-            self._flat[i], self._meta[i], 0, self._obs["pd"][i], self._obs["crossing_mask"][i], self._obs["stats"][i]
+            self._flat[i],
+            self._meta[i],
+            0,
+            self._obs["pd"][i],
+            self._obs["crossing_mask"][i],
+            self._obs["stats"][i],
+            -1,
         )
 
     def _grow_history(self) -> None:
