@@ -87,6 +87,8 @@ PAGES: dict[str, list[str]] = {
     ],
     "unknot-diagram": ["benchmarks/unknot_diagram.py --workers 2 --out-dir docs/results"],
     "unknot-diagram-throughput": ["benchmarks/unknot_diagram_throughput.py --seconds 10 --out-dir docs/results"],
+    # creates ~/.cache/rigorgym/ac_solver-venv (pip install ac_solver==0.1.0) on first use
+    "andrews-curtis-throughput": ["benchmarks/andrews_curtis_throughput.py --seconds 10 --out-dir docs/results"],
     # about 45 min on 2 cores; ships unknot-diagram-ppo-mlp when it beats the walker; the JSON has no spaces (the
     # commands are split on spaces)
     "unknot-diagram-zoo": [
