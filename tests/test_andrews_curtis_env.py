@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import warnings
+from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
@@ -220,7 +222,34 @@ def test_instances_generators_reward_render_and_games_table() -> None:
     made = gym.make("AndrewsCurtis-v0", render_mode="ansi")
     made.reset(options={"instance": {"relators": [[-1, 2, 2, 1, -2, -2, -2], [1]]}})
     assert made.render() == "presentation: length 8 (7 + 1), step 0\nr0 = x^-1 y^2 x y^-3\nr1 = x"
+    drawn = gym.make("AndrewsCurtis-v0", render_mode="rgb_array")  # what SB3's make_vec_env asks for
+    drawn.reset(options={"instance": {"relators": [[-1, 2], [1]]}})
+    image = drawn.render()
+    assert image.dtype == np.uint8 and image.shape == (22, 36 * 8 + 4, 3)
+    assert tuple(image[3, 3]) == (244, 164, 164) and tuple(image[13, 3]) == (178, 34, 34)  # x^-1 on row 0, x on row 1
     game = game_of("AndrewsCurtis-v0")
     given = [game.read_instance({"relators": [[1] * 30, [2]]})]
     assert game.fit({"max_relator_length": 36}, given) == {"max_relator_length": 60}
     assert game.fit({}, [game.read_instance({"relators": [[1], [2]]})]) == {"max_relator_length": 36}
+
+
+def test_the_zoo_trains_on_it_and_its_folders_solve(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """SB3's MaskablePPO (through make_vec_env, which asks for rgb_array) and the batched PPO train a few hundred
+    steps (``rigorgym train``, in process); ``rigorgym solve`` plays each folder on scrambles and the kernel accepts
+    every certificate it writes."""
+    from rigorgym.cli import main
+
+    train = ["train", "AndrewsCurtis-v0", "--policy", "mlp", "--out"]
+    assert (
+        main([*train, str(tmp_path / "sb3"), "--algo", "maskable_ppo", "--steps", "256", "--set", "n_steps=128"]) == 0
+    )
+    assert main([*train, str(tmp_path / "vec"), "--backend", "vec", "--algo", "ppo", "--num-envs", "32", "--steps",
+                 "1024"]) == 0  # fmt: skip
+    found = []
+    for name in ("sb3", "vec"):
+        out = tmp_path / f"{name}.jsonl"
+        solve = ["solve", "AndrewsCurtis-v0", "--agent", str(tmp_path / name), "--suite", "ac-scramble-10"]
+        assert main([*solve, "--limit", "3", "--budget-s", "1", "--out", str(out)]) == 0
+        assert "/3" in capsys.readouterr().out
+        found += [json.loads(line) for line in out.read_text().splitlines()]  # the solved ones
+    assert found and all(verify(c).valid for c in found)

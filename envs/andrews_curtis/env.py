@@ -13,7 +13,7 @@ from ..injection import action_index, injected, whole
 from . import core
 from .certificate import make_certificate
 from .generator import ScrambledTrivialGenerator
-from .render import presentation_text
+from .render import presentation_image, presentation_text
 from .reward import ACReward, RewardFn
 from .types import PresentationInstance
 
@@ -71,7 +71,7 @@ class AndrewsCurtisEnv(gym.Env[np.ndarray, np.int64]):
     ``{"ansi"}``.
     """
 
-    metadata = {"render_modes": ["ansi"], "render_fps": 4}
+    metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
 
     def __init__(
         self,
@@ -137,9 +137,11 @@ class AndrewsCurtisEnv(gym.Env[np.ndarray, np.int64]):
             info["certificate"] = self.certificate()
         return self._rel.copy(), reward, solved, False, info
 
-    def render(self) -> str | None:  # type: ignore[override]  # gymnasium: an unbound TypeVar
+    def render(self) -> str | np.ndarray | None:  # type: ignore[override]  # gymnasium: an unbound TypeVar
         if self._instance is None or self.render_mode is None:
             return None
+        if self.render_mode == "rgb_array":
+            return presentation_image(self.relators, self.max_relator_length)
         return presentation_text(self.relators, len(self._actions), self._instance.name)
 
     def load(self, instance: PresentationInstance) -> None:

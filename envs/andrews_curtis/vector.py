@@ -28,7 +28,7 @@ from . import core
 from .certificate import make_certificate
 from .env import AndrewsCurtisEnv
 from .generator import ScrambledTrivialGenerator, _instance
-from .render import presentation_text
+from .render import presentation_image, presentation_text
 from .reward import ACReward, RewardFn
 from .types import PresentationInstance
 
@@ -44,7 +44,7 @@ class AndrewsCurtisVectorEnv(VectorEnv):
     ready for ``verify``.
     """
 
-    metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": ["ansi"]}
+    metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": ["ansi", "rgb_array"]}
 
     def __init__(
         self,
@@ -155,6 +155,8 @@ class AndrewsCurtisVectorEnv(VectorEnv):
             return tuple(
                 presentation_text(self.relators(i), int(self._n_moves[i]), f"env {i}") for i in range(self.num_envs)
             )
+        if self.render_mode == "rgb_array":
+            return tuple(presentation_image(self.relators(i), self.max_relator_length) for i in range(self.num_envs))
         return None
 
     # -- rigorgym API ----------------------------------------------------------------
