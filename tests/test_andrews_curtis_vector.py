@@ -127,3 +127,22 @@ def test_parallel_rows_equal_serial_rows() -> None:
         o1, r1, _, _, i1 = big.step(actions)
         o2, r2, _, _, i2 = small.step(actions[-2:])
         assert np.array_equal(r1[-2:], r2)
+
+
+def test_the_batched_trainers_learner_sees_scaled_rewards() -> None:
+    """``reward_scale`` (vec PPO's Args): the rollout stores the env's rewards times it, the stats keep the env's."""
+    import torch
+    from rigorgym.agents.algos.vec_common import Rollout
+    from rigorgym.agents.algos.vec_ppo import Args
+    from rigorgym.agents.policies.braid_heads import build_net, spec_of
+
+    envs = gym.make_vec("AndrewsCurtis-v0", num_envs=4, vectorization_mode="vector_entry_point")
+    spec = spec_of(envs)
+    net = build_net("mlp", spec, {"hidden": (8,)})
+    rewards = []
+    for scale in (1.0, 1e-3):  # the same episodes: the env reset with the same seed, the same sampling seed
+        roll = Rollout(Args(num_envs=4, num_steps=16, reward_scale=scale), envs, spec, torch.device("cpu"), 0)
+        torch.manual_seed(0)
+        roll.collect(net)
+        rewards.append(roll.rewards.copy())
+    assert np.allclose(rewards[1], 1e-3 * rewards[0]) and rewards[0].min() < -1

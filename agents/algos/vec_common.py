@@ -360,6 +360,9 @@ class Rollout:
         self.next_obs, info = envs.reset(seed=seed)
         self.next_mask = np.asarray(info["action_mask"], bool)
         self.needs_reset = np.zeros(n, bool)
+        #: the learner sees rewards times this (the stats keep the env's): a reward in the tens of thousands, as
+        #: AndrewsCurtis-v0's success bonus, drowns the policy gradient in the value loss under gradient clipping
+        self.reward_scale = float(getattr(args, "reward_scale", 1.0))
 
     def collect(self, net: nn.Module) -> int:
         """Fill the buffers with ``net``'s actions and values; return the env steps taken (reset-only ones not)."""
@@ -391,7 +394,7 @@ class Rollout:
             self.next_obs, reward, term, trunc, info = self.envs.step(action.cpu().numpy())
             self.next_mask = np.asarray(info["action_mask"], bool)
             self.illegal += int(np.sum(np.asarray(info.get("illegal_action", np.zeros(n, bool))) & self.valid[step]))
-            self.rewards[step], self.terminated[step] = reward, term
+            self.rewards[step], self.terminated[step] = reward * self.reward_scale, term
             self.ended[step] = term | trunc
             solved = np.asarray(info["_certificate"], bool) if "_certificate" in info else term
             self.stats.step(self.valid[step], reward, self.ended[step], solved)

@@ -98,6 +98,7 @@ class Args:
     lr: float = 3e-3  # with the default MLP (64, 64): as good per env step as (256, 256) at 1e-3, measured (below)
     anneal_lr: bool = True  # linear decay to 0 at ``steps``
     gamma: float = 0.99
+    reward_scale: float = 1.0  # the learner's rewards are the env's times this (the reported returns are the env's)
     gae_lambda: float = 0.95
     num_minibatches: int = 4
     update_epochs: int = 4
