@@ -25,7 +25,7 @@ from rigorgym.verifiers import verify
 from rigorgym.verifiers.pd import PD
 from rigorgym.verifiers.reidemeister import apply_move, legal_moves
 
-GAMES = ["UnKnot-v0", "Kirby-Plumbing-v0", "UnKnot-Diagram-v0"]
+GAMES = ["UnKnot-v0", "Kirby-Plumbing-v0", "UnKnot-Diagram-v0", "AndrewsCurtis-v0"]
 SMALL = {"scramble_moves": 6, "solver_moves": 25}
 
 
@@ -238,8 +238,8 @@ def test_illegal_actions_are_penalised_no_ops(game: str) -> None:
     n = unwrapped.stop_action
     mask = env.observe(SCRAMBLER)["action_mask"]
     env.step(int(np.flatnonzero(mask[:n])[0]))  # one legal move, so that the start is not won as it stands
-    masked = int(np.flatnonzero(env.observe(SCRAMBLER)["action_mask"] == 0)[0])
-    for bad in (-1, n + 1, None, "x", 1.5, np.array([0.5]), masked):
+    masked = [int(a) for a in np.flatnonzero(env.observe(SCRAMBLER)["action_mask"] == 0)[:1]]  # AC: none may be
+    for bad in (-1, n + 1, None, "x", 1.5, np.array([0.5]), *(masked or [-2])):
         before = env.observe(SCRAMBLER)["observation"]
         env.step(bad)
         assert env.rewards == {SOLVER: unwrapped.illegal_penalty, SCRAMBLER: -unwrapped.illegal_penalty}
@@ -322,3 +322,22 @@ def test_exporter_refuses_what_it_cannot_prove(tmp_path) -> None:
     (plumbing,) = play(scramble_solve_v0.env(game="Kirby-Plumbing-v0", **SMALL), random_policy(0), random_policy(1))
     with pytest.raises(ValueError, match="UnKnot-v0"):
         export_suite([plumbing], tmp_path, "unknot-bad")
+
+
+def test_ac_greedy_wins_presentation_scrambles_through_the_game() -> None:
+    """AndrewsCurtis-v0: the scrambler plays AC′ moves from <x, y | x, y>, ac-greedy's moves (the twelve env
+    actions only) are played as actions, and the win's certificate is exactly them."""
+    from rigorgym.agents.andrews_curtis_search import SourceGreedy
+    from rigorgym.agents.base import Budget
+    from rigorgym.envs.andrews_curtis import PresentationInstance
+
+    def solve(instance: dict) -> list | None:
+        cert = SourceGreedy().solve(
+            None, PresentationInstance.from_instance(instance), Budget(5.0, max_steps=20_000), 0
+        )
+        return cert.certificate["moves"] if cert.certificate is not None else None
+
+    env = scramble_solve_v0.env(game="AndrewsCurtis-v0", scramble_moves=6, solver_moves=100)
+    games = play(env, random_policy(1), kernel_policy(env, solve), episodes=4, seed=0)
+    won = [g for g in games if g.solved]
+    assert won and all(verify(g.certificate).valid and g.certificate["moves"] == solve(g.instance) for g in won)

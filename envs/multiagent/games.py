@@ -17,6 +17,7 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
+from rigorgym.envs.andrews_curtis import AndrewsCurtisEnv, PresentationInstance
 from rigorgym.envs.kirby_plumbing.actions import BLOWUP_DISJOINT, BLOWUP_EDGE, BLOWUP_VERTEX, EXTRUDE_ZERO
 from rigorgym.envs.kirby_plumbing.env import KirbyPlumbingEnv
 from rigorgym.envs.kirby_plumbing.generator import random_tree
@@ -25,6 +26,7 @@ from rigorgym.envs.unknot.actions import BRAID, COMMUTE, INSERT, ROTATE, STABILI
 from rigorgym.envs.unknot.env import UnKnotEnv
 from rigorgym.envs.unknot.types import BraidInstance
 from rigorgym.envs.unknot_diagram import DiagramInstance, UnKnotDiagramEnv
+from rigorgym.verifiers.andrews_curtis import SOURCE_MOVES
 from rigorgym.verifiers.reidemeister import edge_side
 
 #: A start: ``"trivial"``, ``"generator"`` (the env's own instance generator) or ``rng -> instance``.
@@ -147,7 +149,33 @@ class DiagramRules:
         return index
 
 
-Rules = BraidRules | PlumbingRules | DiagramRules
+@dataclass(frozen=True)
+class PresentationRules:
+    """AndrewsCurtis-v0: scramble the trivial presentation <x, y | x, y> by AC moves.
+
+    Every one of the twelve AC′ moves may scramble: each has an inverse among them up to the relators'
+    cyclic reduction (a product by r_j^-1 undoes one by r_j; a conjugation is undone by the opposite one).
+    """
+
+    def scramble_allowed(self, env: AndrewsCurtisEnv) -> np.ndarray:
+        return np.ones(len(SOURCE_MOVES), bool)
+
+    def trivial_start(self, env: AndrewsCurtisEnv, rng: np.random.Generator) -> PresentationInstance:
+        return PresentationInstance(((1,), (2,)), name="trivial")
+
+    def current(self, env: AndrewsCurtisEnv) -> PresentationInstance:
+        r0, r1 = env.relators
+        return PresentationInstance((tuple(int(x) for x in r0), tuple(int(x) for x in r1)))
+
+    def action_of(self, env: AndrewsCurtisEnv, move: Any) -> int | None:
+        """The action that plays kernel ``move`` now (one of the twelve AC′ moves, legal here), or None."""
+        if move not in SOURCE_MOVES:
+            return None
+        index = SOURCE_MOVES.index(move)
+        return index if bool(env.action_masks()[index]) else None
+
+
+Rules = BraidRules | PlumbingRules | DiagramRules | PresentationRules
 
 
 def make_game_env(game: str, render_mode: str | None, **env_kwargs: Any) -> tuple[gym.Env[Any, Any], Rules]:
@@ -161,8 +189,11 @@ def make_game_env(game: str, render_mode: str | None, **env_kwargs: Any) -> tupl
         return env, PlumbingRules()
     if isinstance(env, UnKnotDiagramEnv):
         return env, DiagramRules()
+    if isinstance(env, AndrewsCurtisEnv):
+        return env, PresentationRules()
     raise ValueError(
-        f"scramble-solve supports the UnKnot-v0, Kirby-Plumbing-v0 and UnKnot-Diagram-v0 games, not {game!r}"
+        "scramble-solve supports the UnKnot-v0, Kirby-Plumbing-v0, UnKnot-Diagram-v0 and AndrewsCurtis-v0 games, "
+        f"not {game!r}"
     )
 
 
