@@ -5,7 +5,8 @@ Runs ``random``, ``greedy`` and the shipped pretrained agent on
 ``normal-form``, ``random`` and the pretrained agent on the Kirby-Plumbing
 suites, ``best-first`` on a dozen Ribbon knots, ``diagram-search`` on three
 of the hard unknot diagrams of ``unknot-diagram-hard`` and on one knotted
-look-alike of ``unknot-diagram-decoys`` (answered ``knotted``) (embedded
+look-alike of ``unknot-diagram-decoys`` (answered ``knotted``), ``ac-search``
+on Miller–Schupp presentations and ``ac-greedy`` on AK(2) (embedded
 defaults; a few minutes on 2 cores), and prints suite, agent, solved, claims,
 median moves and how many certificates the kernel accepted.
 The budgets are counts (search node expansions, env steps), not seconds, so
@@ -58,6 +59,10 @@ PLAN = (
     # 2 s together) and one knotted look-alike, whose certificate is its Alexander polynomial.
     ("unknot-diagram-hard", 3, "diagram-search", Budget(5.0, max_steps=30_000)),
     ("unknot-diagram-decoys", 1, "diagram-search", Budget(5.0, max_steps=30_000)),
+    # AndrewsCurtis-v0: a sample of the Miller-Schupp presentations and AK(2), the one Akbulut-Kirby presentation
+    # known to be AC-trivial (steps: products and conjugations tried)
+    ("ac-miller-schupp", 20, "ac-search", Budget(10.0, max_steps=20_000)),
+    ("ac-akbulut-kirby", 1, "ac-greedy", Budget(10.0, max_steps=50_000)),
 )
 
 
@@ -138,12 +143,13 @@ def main(argv: list[str] | None = None) -> int:
         "best-first: slice obstructions, then a search over bands (Ribbon-v0); "
         "diagram-search: the Alexander polynomial first (a knotted certificate when it is not 1), else SnapPy's "
         "global simplification with backtracking, played as the kernel's Reidemeister moves (UnKnot-Diagram-v0); "
+        "ac-greedy, ac-search: best-first searches over Andrews-Curtis moves (AndrewsCurtis-v0); "
         "pretrained: the best agent shipped in the package for the game (trained with rigorgym train). "
         "Budgets per instance are counts (exp.: search node expansions; steps: env steps, or the Reidemeister moves "
         "diagram-search plays, all tries together), so the table repeats "
         "run to run. "
         "Full results: docs/results/unknot-baselines.md, docs/results/plumbing-normal-form.md, docs/results/ribbon.md, "
-        "docs/results/unknot-diagram.md"
+        "docs/results/unknot-diagram.md, docs/results/andrews-curtis.md"
     )
     if submitted is not None:
         leaderboard_demo(console, *submitted)

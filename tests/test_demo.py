@@ -28,6 +28,8 @@ def test_demo_runs_at_small_scale(tmp_path: Path) -> None:
         "notslice-knotinfo-12",
         "unknot-diagram-hard",
         "unknot-diagram-decoys",
+        "ac-miller-schupp",
+        "ac-akbulut-kirby",
     ):
         assert row in out
     assert "knotted 1" in out  # the decoy, answered by its Alexander polynomial
