@@ -6,6 +6,7 @@ import gymnasium as gym
 import pytest
 from rigorgym.agents import AGENTS, SolveResult, make_agent
 from rigorgym.agents.registry import UnknownAgent, agent_supports
+from rigorgym.envs.games import GAMES
 from rigorgym.envs.suites import load_suite
 from rigorgym.envs.unknot import BraidInstance, knot_instance
 from rigorgym.verifiers import verify
@@ -18,7 +19,7 @@ def test_registry() -> None:
     for name in AGENTS:
         agent = make_agent(name)
         assert agent.name == name
-        games = ("UnKnot-v0", "Kirby-Plumbing-v0", "Ribbon-v0", "UnKnot-Diagram-v0")
+        games = [game.env for game in GAMES]
         assert any(agent_supports(name, env) for env in games)
     assert agent_supports("normal-form", "Kirby-Plumbing-RiPutrov-v0")
     assert not agent_supports("normal-form", "UnKnot-v0")
