@@ -121,19 +121,15 @@ def test_render_modes(mode: str) -> None:
 
 
 def test_sb3_maskable_ppo_trains_and_its_folder_solves(tmp_path) -> None:
-    import subprocess
-    import sys
+    """``rigorgym train`` (SB3's MaskablePPO) and ``rigorgym solve`` with its folder, in process (the CLI's
+    own process is exercised by tests/test_vec_diagram.py and tests/test_cli.py)."""
+    from rigorgym.cli import main
 
     out = tmp_path / "agent"
-    cmd = [sys.executable, "-m", "rigorgym", "train", "UnKnot-Diagram-v0", "--algo", "maskable_ppo"]
-    proc = subprocess.run(
-        [*cmd, "--policy", "mlp", "--steps", "256", "--out", str(out)], capture_output=True, text=True
-    )
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    solve = [sys.executable, "-m", "rigorgym", "solve", "UnKnot-Diagram-v0", "--agent", str(out), "--pd"]
-    proc = subprocess.run(
-        [*solve, "[[1,1,2,2]]", "--budget-s", "2", "--out", str(tmp_path / "c.jsonl")], capture_output=True, text=True
-    )
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    cert = json.loads((tmp_path / "c.jsonl").read_text().splitlines()[0])
+    assert main(["train", "UnKnot-Diagram-v0", "--algo", "maskable_ppo", "--policy", "mlp", "--steps", "256",
+                 "--out", str(out)]) == 0  # fmt: skip
+    certs = tmp_path / "c.jsonl"
+    assert main(["solve", "UnKnot-Diagram-v0", "--agent", str(out), "--pd", "[[1,1,2,2]]", "--budget-s", "2",
+                 "--out", str(certs)]) == 0  # fmt: skip
+    cert = json.loads(certs.read_text().splitlines()[0])
     assert verify(cert).valid
