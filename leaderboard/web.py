@@ -41,18 +41,22 @@ def not_found(message: str) -> str:
 
 
 def instance_size(instance: dict[str, Any]) -> int:
-    """The size the plots use: braid word length, crossings of a PD code, or nodes of both plumbing graphs."""
+    """The size the plots use: braid word length, crossings of a PD code, nodes of both plumbing graphs, or the
+    total relator length of a presentation."""
     if "braid" in instance:
         return len(instance["braid"].get("word", []))
     if "pd" in instance:
         return len(instance["pd"])
     if "graphs" in instance:
         return sum(len(g.get("nodes", [])) for g in instance["graphs"])
+    if "relators" in instance:
+        return sum(len(r) for r in instance["relators"])
     return 0
 
 
 def _size_label(env: str) -> str:
-    labels = {"UnKnot-v0": "word length", "Ribbon-v0": "crossings", "UnKnot-Diagram-v0": "crossings"}
+    labels = {"UnKnot-v0": "word length", "Ribbon-v0": "crossings", "UnKnot-Diagram-v0": "crossings",
+              "AndrewsCurtis-v0": "total relator length"}  # fmt: skip
     return {**labels, "Kirby-Plumbing-v0": "nodes (both graphs)"}.get(env, "size")
 
 

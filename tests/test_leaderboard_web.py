@@ -73,3 +73,10 @@ def test_tables_plots_and_submission_page(tmp_path: Path) -> None:
             finally:
                 browser.close()
         assert dialogs == []
+
+
+def test_presentations_are_plotted_by_total_relator_length() -> None:
+    from rigorgym.leaderboard.web import _size_label, instance_size
+
+    assert instance_size({"relators": [[-1, 2, 1, -2, -2], [-1, 2]]}) == 7
+    assert _size_label("AndrewsCurtis-v0") == "total relator length"
