@@ -34,10 +34,12 @@ no dependency.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import eq, neg
 from typing import Any
 
 Word = tuple[int, ...]
 LETTERS = (1, -1, 2, -2)
+_LETTER_SET, _INT = frozenset(LETTERS), frozenset({int})  # bools are refused by their type, not their value
 OPS = ("concat", "conjugate", "invert", "swap")
 FIELDS = {
     "concat": {"op", "i", "j", "sign"},
@@ -104,7 +106,7 @@ def is_cyclically_reduced(word: Word) -> bool:
     """No ``a a^-1`` anywhere and, for two letters or more, not ``a ... a^-1``."""
     if len(word) >= 2 and word[0] == -word[-1]:
         return False
-    return all(a != -b for a, b in zip(word, word[1:], strict=False))
+    return not any(map(eq, word[1:], map(neg, word)))  # some letter followed by its inverse (C loops)
 
 
 def _join(u: Word, v: Word) -> Word:
@@ -144,6 +146,9 @@ class Presentation:
                 raise InvalidPresentation(f"relator {k} must be a list of letters")
             if len(word) > max_length:
                 raise InvalidPresentation(f"relator {k} has {len(word)} letters, over the limit of {max_length}")
+            if set(map(type, word)) <= _INT and _LETTER_SET.issuperset(word):  # the common case, in C loops
+                words.append(tuple(word))
+                continue
             for letter in word:
                 if not _is_int(letter) or letter not in LETTERS:
                     shown = repr(letter)[:40]
