@@ -18,9 +18,14 @@ relator, a node is a presentation up to rotating either relator, inverting eithe
 the pair of least rotations of each relator or its inverse). A node's children are every product
 ``rot_a(r_i) · rot_b(r_j)^±1`` (a conjugate of ``r_j^±1`` inserted anywhere in ``r_i``), played as ``a`` and
 ``b`` single-letter conjugations and one ``concat``; ``invert`` and ``swap`` are never needed (the key ignores
-them). Best-first on total length plus ``depth_weight`` per product, the cap growing on restarts when the queue
-empties. The budget counts children made (``max_steps``: the kernel moves tried by greedy and BFS, the products
-formed here) and nodes expanded (``max_expansions``).
+them). A child in which a relator meets a generator exactly once ends the search: :func:`endgame` (in
+:mod:`.andrews_curtis_moves`) finishes it by substitution. The default is a portfolio of best-first passes
+(:data:`STAGES`), each with its own visited set and a share of ``max_steps``: plain total length first (the
+source's greedy order), then two passes that also reward a short relator, few letters of one generator in a
+relator (``once``) and few of one generator overall (``gen``), which reach presentations the plain pass misses.
+With ``stages=()`` it is one best-first pass on total length plus ``depth_weight`` per product, the cap growing
+on restarts when the queue empties. The budget counts children made (``max_steps``: the kernel moves tried by
+greedy and BFS, the products formed here) and nodes expanded (``max_expansions``).
 """
 
 from __future__ import annotations
@@ -35,76 +40,31 @@ from typing import Any, ClassVar
 from rigorgym.envs.andrews_curtis.certificate import make_certificate
 from rigorgym.envs.andrews_curtis.types import PresentationInstance
 from rigorgym.verifiers.andrews_curtis import SOURCE_MOVES
-from rigorgym.verifiers.andrews_curtis import step as kernel_step
 
+from .andrews_curtis_moves import (
+    Move,
+    State,
+    _binverse,
+    _bkey,
+    _bproduct,
+    _decode,
+    _encode,
+    _macro_moves,
+    _source_child,
+    class_key,
+    endgame,
+    is_trivial,
+    replay,
+    source_cap,
+)
 from .base import Budget, SolveResult, as_budget, check_limits
 
-Word = tuple[int, ...]
-State = tuple[Word, Word]
-Move = dict[str, Any]
+__all__ = ["AGENT_FACTORIES", "ACSearch", "SourceBFS", "SourceGreedy", "_macro_moves", "_source_child",
+           "class_key", "endgame", "replay", "solve_and_verify", "source_cap"]  # fmt: skip
+
 
 #: how often (in expansions) the wall clock is read
 _CLOCK_EVERY = 64
-
-
-# ---------------------------------------------------------------- the kernel's step, specialised
-
-
-def _inverse(w: Word) -> Word:
-    return tuple(-a for a in reversed(w))
-
-
-def _product(u: Word, v: Word) -> Word:
-    """``cyclic_reduce(u v)`` for cyclically reduced ``u`` and ``v`` (cancellation at the junctions only)."""
-    k, top = 0, min(len(u), len(v))
-    while k < top and u[-1 - k] == -v[k]:
-        k += 1
-    w = u[: len(u) - k] + v[k:] if k else u + v
-    lo, hi = 0, len(w)
-    while hi - lo >= 2 and w[lo] == -w[hi - 1]:
-        lo += 1
-        hi -= 1
-    return w[lo:hi] if lo else w
-
-
-def _conjugate(w: Word, g: int) -> Word:
-    """``cyclic_reduce(g w g^-1)`` for cyclically reduced ``w``: a rotation by one letter, or ``w`` itself."""
-    if not w:
-        return w
-    if w[0] == -g:
-        return w[1:] + (w[0],) if len(w) > 1 else w
-    if w[-1] == g:
-        return (w[-1],) + w[:-1] if len(w) > 1 else w
-    return w
-
-
-def _source_child(state: State, action: int) -> State:
-    """The kernel's step of ``SOURCE_MOVES[action]`` on a reduced state (checked against the kernel in the tests)."""
-    move = SOURCE_MOVES[action]
-    i = move["i"]
-    if move["op"] == "concat":
-        other = state[move["j"]]
-        word = _product(state[i], other if move["sign"] == 1 else _inverse(other))
-    else:
-        word = _conjugate(state[i], move["generator"])
-    return (word, state[1]) if i == 0 else (state[0], word)
-
-
-def is_trivial(state: State) -> bool:
-    a, b = state
-    return len(a) == 1 and len(b) == 1 and abs(a[0]) != abs(b[0])
-
-
-def source_cap(state: State) -> int:
-    """The source's relator length cap (its padding), ``max(18, 2 L + 2)`` for ``L`` the longer relator."""
-    return max(18, 2 * max(len(state[0]), len(state[1])) + 2)
-
-
-def replay(relators: State, moves: list[Move]) -> State:
-    """The relators after ``moves`` by the kernel's own step (a path's check before it becomes a certificate)."""
-    for move in moves:
-        relators = kernel_step(relators, True, move)
-    return relators
 
 
 # ---------------------------------------------------------------- the agents
@@ -221,84 +181,45 @@ class SourceBFS(_SearchAgent):
         return None
 
 
-# ---------------------------------------------------------------- ac-search
-
-# ac-search keeps words as bytes (letter l -> l + 2, so the inverse letter is 4 - code): rotations, inverses and
-# comparisons then run in C, which matters because every child's class key looks at all its rotations.
-_INV = bytes((4 - c) % 256 for c in range(256))
-
-
-def _encode(w: Word) -> bytes:
-    return bytes(a + 2 for a in w)
-
-
-def _decode(b: bytes) -> Word:
-    return tuple(c - 2 for c in b)
-
-
-def _binverse(b: bytes) -> bytes:
-    return b[::-1].translate(_INV)
-
-
-def _bproduct(u: bytes, v: bytes) -> bytes:
-    """:func:`_product` on encoded words."""
-    k, top = 0, min(len(u), len(v))
-    while k < top and u[-1 - k] + v[k] == 4:
-        k += 1
-    w = u[: len(u) - k] + v[k:] if k else u + v
-    lo, hi = 0, len(w)
-    while hi - lo >= 2 and w[lo] + w[hi - 1] == 4:
-        lo += 1
-        hi -= 1
-    return w[lo:hi] if lo else w
-
-
-def _bkey(w: bytes) -> bytes:
-    """The least rotation of ``w`` or of its inverse: equal for words one conjugation/inversion apart."""
-    n = len(w)
-    d, e = w + w, _binverse(w) * 2
-    return min([d[k : k + n] for k in range(n)] + [e[k : k + n] for k in range(n)], default=w)
-
-
-def class_key(state: State) -> tuple[bytes, bytes]:
-    """A presentation up to rotating or inverting either relator and swapping them."""
-    a, b = _bkey(_encode(state[0])), _bkey(_encode(state[1]))
-    return (a, b) if a <= b else (b, a)
-
-
-def _rotations(i: int, w: Word, k: int) -> list[Move]:
-    """Kernel conjugations that rotate relator ``i`` (cyclically reduced ``w``) left by ``k`` letters, the short way."""
-    n = len(w)
-    k %= max(n, 1)
-    if k <= n - k:
-        return [{"op": "conjugate", "i": i, "generator": -w[t]} for t in range(k)]
-    return [{"op": "conjugate", "i": i, "generator": w[n - 1 - t]} for t in range(n - k)]
-
-
-def _macro_moves(state: State, i: int, a: int, c: int, sign: int) -> list[Move]:
-    """Rotate ``r_i`` left by ``a``, ``r_j`` left by ``c``, then ``r_i <- r_i r_j^sign`` (kernel moves)."""
-    j = 1 - i
-    return [
-        *_rotations(i, state[i], a),
-        *_rotations(j, state[j], c),
-        {"op": "concat", "i": i, "j": j, "sign": sign},
-    ]
+#: ac-search's default portfolio: (share of ``max_steps``, (depth, short, once, gen weights)) per pass
+STAGES: tuple[tuple[float, tuple[float, float, float, float]], ...] = (
+    (0.4, (0.0, 0.0, 0.0, 0.0)),
+    (0.3, (0.0, -1.0, 3.0, 0.0)),
+    (0.3, (0.0, 0.0, 2.0, 1.0)),
+)
 
 
 @dataclass
 class ACSearch(_SearchAgent):
     """``ac-search``: best-first over presentations modulo rotation, inversion and swap (see the module docstring).
 
-    ``depth_weight`` adds to a node's priority per product on its path (0: pure greedy on length); ``cap`` is
-    the starting relator cap (default the source's), grown by ``cap_growth`` letters each time the queue empties.
+    A pass ranks a node by ``total length + depth_weight * depth + short_weight * min(|r0|, |r1|) +
+    once_weight * (fewest letters of one generator in one relator) + gen_weight * (fewest letters of one
+    generator in both)``; ``stages`` runs one pass per ``(share, (depth, short, once, gen))`` under the source's
+    cap (or ``cap``). With ``stages=()``: one pass with the fields' weights, ``cap`` grown by ``cap_growth``
+    letters each time the queue empties. ``endgame`` ends a pass on a child that :func:`endgame` finishes.
     """
 
     name: str = "ac-search"
     depth_weight: float = 0.0
     cap: int | None = None
     cap_growth: int = 8
+    endgame: bool = True
+    short_weight: float = 0.0
+    once_weight: float = 0.0
+    gen_weight: float = 0.0
+    stages: tuple[tuple[float, tuple[float, float, float, float]], ...] = STAGES
 
     def search(self, state: State, run: _Run) -> list[Move] | None:
+        if self.stages:
+            total = run.budget.max_steps or 10**12
+            cap = self.cap or source_cap(state)
+            for share, weights in self.stages:
+                limit = run.steps + int(total * share)
+                found, _ = self._search(state, run, cap, limit, weights)
+                if found is not None or run.out():
+                    return found
+            return None
         cap = self.cap or source_cap(state)
         while not run.out():
             found, exhausted = self._search(state, run, cap)
@@ -309,7 +230,9 @@ class ACSearch(_SearchAgent):
             cap += self.cap_growth
         return None
 
-    def _search(self, state: State, run: _Run, cap: int) -> tuple[list[Move] | None, bool]:
+    def _search(
+        self, state: State, run: _Run, cap: int, limit: int = 10**15, weights: tuple[float, ...] = ()
+    ) -> tuple[list[Move] | None, bool]:
         """One best-first pass under ``cap``; (the path or None, whether the queue emptied)."""
         start = (_encode(state[0]), _encode(state[1]))
         states: list[tuple[bytes, bytes]] = [start]
@@ -318,9 +241,19 @@ class ACSearch(_SearchAgent):
         k0, k1 = _bkey(start[0]), _bkey(start[1])
         seen = {(k0, k1) if k0 <= k1 else (k1, k0)}
         heap: list[tuple[float, int, int]] = [(float(len(start[0]) + len(start[1])), 0, 0)]
-        weight = self.depth_weight
+        weight, short_w, once_w, gen_w = weights or (
+            self.depth_weight,
+            self.short_weight,
+            self.once_weight,
+            self.gen_weight,
+        )
+        use_end = self.endgame
+        if use_end:
+            found = self._finish(states, parents, macros, 0)
+            if found is not None:
+                return found, False
         while heap:
-            if run.out():
+            if run.out() or run.steps >= limit:
                 return None, False
             _, depth, node = heapq.heappop(heap)
             run.expansions += 1
@@ -350,9 +283,34 @@ class ACSearch(_SearchAgent):
                                 len(word) == 1 and len(rv) == 1 and (word[0] + rv[0]) % 2
                             ):  # x^±1 (3, 1) with y^±1 (4, 0)
                                 return self._moves(states, parents, macros, len(states) - 1), False
+                            if use_end and (word.count(3) + word.count(1) == 1 or word.count(4) + word.count(0) == 1):
+                                found = self._finish(states, parents, macros, len(states) - 1)
+                                if found is not None:
+                                    return found, False
                             score = len(word) + len(rv) + weight * (depth + 1)
+                            if short_w:
+                                score += short_w * min(len(word), len(rv))
+                            if gen_w:
+                                score += gen_w * min(
+                                    word.count(3) + word.count(1) + rv.count(3) + rv.count(1),
+                                    word.count(4) + word.count(0) + rv.count(4) + rv.count(0),
+                                )
+                            if once_w:
+                                score += once_w * min(
+                                    word.count(3) + word.count(1),
+                                    word.count(4) + word.count(0),
+                                    rv.count(3) + rv.count(1),
+                                    rv.count(4) + rv.count(0),
+                                )
                             heapq.heappush(heap, (score, depth + 1, len(states) - 1))
         return None, True
+
+    def _finish(
+        self, states: list[tuple[bytes, bytes]], parents: list[int], macros: list[tuple[int, int, int, int]], node: int
+    ) -> list[Move] | None:
+        state = states[node]
+        tail = endgame((_decode(state[0]), _decode(state[1])))
+        return None if tail is None else self._moves(states, parents, macros, node) + tail
 
     @staticmethod
     def _moves(

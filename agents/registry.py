@@ -90,8 +90,9 @@ AGENTS: dict[str, tuple[Callable[[], Agent], str, tuple[str, ...]]] = {
     ),
     "ac-search": (
         _ac("ac-search"),
-        "best-first on length over presentations up to rotation, inversion and swap, children = every "
-        "r_i times a conjugate of r_j^±1 (AndrewsCurtis)",
+        "best-first passes over presentations up to rotation, inversion and swap, children = every "
+        "r_i times a conjugate of r_j^±1, ranked by length then by letters of one generator; a relator "
+        "meeting a generator once is finished by substitution (AndrewsCurtis)",
         ("AndrewsCurtis-v0",),
     ),
 }

@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--agents", default=",".join(AGENT_FACTORIES), help="comma list")
-    p.add_argument("--max-steps", type=int, default=100_000)
+    p.add_argument("--max-steps", type=int, default=200_000)
     p.add_argument("--budget-s", type=float, default=60.0)
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--quick", action="store_true", help="every 10th presentation, 20,000 steps")

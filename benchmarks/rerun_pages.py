@@ -89,6 +89,11 @@ PAGES: dict[str, list[str]] = {
     "unknot-diagram-throughput": ["benchmarks/unknot_diagram_throughput.py --seconds 10 --out-dir docs/results"],
     # creates ~/.cache/rigorgym/ac_solver-venv (pip install ac_solver==0.1.0) on first use
     "andrews-curtis-throughput": ["benchmarks/andrews_curtis_throughput.py --seconds 10 --out-dir docs/results"],
+    # about 20 min on 2 cores
+    "andrews-curtis": [
+        "benchmarks/andrews_curtis.py --workers 2 --max-steps 200000 --budget-s 60 --agents ac-greedy,ac-bfs,ac-search "
+        "--out-dir docs/results"
+    ],
     # about 45 min on 2 cores; ships unknot-diagram-ppo-mlp when it beats the walker; the JSON has no spaces (the
     # commands are split on spaces)
     "unknot-diagram-zoo": [

@@ -6,11 +6,14 @@ import random
 import time
 
 import pytest
+from rigorgym.agents.andrews_curtis_moves import is_trivial
 from rigorgym.agents.andrews_curtis_search import (
     AGENT_FACTORIES,
+    ACSearch,
     _macro_moves,
     _source_child,
     class_key,
+    endgame,
     replay,
     source_cap,
 )
@@ -55,6 +58,29 @@ def test_the_cap_is_the_sources_padding() -> None:
     for x in load_suite("ac-miller-schupp").instances[::170]:
         n = int(x["id"].split("-")[1])
         assert source_cap((tuple(x["relators"][0]), tuple(x["relators"][1]))) == 2 * max(2 * n + 3, 8) + 2
+
+
+def test_the_endgame_substitutes_a_generator_met_once() -> None:
+    ms = load_suite("ac-miller-schupp").instances
+    done = 0
+    for x in ms[::5]:
+        state = (tuple(x["relators"][0]), tuple(x["relators"][1]))
+        moves = endgame(state)
+        once = any(sum(1 for a in r if abs(a) == g) == 1 for r in state for g in (1, 2))
+        assert (moves is not None) == once, x["id"]
+        if moves is not None:
+            assert is_trivial(replay(state, moves))
+            done += 1
+    assert done >= 10
+    assert endgame(((1, 1, 2), (2, 2, 1))) is None  # y = x^-2 turns y^2 x into x^-3: Z/3, not trivial
+    assert endgame(((1, 1, 1), (2,))) is None  # x met thrice; y once but x^3 leaves Z/3
+
+
+def test_single_pass_search_still_solves() -> None:
+    x = load_suite("ac-miller-schupp").by_id()["ms-2-170"]
+    for agent in (ACSearch(stages=()), ACSearch(stages=(), endgame=False, depth_weight=0.5)):
+        result = agent.solve(None, x, Budget(10.0, max_expansions=5_000), 0)
+        assert result.solved and verify(result.certificate).valid
 
 
 @pytest.mark.parametrize("name", NAMES)
