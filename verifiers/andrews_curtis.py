@@ -48,6 +48,8 @@ FIELDS = {
     "swap": {"op"},
 }
 
+_CONCAT_FIELDS, _CONJUGATE_FIELDS = frozenset(FIELDS["concat"]), frozenset(FIELDS["conjugate"])
+
 #: The twelve AC′ moves of the source environment (``ac_solver``'s ``ACMove``), by its action id.
 SOURCE_MOVES: tuple[dict[str, Any], ...] = (
     {"op": "concat", "i": 1, "j": 0, "sign": 1},
@@ -213,8 +215,29 @@ def check_move(move: Any) -> dict[str, Any]:
 def step(relators: tuple[Word, Word], reduced: bool, move: Any) -> tuple[Word, Word]:
     """The relators after ``move`` (both then freely and cyclically reduced); ``reduced``: they are already.
 
-    The replay's inner step, on plain tuples (a frozen dataclass per move costs a third of a replay).
+    The replay's inner step, on plain tuples (a frozen dataclass per move costs a third of a replay). A
+    well-formed ``concat`` or ``conjugate`` on reduced relators is checked and applied inline (the bulk of every
+    replay); anything else goes through :func:`check_move`, which also words the refusals.
     """
+    if reduced and type(move) is dict:
+        keys = move.keys()
+        if keys == _CONCAT_FIELDS and move["op"] == "concat":
+            i, j, sign = move["i"], move["j"], move["sign"]
+            if (
+                type(i) is int
+                and type(j) is int
+                and type(sign) is int
+                and i + j == 1
+                and 0 <= i <= 1
+                and sign in (1, -1)
+            ):
+                word = _strip(_join(relators[i], relators[j] if sign == 1 else inverse(relators[j])))
+                return (word, relators[1]) if i == 0 else (relators[0], word)
+        elif keys == _CONJUGATE_FIELDS and move["op"] == "conjugate":
+            i, g = move["i"], move["generator"]
+            if type(i) is int and type(g) is int and 0 <= i <= 1 and g in _LETTER_SET:
+                word = _strip(_join(_join((g,), relators[i]), (-g,)))
+                return (word, relators[1]) if i == 0 else (relators[0], word)
     move = check_move(move)
     op = move["op"]
     r0, r1 = relators
