@@ -253,3 +253,16 @@ def test_the_zoo_trains_on_it_and_its_folders_solve(tmp_path: Path, capsys: pyte
         assert "/3" in capsys.readouterr().out
         found += [json.loads(line) for line in out.read_text().splitlines()]  # the solved ones
     assert found and all(verify(c).valid for c in found)
+
+
+def test_a_graph_policy_is_refused_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """AndrewsCurtis-v0's observation is a flat integer Box, which the GNN's graph view would read as a braid."""
+    from rigorgym.cli import main
+
+    for backend in ("sb3", "vec"):
+        with pytest.raises(SystemExit) as exc:
+            main(["train", "AndrewsCurtis-v0", "--backend", backend, "--algo", "ppo", "--policy", "gnn", "--steps",
+                  "64", "--out", str(tmp_path / backend)])  # fmt: skip
+        err = capsys.readouterr().err
+        assert exc.value.code == 2 and len(err.strip().splitlines()) == 1 and "gnn" in err
+        assert not (tmp_path / backend).exists()

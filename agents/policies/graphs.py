@@ -45,6 +45,10 @@ class GraphBatch:
     slots: torch.Tensor  # (B, S, P) long: node indices, -1 where absent
 
 
+#: The games whose observations have a graph view (the env ids of the games table).
+GRAPH_GAMES = ("UnKnot-v0", "Kirby-Plumbing-v0", "Ribbon-v0")
+
+
 def game_of_space(space: spaces.Space[Any]) -> str:
     """Which game a (padded) observation space belongs to: 'unknot', 'plumbing' or 'ribbon'."""
     if isinstance(space, spaces.Box) and len(space.shape) == 1 and np.issubdtype(space.dtype, np.integer):
