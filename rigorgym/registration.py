@@ -194,6 +194,10 @@ def _ac_tiers() -> dict[str, tuple[dict[str, Any], int]]:
         "AndrewsCurtis-MillerSchuppHard-v0": suite("ac-ms-greedy-unsolved", 1000),
         # Suite ac-akbulut-kirby: the Akbulut-Kirby presentations AK(n) = <x, y | x^n = y^(n+1), xyx = yxy>.
         "AndrewsCurtis-AkbulutKirby-v0": suite("ac-akbulut-kirby", 1000),
+        # Suites ac-scramble-10/-30/-100: a curriculum, 200 frozen scrambles of <x, y | x, y> by 10, 30, 100 moves.
+        "AndrewsCurtis-Scramble10-v0": suite("ac-scramble-10", 200),
+        "AndrewsCurtis-Scramble30-v0": suite("ac-scramble-30", 400),
+        "AndrewsCurtis-Scramble100-v0": suite("ac-scramble-100", 1000),
     }
 
 
