@@ -40,6 +40,26 @@ def vector_seeds(seed: int | list[int | None] | None, num_envs: int) -> list[int
     return seeds
 
 
+def vector_action_indices(actions: Any, num_envs: int, n_actions: int) -> np.ndarray:
+    """A vector env's actions as int64 indices: integer arrays pass as they are (the compiled step refuses
+    out-of-range ones; uint64 values past 2**63 wrap negative, still out of range), anything else element by
+    element through :func:`action_index` (-1: an illegal no-op). A wrong shape is a ValueError."""
+    arr = actions if isinstance(actions, np.ndarray) else np.asarray(actions)
+    if arr.shape != (num_envs,):
+        raise ValueError(f"expected {num_envs} actions, got an array of shape {arr.shape}")
+    if arr.dtype.kind in "iu":
+        return arr.astype(np.int64)
+    return np.array([action_index(x, n_actions) for x in arr.tolist()], np.int64)
+
+
+def with_key_masks(info: dict[str, Any], num_envs: int) -> dict[str, Any]:
+    """Gymnasium's ``_key`` masks (every env has every key), as ``SyncVectorEnv`` gives them."""
+    every = np.ones(num_envs, bool)
+    for key in list(info):
+        info[f"_{key}"] = every
+    return info
+
+
 def action_index(action: Any, n_actions: int) -> int:
     """The action as an index in ``[0, n_actions)``, or -1 (an illegal no-op) for anything else."""
     if isinstance(action, np.ndarray) and action.size == 1:

@@ -23,7 +23,7 @@ from rigorgym.verifiers.andrews_curtis import SOURCE_MOVES
 
 from rigorgym.threads import PARALLEL_MIN_ROWS_PER_THREAD, parallel_rows
 
-from ..injection import action_index, injected, vector_seeds
+from ..injection import injected, vector_action_indices, vector_seeds, with_key_masks
 from . import core
 from .certificate import make_certificate
 from .env import AndrewsCurtisEnv
@@ -191,13 +191,7 @@ class AndrewsCurtisVectorEnv(VectorEnv):
     # -- internals ---------------------------------------------------------------------
 
     def _action_indices(self, actions: Any) -> np.ndarray:
-        """Actions as int64 indices; anything that is not an integer becomes -1 (an illegal no-op)."""
-        arr = actions if isinstance(actions, np.ndarray) else np.asarray(actions)
-        if arr.shape != (self.num_envs,):
-            raise ValueError(f"expected {self.num_envs} actions, got an array of shape {arr.shape}")
-        if arr.dtype.kind in "iu":
-            return arr.astype(np.int64)
-        return np.array([action_index(x, core.N_ACTIONS) for x in arr.tolist()], np.int64)
+        return vector_action_indices(actions, self.num_envs, core.N_ACTIONS)
 
     def _start(self, i: int, given: PresentationInstance | None) -> None:
         """Start row ``i`` on ``given`` or a drawn instance (the default generator scrambles in place)."""
@@ -226,16 +220,13 @@ class AndrewsCurtisVectorEnv(VectorEnv):
 
     def _info(self, extra: dict[str, np.ndarray]) -> dict[str, Any]:
         """Per-env info arrays with Gymnasium's ``_key`` masks, as ``SyncVectorEnv`` gives them."""
-        every = np.ones(self.num_envs, bool)
         info: dict[str, Any] = {
             "action_mask": self._masks.copy() if self.copy else self._masks,
             "length": (self._meta[:, 0] + self._meta[:, 1]).astype(np.int64),
             "steps": self._n_moves.copy(),
             **extra,
         }
-        for key in list(info):
-            info[f"_{key}"] = every
-        return info
+        return with_key_masks(info, self.num_envs)
 
     def _observation(self) -> np.ndarray:
         return self._rel.copy() if self.copy else self._rel

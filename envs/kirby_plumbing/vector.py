@@ -22,10 +22,10 @@ from rigorgym.verifiers.plumbing import PlumbingGraph, isomorphic
 
 from rigorgym.threads import PARALLEL_MIN_ROWS_PER_THREAD, parallel_rows
 
-from ..injection import injected, vector_seeds
+from ..injection import injected, vector_action_indices, vector_seeds, with_key_masks
 from . import core
 from .actions import ActionLayout
-from .env import KirbyPlumbingEnv, action_index, make_certificate, observation_space, record_to_move
+from .env import KirbyPlumbingEnv, make_certificate, observation_space, record_to_move
 from .generator import RiPutrovGenerator
 from .render import pair_image, pair_text
 from .reward import PlumbingReward, RewardFn
@@ -224,17 +224,7 @@ class KirbyPlumbingVectorEnv(VectorEnv):
     # -- internals ---------------------------------------------------------------------
 
     def _action_indices(self, actions: Any) -> np.ndarray:
-        """Actions as int64 indices; anything that is not an integer becomes -1 (an illegal no-op).
-
-        Out-of-range integers pass as they are: ``core.is_legal`` refuses them (uint64 values past
-        2**63 wrap negative, still out of range).
-        """
-        arr = actions if isinstance(actions, np.ndarray) else np.asarray(actions)
-        if arr.shape != (self.num_envs,):
-            raise ValueError(f"expected {self.num_envs} actions, got an array of shape {arr.shape}")
-        if arr.dtype.kind in "iu":
-            return arr.astype(np.int64)
-        return np.array([action_index(x, self._n_actions) for x in arr.tolist()], np.int64)
+        return vector_action_indices(actions, self.num_envs, self._n_actions)
 
     def _start(self, i: int, given: PlumbingInstance | None) -> None:
         """Load a pair into row ``i`` through the single env's ``load`` (raises ValueError if it does not fit)."""
@@ -260,16 +250,13 @@ class KirbyPlumbingVectorEnv(VectorEnv):
 
     def _info(self, masks: np.ndarray, extra: dict[str, np.ndarray]) -> dict[str, Any]:
         """Per-env info arrays with Gymnasium's ``_key`` masks, as ``SyncVectorEnv`` gives them."""
-        every = np.ones(self.num_envs, bool)
         info: dict[str, Any] = {
             "action_mask": masks,
             "complexity": self._complexity.copy(),
             "nodes": self._count.copy(),
             **extra,
         }
-        for key in list(info):
-            info[f"_{key}"] = every
-        return info
+        return with_key_masks(info, self.num_envs)
 
     def _observation(self) -> dict[str, np.ndarray]:
         if self.copy:

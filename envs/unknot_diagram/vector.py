@@ -23,7 +23,7 @@ from rigorgym.verifiers import pd_fast
 
 from rigorgym.threads import PARALLEL_MIN_ROWS_PER_THREAD, parallel_rows
 
-from ..injection import action_index, injected, vector_seeds
+from ..injection import injected, vector_action_indices, vector_seeds, with_key_masks
 from . import core
 from .certificate import make_certificate
 from .env import STATS, UnKnotDiagramEnv
@@ -201,13 +201,7 @@ class UnKnotDiagramVectorEnv(VectorEnv):
     # -- internals ---------------------------------------------------------------------
 
     def _action_indices(self, actions: Any) -> np.ndarray:
-        """Actions as int64 indices; anything that is not an integer becomes -1 (an illegal no-op)."""
-        arr = actions if isinstance(actions, np.ndarray) else np.asarray(actions)
-        if arr.shape != (self.num_envs,):
-            raise ValueError(f"expected {self.num_envs} actions, got an array of shape {arr.shape}")
-        if arr.dtype.kind in "iu":
-            return arr.astype(np.int64)
-        return np.array([action_index(x, self.layout.size) for x in arr.tolist()], np.int64)
+        return vector_action_indices(actions, self.num_envs, self.layout.size)
 
     def _row(self, i: int) -> pd_fast.Buffers:
         """Row ``i``'s arrays as a :class:`pd_fast.Buffers` (views: writes land in the batch)."""
@@ -267,16 +261,13 @@ class UnKnotDiagramVectorEnv(VectorEnv):
 
     def _info(self, extra: dict[str, np.ndarray]) -> dict[str, Any]:
         """Per-env info arrays with Gymnasium's ``_key`` masks, as ``SyncVectorEnv`` gives them."""
-        every = np.ones(self.num_envs, bool)
         info: dict[str, Any] = {
             "action_mask": self._masks.copy() if self.copy else self._masks,
             "crossings": self._meta[:, 0].copy(),
             "steps": self._n_moves.copy(),
             **extra,
         }
-        for key in list(info):
-            info[f"_{key}"] = every
-        return info
+        return with_key_masks(info, self.num_envs)
 
     def _observation(self) -> dict[str, np.ndarray]:
         if self.copy:
