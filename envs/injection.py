@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 
@@ -67,3 +68,22 @@ def action_index(action: Any, n_actions: int) -> int:
     if isinstance(action, (int, np.integer)) and not isinstance(action, bool):
         return int(action) if 0 <= action < n_actions else -1
     return -1
+
+
+Instance = TypeVar("Instance")
+
+
+@dataclass
+class ListGenerator(Generic[Instance]):
+    """Uniform draws from a fixed list of instances, or the list in order (cycling) when ``shuffle`` is False."""
+
+    instances: tuple[Instance, ...]
+    shuffle: bool = True
+    _next: int = 0
+
+    def __call__(self, rng: np.random.Generator) -> Instance:
+        if self.shuffle:
+            return self.instances[int(rng.integers(len(self.instances)))]
+        instance = self.instances[self._next % len(self.instances)]
+        self._next += 1
+        return instance

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..injection import ListGenerator
 from . import core
 from .types import PresentationInstance
 
@@ -68,22 +69,6 @@ def _instance(rel: np.ndarray, meta: np.ndarray, length: int) -> PresentationIns
     return PresentationInstance((r0, r1))
 
 
-@dataclass
-class ListGenerator:
-    """Uniform draws from a fixed list of instances, or the list in order (cycling) when ``shuffle`` is False."""
-
-    instances: tuple[PresentationInstance, ...]
-    shuffle: bool = True
-    _next: int = 0
-
-    def __call__(self, rng: np.random.Generator) -> PresentationInstance:
-        if self.shuffle:
-            return self.instances[int(rng.integers(len(self.instances)))]
-        instance = self.instances[self._next % len(self.instances)]
-        self._next += 1
-        return instance
-
-
 #: The instance fields the env reads from a suite line (suites may annotate more: source, greedy results...).
 _FIELDS = ("relators", "id", "name")
 
@@ -94,9 +79,9 @@ class SuiteGenerator:
 
     suite: str
     shuffle: bool = True
-    _loaded: list[ListGenerator] = field(default_factory=list, compare=False, repr=False)
+    _loaded: list[ListGenerator[PresentationInstance]] = field(default_factory=list, compare=False, repr=False)
 
-    def load(self) -> ListGenerator:
+    def load(self) -> ListGenerator[PresentationInstance]:
         if not self._loaded:
             from rigorgym.envs.suites import list_suites, load_suite
 

@@ -8,6 +8,7 @@ import numpy as np
 from rigorgym.verifiers import pd_fast
 from rigorgym.verifiers.pd import PD
 
+from ..injection import ListGenerator
 from . import core
 from .actions import ActionLayout
 from .types import DiagramInstance
@@ -58,30 +59,14 @@ class ScrambledUnknotGenerator:
 
 
 @dataclass
-class ListGenerator:
-    """Uniform draws from a fixed list of instances, or the list in order (cycling) when ``shuffle`` is False."""
-
-    instances: tuple[DiagramInstance, ...]
-    shuffle: bool = True
-    _next: int = 0
-
-    def __call__(self, rng: np.random.Generator) -> DiagramInstance:
-        if self.shuffle:
-            return self.instances[int(rng.integers(len(self.instances)))]
-        instance = self.instances[self._next % len(self.instances)]
-        self._next += 1
-        return instance
-
-
-@dataclass
 class SuiteGenerator:
     """Instances of a frozen UnKnot-Diagram-v0 suite (``rigorgym list suites``), loaded on first use."""
 
     suite: str
     shuffle: bool = True
-    _loaded: list[ListGenerator] = field(default_factory=list, compare=False, repr=False)
+    _loaded: list[ListGenerator[DiagramInstance]] = field(default_factory=list, compare=False, repr=False)
 
-    def load(self) -> ListGenerator:
+    def load(self) -> ListGenerator[DiagramInstance]:
         if not self._loaded:
             from rigorgym.envs.suites import list_suites, load_suite
 
