@@ -210,50 +210,19 @@ def _shipped(kwargs: dict[str, Any]) -> bool:
 
 def register_all() -> None:
     """Register every env id; safe to call twice. Suite tiers need their suite shipped."""
-    for env_id, (kwargs, steps) in _unknot_tiers().items():
-        if env_id in gym.registry or not _shipped(kwargs):
-            continue
-        gym.register(
-            id=env_id,
-            entry_point=UNKNOT_ENTRY,
-            vector_entry_point=UNKNOT_VECTOR_ENTRY,
-            max_episode_steps=steps,
-            kwargs=kwargs,
-        )
-    for env_id, (kwargs, steps) in _plumbing_tiers().items():
-        if env_id in gym.registry or not _shipped(kwargs):
-            continue
-        gym.register(
-            id=env_id,
-            entry_point=PLUMBING_ENTRY,
-            vector_entry_point=PLUMBING_VECTOR_ENTRY,
-            max_episode_steps=steps,
-            kwargs=kwargs,
-        )
-    for env_id, (kwargs, steps) in _ribbon_tiers().items():
-        if env_id in gym.registry or not _shipped(kwargs):
-            continue
-        gym.register(id=env_id, entry_point=RIBBON_ENTRY, max_episode_steps=steps, kwargs=kwargs)
-    for env_id, (kwargs, steps) in _diagram_tiers().items():
-        if env_id in gym.registry or not _shipped(kwargs):
-            continue
-        gym.register(
-            id=env_id,
-            entry_point=DIAGRAM_ENTRY,
-            vector_entry_point=DIAGRAM_VECTOR_ENTRY,
-            max_episode_steps=steps,
-            kwargs=kwargs,
-        )
-    for env_id, (kwargs, steps) in _ac_tiers().items():
-        if env_id in gym.registry or not _shipped(kwargs):
-            continue
-        gym.register(
-            id=env_id,
-            entry_point=AC_ENTRY,
-            vector_entry_point=AC_VECTOR_ENTRY,
-            max_episode_steps=steps,
-            kwargs=kwargs,
-        )
+    games = (  # (tiers, entry point, vector entry point or None)
+        (_unknot_tiers, UNKNOT_ENTRY, UNKNOT_VECTOR_ENTRY),
+        (_plumbing_tiers, PLUMBING_ENTRY, PLUMBING_VECTOR_ENTRY),
+        (_ribbon_tiers, RIBBON_ENTRY, None),
+        (_diagram_tiers, DIAGRAM_ENTRY, DIAGRAM_VECTOR_ENTRY),
+        (_ac_tiers, AC_ENTRY, AC_VECTOR_ENTRY),
+    )
+    for tiers, entry, vector_entry in games:
+        for env_id, (kwargs, steps) in tiers().items():
+            if env_id in gym.registry or not _shipped(kwargs):
+                continue
+            extra = {} if vector_entry is None else {"vector_entry_point": vector_entry}
+            gym.register(id=env_id, entry_point=entry, max_episode_steps=steps, kwargs=kwargs, **extra)
     if "NNFieldTheory-v0" not in gym.registry:
         # The inverse problem on the default target: a cos-net free scalar of mass 1 in d = 1.
         gym.register(id="NNFieldTheory-v0", entry_point=FIELDTHEORY_ENTRY, max_episode_steps=100)
