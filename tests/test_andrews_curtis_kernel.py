@@ -24,6 +24,7 @@ from rigorgym.verifiers.andrews_curtis import (
     free_reduce,
     inverse,
     is_cyclically_reduced,
+    replay,
     step,
 )
 
@@ -155,6 +156,52 @@ def test_the_claim_needs_one_x_and_one_y() -> None:
 
 
 # -- subtly wrong moves -----------------------------------------------------------------------------
+
+
+def _mutated(rng: random.Random, move: dict[str, Any]) -> Any:
+    """A move with one field broken the way a hostile or sloppy certificate would break it."""
+    bad = dict(move)
+    key = rng.choice(sorted(bad))
+    choice = rng.random()
+    if choice < 0.2:
+        del bad[key]
+    elif choice < 0.4:
+        bad["extra"] = 0
+    else:
+        bad[key] = rng.choice([True, False, None, 2, -1, 3, 0, 1.0, "1", [1]])
+    return bad
+
+
+def test_replay_equals_step_after_step() -> None:
+    """The certificate check's inlined loop gives what :func:`step` gives, move by move, refusals included."""
+    rng = random.Random(11)
+    pool = [*SOURCE_MOVES, {"op": "invert", "i": 0}, {"op": "invert", "i": 1}, {"op": "swap"}]
+    outcomes: list[str] = []
+    for trial in range(1500):
+        words = [tuple(rng.choice((1, -1, 2, -2)) for _ in range(rng.randint(0, 10))) for _ in "ab"]
+        start = (words[0], words[1])
+        reduced = all(is_cyclically_reduced(w) for w in start)
+        moves: list[Any] = [dict(rng.choice(pool)) for _ in range(rng.randint(0, 30))]
+        if moves and trial % 3 == 0:
+            moves[rng.randrange(len(moves))] = _mutated(rng, rng.choice(pool))
+        max_length = rng.choice([8, 12, 10_000])
+        state, flag, expected_done, expected_reason = start, reduced, len(moves), None
+        for done, move in enumerate(moves):
+            try:
+                state = step(state, flag, move)
+            except IllegalMove as exc:
+                expected_done, expected_reason = done, str(exc)
+                break
+            flag = True
+            if max(map(len, state)) > max_length:
+                expected_done, expected_reason = done, f"a relator exceeds the limit of {max_length} letters"
+                break
+        relators, done, reason = replay(start, reduced, moves, max_length, 10**9)
+        assert (done, reason) == (expected_done, expected_reason)
+        if reason is None:
+            assert relators == state
+        outcomes.append("played" if reason is None else "limit" if "limit" in reason else "illegal")
+    assert min(outcomes.count(kind) for kind in ("played", "limit", "illegal")) >= 100  # every branch exercised
 
 
 @pytest.mark.parametrize(

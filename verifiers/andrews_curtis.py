@@ -192,7 +192,7 @@ def check_move(move: Any) -> dict[str, Any]:
     if not isinstance(move, dict):
         raise IllegalMove("a move is an object")
     op = move.get("op")
-    if op not in FIELDS:
+    if type(op) is not str or op not in FIELDS:  # an unhashable op (a list) must be refused, not raise
         raise IllegalMove(f"op must be one of {', '.join(OPS)}, got {repr(op)[:40]}")
     if move.keys() != FIELDS[op]:
         raise IllegalMove(f"a {op} move has exactly the fields {', '.join(sorted(FIELDS[op]))}")
@@ -266,6 +266,74 @@ def step(relators: tuple[Word, Word], reduced: bool, move: Any) -> tuple[Word, W
     else:
         r = [r1, r0]
     return cyclic_reduce(r[0]), cyclic_reduce(r[1])
+
+
+def replay(
+    relators: tuple[Word, Word], reduced: bool, moves: list[Any], max_length: int, max_work: int
+) -> tuple[tuple[Word, Word], int, str | None]:
+    """Play ``moves`` from ``relators``: (the relators reached, the moves played, why the replay stopped or None).
+
+    The certificate check's loop: the same result as :func:`step` move after move (differential tests say so),
+    with the common well-formed ``concat`` and ``conjugate`` on reduced relators inlined (a function call per
+    letter test would be most of a replay). Anything else goes through :func:`step`, whose :class:`IllegalMove`
+    message becomes the reason. ``max_work`` bounds the sum over moves of the two relators' lengths + 2, and
+    no relator may exceed ``max_length`` letters after any move.
+    """
+    r0, r1 = relators
+    work = 0
+    letters, ints = _LETTER_SET, int
+    for done, move in enumerate(moves):
+        work += len(r0) + len(r1) + 2
+        if work > max_work:
+            return (r0, r1), done, f"replay exceeds the work limit of {max_work}"
+        word: Word | None = None
+        if reduced and type(move) is dict:
+            op, size = move.get("op"), len(move)
+            if op == "conjugate" and size == 3:
+                i, g = move.get("i"), move.get("generator")
+                if type(i) is ints and type(g) is ints and g in letters and 0 <= i <= 1:
+                    # g w g^-1 on a cyclically reduced w: a rotation by one letter, or w itself
+                    w = r1 if i else r0
+                    if len(w) > 1:
+                        if w[0] == -g:
+                            word = w[1:] + w[:1]
+                        elif w[-1] == g:
+                            word = w[-1:] + w[:-1]
+                    if word is None:
+                        word = w
+            elif op == "concat" and size == 4:
+                i, j, sign = move.get("i"), move.get("j"), move.get("sign")
+                if type(i) is ints and type(j) is ints and type(sign) is ints and i + j == 1 and 0 <= i <= 1:
+                    if sign == 1 or sign == -1:
+                        u, v = (r1, r0) if i else (r0, r1)
+                        if sign == -1:
+                            v = tuple(map(neg, reversed(v)))
+                        # only the junction can cancel (both freely reduced), then strip the two ends
+                        k, top = 0, min(len(u), len(v))
+                        while k < top and u[-1 - k] == -v[k]:
+                            k += 1
+                        w = u[: len(u) - k] + v[k:] if k else u + v
+                        lo, hi = 0, len(w)
+                        while hi - lo >= 2 and w[lo] == -w[hi - 1]:
+                            lo += 1
+                            hi -= 1
+                        word = w[lo:hi] if lo else w
+            if word is not None:
+                if len(word) > max_length:
+                    return (r0, r1), done, f"a relator exceeds the limit of {max_length} letters"
+                if i:
+                    r1 = word
+                else:
+                    r0 = word
+                continue
+        try:
+            r0, r1 = step((r0, r1), reduced, move)
+        except IllegalMove as exc:
+            return (r0, r1), done, str(exc)
+        reduced = True
+        if len(r0) > max_length or len(r1) > max_length:
+            return (r0, r1), done, f"a relator exceeds the limit of {max_length} letters"
+    return (r0, r1), len(moves), None
 
 
 def apply_move(state: Presentation, move: Any) -> Presentation:

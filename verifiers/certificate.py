@@ -391,24 +391,18 @@ def _verify_andrews_curtis(cert: dict[str, Any], limits: Limits) -> Verdict:
     moves = cert["moves"]
     if len(moves) > limits.max_moves:
         raise Malformed(f"{len(moves)} moves exceed the limit of {limits.max_moves}")
-    work, relators, reduced, longest = 0, state.relators, state.reduced_form, limits.max_relator_length
-    for done, move in enumerate(moves):
-        work += len(relators[0]) + len(relators[1]) + 2
-        if work > limits.max_work:
-            return Verdict(False, f"move {done}: replay exceeds the work limit of {limits.max_work}", done)
-        try:
-            relators = andrews_curtis.step(relators, reduced, move)
-        except andrews_curtis.IllegalMove as exc:
-            return Verdict(False, f"move {done}: {exc}", done)
-        reduced = True
-        if len(relators[0]) > longest or len(relators[1]) > longest:
-            return Verdict(False, f"move {done}: a relator exceeds the limit of {longest} letters", done)
-    state = andrews_curtis.Presentation(relators, reduced)
-    if state.is_trivial:
+    relators, done, refusal = andrews_curtis.replay(
+        state.relators, state.reduced_form, moves, limits.max_relator_length, limits.max_work
+    )
+    if refusal is not None:
+        return Verdict(False, f"move {done}: {refusal}", done)
+    if not moves and not state.reduced_form:
+        relators = state.reduced().relators
+    a, b = relators
+    if len(a) == 1 and len(b) == 1 and a[0] != b[0] and a[0] != -b[0]:  # x^±1 and y^±1, in either order
         return Verdict(
             True, "the moves reach <x, y | x, y> (up to inverses and order): the presentation is AC-trivial", len(moves)
         )
-    a, b = state.reduced().relators
     return Verdict(
         False, f"all {len(moves)} moves are legal but end on relators of lengths {len(a)} and {len(b)}", len(moves)
     )
