@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -87,3 +88,15 @@ class ListGenerator(Generic[Instance]):
         instance = self.instances[self._next % len(self.instances)]
         self._next += 1
         return instance
+
+
+def copy_sharing_instances(generator: Any) -> Any:
+    """A copy of a suite generator whose loaded instance tuples are shared, not copied.
+
+    ``gym.make`` deep-copies a registration's kwargs for every env; a suite generator that has loaded its
+    suite would copy every instance each time (1.7 s for the 1,000 plumbing pairs). The instances are never
+    mutated, so the copy shares them and gets its own cursor (``_next``, for draws in order).
+    """
+    clone = copy.copy(generator)
+    object.__setattr__(clone, "_loaded", [copy.copy(loaded) for loaded in generator._loaded])
+    return clone

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +15,8 @@ from rigorgym.envs.kirby_plumbing.actions import ABSORB_ZERO, BLOWDOWN
 from rigorgym.envs.kirby_plumbing.generator import paper_attempt, random_tree
 from rigorgym.verifiers import verify
 from rigorgym.verifiers.plumbing import apply_move, isomorphic
+
+from tests.cli_support import run_cli
 
 PUBLISHED_OPS = {"blowup_edge", "blowup_vertex", "extrude_zero", "blowdown", "absorb_zero"}
 
@@ -143,8 +144,9 @@ def test_wilson_interval() -> None:
     assert paper.wilson(0, 0) == (0.0, 1.0)
 
 
-def _cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "rigorgym", *args], capture_output=True, text=True, cwd=cwd)
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """In this process (:func:`cli_support.run_cli`): a subprocess would add 2-3 s of imports per call."""
+    return run_cli(*args)
 
 
 def test_cli_protocol_is_plumbing_only_and_refuses_clock_flags() -> None:

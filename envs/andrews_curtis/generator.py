@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
-from ..injection import ListGenerator
+from ..injection import ListGenerator, copy_sharing_instances
 from . import core
 from .types import PresentationInstance
 
@@ -80,6 +81,9 @@ class SuiteGenerator:
     suite: str
     shuffle: bool = True
     _loaded: list[ListGenerator[PresentationInstance]] = field(default_factory=list, compare=False, repr=False)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> SuiteGenerator:
+        return copy_sharing_instances(self)  # gym.make copies kwargs: share the loaded suite, not copy it
 
     def load(self) -> ListGenerator[PresentationInstance]:
         if not self._loaded:

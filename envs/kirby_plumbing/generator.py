@@ -21,6 +21,7 @@ import numpy as np
 from rigorgym.verifiers.plumbing import PlumbingGraph, apply_move, isomorphic
 from rigorgym.verifiers.plumbing_invariants import first_homology
 
+from ..injection import copy_sharing_instances
 from .types import PlumbingInstance
 
 UP_OPS = ("blowup_vertex", "blowup_edge", "blowup_disjoint", "extrude_zero")
@@ -306,6 +307,9 @@ class SuiteGenerator:
     suite: str
     shuffle: bool = True
     _loaded: list[InstanceListGenerator] = field(default_factory=list, compare=False, repr=False)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> SuiteGenerator:
+        return copy_sharing_instances(self)  # gym.make copies kwargs: share the loaded suite, not copy it
 
     def __call__(self, rng: np.random.Generator) -> PlumbingInstance:
         if not self._loaded:

@@ -24,6 +24,7 @@ import numpy as np
 import spherogram
 from rigorgym.verifiers.diagram import _deterministic_hashes, _link, _seeded
 
+from ..injection import copy_sharing_instances
 from .types import KnotInstance
 
 #: Number of prime knots in Rolfsen's table by crossing number (3..10); their names are ``f"{n}_{i}"``.
@@ -172,6 +173,9 @@ class SuiteGenerator:
     suite: str
     shuffle: bool = True
     _loaded: list[KnotListGenerator] = field(default_factory=list, compare=False, repr=False)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> SuiteGenerator:
+        return copy_sharing_instances(self)  # gym.make copies kwargs: share the loaded suite, not copy it
 
     def load(self) -> KnotListGenerator:
         if not self._loaded:

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 from rigorgym.verifiers.braid import Braid
 
+from ..injection import copy_sharing_instances
 from . import core
 from .actions import INSERT, OP_NAMES, ROTATE, STABILIZE
 from .types import BraidInstance
@@ -304,6 +305,9 @@ class SuiteGenerator:
     suite: str
     shuffle: bool = True
     _loaded: list[InstanceListGenerator] = field(default_factory=list, compare=False, repr=False)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> SuiteGenerator:
+        return copy_sharing_instances(self)  # gym.make copies kwargs: share the loaded suite, not copy it
 
     def __call__(self, rng: np.random.Generator) -> BraidInstance:
         if not self._loaded:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from rigorgym.verifiers import pd_fast
 from rigorgym.verifiers.pd import PD
 
-from ..injection import ListGenerator
+from ..injection import ListGenerator, copy_sharing_instances
 from . import core
 from .actions import ActionLayout
 from .types import DiagramInstance
@@ -65,6 +66,9 @@ class SuiteGenerator:
     suite: str
     shuffle: bool = True
     _loaded: list[ListGenerator[DiagramInstance]] = field(default_factory=list, compare=False, repr=False)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> SuiteGenerator:
+        return copy_sharing_instances(self)  # gym.make copies kwargs: share the loaded suite, not copy it
 
     def load(self) -> ListGenerator[DiagramInstance]:
         if not self._loaded:
