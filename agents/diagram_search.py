@@ -116,7 +116,8 @@ class DiagramSearch:
         return SolveResult(None if cert is None else self._tag(cert), time.perf_counter() - start, self.steps)
 
     def untangle(self, diagram: PD, budget: Budget, seed: int, start: float | None = None) -> list[Move] | None:
-        """Kernel moves from ``diagram`` to the crossingless circle, or None when the budget runs out."""
+        """Kernel moves from ``diagram`` to a crossingless diagram (the circle, for a knot; circles, for the
+        links a band splits off), or None when the budget runs out."""
         from .strand_pickup import pickup_pass
 
         start = time.perf_counter() if start is None else start
@@ -138,7 +139,7 @@ class DiagramSearch:
                     tape.basic()
                     self._level(tape, rng, out_of_budget)
             self.steps += len(tape.moves) - played
-            if tape.d.is_unknot_diagram():
+            if not tape.d.size:
                 return tape.moves
             if tape.d.size < best.d.size:
                 best = tape.copy()

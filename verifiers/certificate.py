@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, cast
 
-from . import andrews_curtis, braid, diagram, pd, plumbing, reidemeister
+from . import andrews_curtis, bands, braid, diagram, pd, plumbing, reidemeister
 from .braid import describe
 
 FORMAT = "rigorgym-certificate/1"
@@ -224,8 +224,10 @@ def _verify_ribbon(cert: dict[str, Any], limits: Limits) -> Verdict:
     claim = cert["claim"]
     if claim not in ("ribbon", "not_slice"):
         raise Malformed(f"Ribbon-v0 certificates claim 'ribbon' or 'not_slice', not {describe(claim)}")
-    state = _ribbon_instance(cert["instance"], limits)
     moves = cert["moves"]
+    if claim == "ribbon" and moves and isinstance(moves[0], dict) and moves[0].get("op") in bands.OPS:
+        return _verify_ribbon_on_pd(cert["instance"], moves, limits)  # the first op selects the kernel (docs)
+    state = _ribbon_instance(cert["instance"], limits)
     if claim == "not_slice":
         if len(moves) != 1:
             raise Malformed("a not_slice certificate has exactly one move {'op': 'invariant', 'name': ...}")
@@ -238,7 +240,7 @@ def _verify_ribbon(cert: dict[str, Any], limits: Limits) -> Verdict:
         return Verdict(True, f"{why}: the knot is not slice", 1)
     if len(moves) > limits.max_diagram_moves:
         raise Malformed(f"{len(moves)} moves exceed the limit of {limits.max_diagram_moves}")
-    bands = 0
+    banded = 0
     work = 0
     for done, move in enumerate(moves):
         work += state.crossings + 1
@@ -253,30 +255,53 @@ def _verify_ribbon(cert: dict[str, Any], limits: Limits) -> Verdict:
             state = diagram.apply_move(state, move)
         except diagram.IllegalMove as exc:
             return Verdict(False, f"move {done}: {exc}", done)
-        bands += move["op"] == "band"
+        banded += move["op"] == "band"
         if state.crossings > limits.max_crossings:
             return Verdict(False, f"move {done}: the diagram exceeds {limits.max_crossings} crossings", done)
-    done = len(moves)
-    components = state.components
-    if state.crossings == 0 and components == bands + 1:
+    return _ribbon_end(state.crossings, state.components, banded, len(moves))
+
+
+def _ribbon_end(crossings: int, components: int, banded: int, done: int) -> Verdict:
+    """The verdict on where a ribbon replay (either kernel) ended."""
+    if crossings == 0 and components == banded + 1:
         return Verdict(
             True,
-            f"{bands} band move(s) and simplification give a crossingless diagram of {components} unknots: "
+            f"{banded} band move(s) and simplification give a crossingless diagram of {components} unknots: "
             "the knot bounds a ribbon disk",
             done,
         )
     return Verdict(
         False,
-        f"all {done} moves are legal but end with {state.crossings} crossings and {components} components "
-        f"after {bands} band(s) (a ribbon proof needs 0 crossings and {bands + 1} components)",
+        f"all {done} moves are legal but end with {crossings} crossings and {components} components "
+        f"after {banded} band(s) (a ribbon proof needs 0 crossings and {banded + 1} components)",
         done,
     )
 
 
-def _pd_instance(instance: dict[str, Any], limits: Limits) -> pd.PD:
+def _verify_ribbon_on_pd(instance: dict[str, Any], moves: list[Any], limits: Limits) -> Verdict:
+    """``fission`` bands and Reidemeister moves on the canonical PD code (:mod:`.bands`): no spherogram."""
+    state = _pd_instance(instance, limits, env="Ribbon-v0")
+    if len(moves) > limits.max_moves:
+        raise Malformed(f"{len(moves)} moves exceed the limit of {limits.max_moves}")
+    work = banded = 0
+    for done, move in enumerate(moves):
+        work += state.size + 1
+        if work > limits.max_reidemeister_work:
+            return _over_work(done, limits)
+        try:
+            state = bands.apply_move(state, move)
+        except reidemeister.IllegalMove as exc:
+            return Verdict(False, f"move {done}: {exc}", done)
+        banded += move["op"] == "fission"
+        if state.size > limits.max_crossings:
+            return _over_crossings(done, limits)
+    return _ribbon_end(state.size, state.components(), banded, len(moves))
+
+
+def _pd_instance(instance: dict[str, Any], limits: Limits, env: str = "UnKnot-Diagram-v0") -> pd.PD:
     extra = set(instance) - {"pd", "name"}
     if "pd" not in instance or extra:
-        raise Malformed("an UnKnot-Diagram-v0 instance is {'pd': [[a, b, c, d], ...]} with an optional 'name'")
+        raise Malformed(f"{env} instances are {{'pd': [[a, b, c, d], ...]}} with an optional 'name'")
     if "name" in instance and not isinstance(instance["name"], str):
         raise Malformed("instance 'name' must be a string")
     try:
