@@ -174,6 +174,10 @@ def test_certificates_on_the_pd_kernel_replay_without_spherogram() -> None:
     assert found is not None
     verdict = verify(ribbon_cert(KNOTS["6_1"], found))
     assert verdict.valid and "1 band move(s)" in verdict.reason, verdict.reason
+    import jsonschema
+    from rigorgym.verifiers import schema
+
+    jsonschema.Draft202012Validator(schema()).validate(ribbon_cert(KNOTS["6_1"], found))
     assert not verify(ribbon_cert(KNOTS["6_1"], found[:-1])).valid  # one move short: crossings left
     assert not verify(ribbon_cert(KNOTS["6_1"], found[1:])).valid  # no band: the moves do not even apply
     twice = [found[0], found[0], *found[1:]]
