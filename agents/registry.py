@@ -31,6 +31,12 @@ def _diagram_search() -> Agent:
     return DiagramSearch()
 
 
+def _ribbon_pd() -> Agent:
+    from .ribbon_pd import RibbonPD
+
+    return RibbonPD()
+
+
 def _ac(name: str) -> Callable[[], Agent]:
     def make() -> Agent:
         from .andrews_curtis_search import AGENT_FACTORIES
@@ -76,6 +82,13 @@ AGENTS: dict[str, tuple[Callable[[], Agent], str, tuple[str, ...]]] = {
     "bo-walker": (
         BoWalker,
         "slice obstructions, then a random walker over bands with Bayesian-optimised weights (Ribbon)",
+        ("Ribbon-v0",),
+    ),
+    "ribbon-pd": (
+        _ribbon_pd,
+        "slice obstructions, then one fission band on the kernel's own PD code (in a face, or after a finger "
+        "pushed across one strand), screened by linking numbers and Alexander polynomials, untangled by "
+        "Reidemeister search; no spherogram (Ribbon)",
         ("Ribbon-v0",),
     ),
     "ac-greedy": (

@@ -1,0 +1,61 @@
+"""``ribbon-pd``: ribbon certificates found and replayed on the PD kernel alone."""
+
+from __future__ import annotations
+
+import pytest
+from rigorgym.agents import AGENTS, make_agent
+from rigorgym.agents.base import Budget
+from rigorgym.agents.registry import agent_supports
+from rigorgym.agents.ribbon_pd import RibbonPD, component_codes, linking_numbers_vanish, may_be_unlink
+from rigorgym.envs.ribbon import KnotInstance
+from rigorgym.verifiers import verify
+from rigorgym.verifiers.bands import OPS, fission, legal_bands
+from rigorgym.verifiers.pd import PD
+
+
+def test_registered() -> None:
+    assert "ribbon-pd" in AGENTS and make_agent("ribbon-pd").name == "ribbon-pd"
+    assert agent_supports("ribbon-pd", "Ribbon-v0") and not agent_supports("ribbon-pd", "UnKnot-Diagram-v0")
+
+
+@pytest.mark.parametrize("name", ["6_1", "8_20", "9_46"])
+def test_ribbon_certificates_need_no_spherogram(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    inst = KnotInstance.from_name(name)
+
+    def no_spherogram(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the PD replay must not build a spherogram diagram")
+
+    import rigorgym.verifiers.diagram as spherogram_kernel
+
+    monkeypatch.setattr(spherogram_kernel.Diagram, "from_pd", no_spherogram)
+    result = RibbonPD(obstruct=False).solve(None, inst, Budget(30.0, max_steps=5000), 0)
+    cert = result.certificate
+    assert cert is not None
+    assert verify(cert).valid and cert["claim"] == "ribbon" and cert["meta"]["agent"] == "ribbon-pd"
+    assert {m["op"] for m in cert["moves"]} <= set(OPS)
+    assert sum(m["op"] == "fission" for m in cert["moves"]) == 1
+    again = RibbonPD(obstruct=False).solve(None, inst, Budget(30.0, max_steps=5000), 0)
+    assert again.certificate is not None and again.certificate["moves"] == cert["moves"]  # seeded: the same
+
+
+def test_the_screen_reads_components_and_linking_numbers() -> None:
+    knot = PD.from_pd(KnotInstance.from_name("6_1").to_instance()["pd"])
+    assert not may_be_unlink(knot)  # one component, but Alexander polynomial 2t^2 - 5t + 2: not the unknot
+    trefoil = PD.from_pd(KnotInstance.from_name("3_1").to_instance()["pd"])
+    assert not may_be_unlink(trefoil)
+    split = [fission(trefoil, band) for band in legal_bands(trefoil, 2)]
+    assert all(len(component_codes(d)) == 2 for d in split)
+    # the trefoil is not slice: no band of it gives a two-component unlink, and most fail the screen
+    assert sum(may_be_unlink(d) for d in split) < len(split)
+    # a band with one half twist more links the two components once: linking number +-1, screened out
+    assert any(not linking_numbers_vanish(d) for d in split)
+
+
+def test_a_knot_that_is_not_slice_gets_no_ribbon_certificate() -> None:
+    result = RibbonPD(obstruct=False).solve(None, KnotInstance.from_name("3_1"), Budget(3.0, max_steps=600), 0)
+    assert result.certificate is None
+
+
+def test_with_obstructions_a_not_slice_knot_is_answered_not_slice() -> None:
+    cert = make_agent("ribbon-pd").solve(None, KnotInstance.from_name("4_1"), 10.0, 0).certificate
+    assert cert is not None and cert["claim"] == "not_slice" and verify(cert).valid
