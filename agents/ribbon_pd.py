@@ -7,7 +7,8 @@ Candidates
     A band is a ``fission`` move inside a face. A band whose core would cross strands on its way is the same
     band after Reidemeister II moves that push a finger of its first edge across those strands
     (docs/certificates.md): ``reach`` = 1 tries, for every face and every ordered pair of its edges, the
-    finger of one pushed across the other (over or under) and then every band from the finger's tip.
+    finger of one pushed across the other (over or under) and then every band from the finger's tip;
+    ``reach`` = 2 pushes each such tip across one more strand of a face it borders.
     Half twists in ``-max_half_twists .. max_half_twists``.
 
 The screen (cheap, exact, sound only as a filter)
@@ -18,8 +19,9 @@ The screen (cheap, exact, sound only as a filter)
 
 Untangling
     A candidate that passes goes to ``diagram-search``'s untangler (R1/R2 removals, random R3, strand pickup,
-    backtracking) with ``untangle_steps`` moves. One band: knots whose ribbon disks need two or more bands
-    (fusion number 2) are left to the spherogram-based solvers for now.
+    backtracking) with ``untangle_steps`` moves (``max_steps`` in all). With ``max_bands`` = 2, after every
+    one-band candidate: two face bands, the first one leaving linking number 0 (linking numbers add up under
+    fission, so an unlink needs it), the pairs screened and untangled as above.
 
 Deterministic for a given seed when ``max_steps`` binds (the wall clock stops it too).
 """
@@ -92,12 +94,16 @@ def may_be_unlink(d: PD) -> bool:
     return all(not code or is_alexander_trivial([list(c) for c in code]) for code in component_codes(d).values())
 
 
-def finger_tips(d: PD) -> Iterator[tuple[Move, PD, int]]:
-    """(an R2 finger move, the diagram after it, the edge of the pushed strand between the two new crossings)."""
+def finger_tips(d: PD, only: int | None = None) -> Iterator[tuple[Move, PD, int]]:
+    """(an R2 finger move, the diagram after it, the edge of the pushed strand between the two new crossings).
+
+    ``only``: push only that edge (the tip of an earlier finger, to reach one strand further)."""
     seen: set[tuple[int, str, int, str]] = set()
     for face in d.faces():
         named = [edge_side(d, p) for p in face]
         for e, s in named:
+            if only is not None and e != only:
+                continue
             for f, t in named:
                 if e == f or (e, s, f, t) in seen:
                     continue
@@ -129,7 +135,8 @@ class RibbonPD:
 
     name: str = "ribbon-pd"
     max_half_twists: int = 2
-    reach: int = 1
+    reach: int = 2
+    max_bands: int = 2
     untangle_steps: int = 400
     obstruct: bool = True
     LIMITS: ClassVar[tuple[str, ...]] = ("max_steps",)
@@ -171,6 +178,18 @@ class RibbonPD:
         if self.reach >= 1:
             for finger, d1, tip in finger_tips(knot):
                 yield from sorted(fresh([finger], d1, tip), key=lambda item: item[1].size)
+        if self.reach >= 2:  # a finger across two strands: push the first finger's tip once more
+            for finger, d1, tip in finger_tips(knot):
+                for finger2, d2, tip2 in finger_tips(d1, only=tip):
+                    yield from sorted(fresh([finger, finger2], d2, tip2), key=lambda item: item[1].size)
+        if self.max_bands >= 2:  # two face bands: the first must leave linking number 0 (fission adds them up)
+            firsts = []
+            for band in legal_bands(knot, self.max_half_twists):
+                after = kernel_move(knot, band)
+                if linking_numbers_vanish(after):
+                    firsts.append((after.size, band, after))
+            for _, band, after in sorted(firsts, key=lambda item: item[0]):
+                yield from sorted(fresh([band], after, None), key=lambda item: item[1].size)
 
     def search(self, knot: PD, budget: Budget, seed: int, start: float) -> list[Move] | None:
         self.steps = 0

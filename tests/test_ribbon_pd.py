@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from rigorgym.agents import AGENTS, make_agent
 from rigorgym.agents.base import Budget
@@ -59,3 +61,14 @@ def test_a_knot_that_is_not_slice_gets_no_ribbon_certificate() -> None:
 def test_with_obstructions_a_not_slice_knot_is_answered_not_slice() -> None:
     cert = make_agent("ribbon-pd").solve(None, KnotInstance.from_name("4_1"), 10.0, 0).certificate
     assert cert is not None and cert["claim"] == "not_slice" and verify(cert).valid
+
+
+def test_the_benchmark_quick_run_writes_its_page(tmp_path: Path) -> None:
+    from tests.benchmark_support import run_script
+
+    records = run_script("ribbon_pd.py", "--quick", "--workers", "1", "--out-dir", str(tmp_path))
+    suite = next(r for r in records if r.get("bench") == "ribbon-pd")
+    assert suite["knots"] == 10 and suite["certified"] >= 9
+    replay = next(r for r in records if r.get("bench") == "ribbon-pd-replay")
+    assert replay["moves_per_s"] > 0 and replay["certificates"] == suite["certified"]
+    assert "band-move verification" in (tmp_path / "ribbon-pd.md").read_text()
