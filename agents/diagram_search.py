@@ -149,6 +149,39 @@ class DiagramSearch:
             self.steps += len(tape.moves) - played
         return None
 
+    def reduce(self, diagram: PD, budget: Budget, seed: int, stall: int = 3) -> Tape:
+        """The smallest diagram the untangler's passes reach from ``diagram`` (with the moves to it).
+
+        For a knot that is not the unknot (a ribbon knot before its bands are searched): removals, R3
+        levelling and strand pickup, then backtracking from the best, until ``stall`` rounds in a row find
+        nothing smaller or the budget runs out."""
+        from .strand_pickup import pickup_pass
+
+        start = time.perf_counter()
+        rng = random.Random(seed)
+        tape = Tape(diagram)
+        best = tape.copy()
+        played = failures = 0
+
+        def out_of_budget() -> bool:
+            return time.perf_counter() - start >= budget.seconds or not budget.steps_left(played)
+
+        while failures < stall and not out_of_budget():
+            before = len(tape.moves)
+            self._level(tape, rng, out_of_budget)
+            while tape.d.size and pickup_pass(tape, rng) and not out_of_budget():
+                self._level(tape, rng, out_of_budget)
+            played += len(tape.moves) - before
+            if tape.d.size < best.d.size:
+                best, failures = tape.copy(), 0
+            else:
+                failures += 1
+            tape = best.copy()
+            before = len(tape.moves)
+            self._backtrack(tape, rng)
+            played += len(tape.moves) - before
+        return best
+
     def _level(self, tape: Tape, rng: random.Random, out_of_budget: Any) -> None:
         tape.basic()
         failures = 0

@@ -17,6 +17,11 @@ The screen (cheap, exact, sound only as a filter)
     pd_alexander`) and every pairwise linking number is 0. Results are deduplicated by their canonical PD
     code, and tried in order of crossings.
 
+Reduction
+    First the knot's diagram goes down to the smallest one ``diagram-search``'s passes reach (removals, R3
+    levelling, strand pickup, backtracking; ``reduce_steps`` moves): a diagram grown by Reidemeister moves has
+    far more faces, hence bands, than it needs. Those moves open the certificate.
+
 Untangling
     A candidate that passes goes to ``diagram-search``'s untangler (R1/R2 removals, random R3, strand pickup,
     backtracking) with ``untangle_steps`` moves (``max_steps`` in all). With ``max_bands`` = 2, after every
@@ -137,6 +142,7 @@ class RibbonPD:
     max_half_twists: int = 2
     reach: int = 2
     max_bands: int = 2
+    reduce_steps: int = 5_000
     untangle_steps: int = 400
     obstruct: bool = True
     LIMITS: ClassVar[tuple[str, ...]] = ("max_steps",)
@@ -194,7 +200,11 @@ class RibbonPD:
     def search(self, knot: PD, budget: Budget, seed: int, start: float) -> list[Move] | None:
         self.steps = 0
         untangler = DiagramSearch()
-        for prefix, banded in self.candidates(knot):
+        # a grown diagram first goes down to the smallest one the untangler's passes reach (moves kept)
+        reduced = untangler.reduce(knot, Budget(max(budget.seconds / 4, 0.1), max_steps=self.reduce_steps), seed)
+        self.steps += len(reduced.moves)
+        for prefix, banded in self.candidates(reduced.d):
+            prefix = [*reduced.moves, *prefix]
             left = budget.seconds - (time.perf_counter() - start)
             if left <= 0 or not budget.steps_left(self.steps):
                 return None

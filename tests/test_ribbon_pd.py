@@ -72,3 +72,18 @@ def test_the_benchmark_quick_run_writes_its_page(tmp_path: Path) -> None:
     replay = next(r for r in records if r.get("bench") == "ribbon-pd-replay")
     assert replay["moves_per_s"] > 0 and replay["certificates"] == suite["certified"]
     assert "band-move verification" in (tmp_path / "ribbon-pd.md").read_text()
+
+
+def test_generated_ribbon_knots_are_knots_and_get_certified() -> None:
+    """ribbon-gen's construction (a fusion of an unlink): deterministic, one component, not the unknot, ribbon."""
+    from rigorgym.envs.suites.build_ribbon_gen import gen_range, generate
+    from rigorgym.verifiers.pd_alexander import alexander_polynomial
+
+    item = generate(20, 0)
+    assert item == generate(20, 0)
+    low, high = gen_range(20)
+    d = PD.from_pd(item["pd"])
+    assert d.components() == 1 and low <= d.size <= high
+    assert alexander_polynomial(item["pd"]) == tuple(item["alexander"]) != (1,)
+    cert = RibbonPD(obstruct=False).solve(None, {"pd": item["pd"]}, Budget(30.0, max_steps=20_000), 0).certificate
+    assert cert is not None and verify(cert).valid

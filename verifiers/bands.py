@@ -129,6 +129,18 @@ def _banded(diagram: PD, e: int, s: str, f: int, t: str, h: int) -> PD:
     return banded
 
 
+def fusion(diagram: PD, e: int, s: str, f: int, t: str, h: int) -> PD:
+    """A band joining two **different** components (the inverse of a fission): not a certificate move.
+
+    For the suite builders that make ribbon knots by fusing an unlink; same geometry and rules as
+    :func:`fission` otherwise."""
+    d_e, d_f = diagram.dart(e, s), diagram.dart(f, t)
+    comp = component_of(diagram)
+    if e == f or d_f not in diagram.face(d_e) or comp[d_e] == comp[d_f] or (s == t) != (h % 2 == 0):
+        raise IllegalMove("a fusion band joins edges of two components on one face, with matching orientations")
+    return _banded(diagram, e, s, f, t, h)
+
+
 def apply_move(diagram: PD, move: Any) -> PD:
     """A ``fission`` band or a Reidemeister move; :class:`IllegalMove` if malformed or inapplicable."""
     if isinstance(move, dict) and move.get("op") == "fission":

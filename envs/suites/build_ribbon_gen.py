@@ -1,0 +1,180 @@
+"""Build the ``ribbon-gen-<c>`` suites: ribbon knots of about ``c`` crossings, ribbon by construction
+(run: ``python -m rigorgym.envs.suites.build_ribbon_gen [--only ribbon-gen-30] [--progress]``).
+
+Instance ``k`` of ``ribbon-gen-<c>`` is a function of ``(c, k)`` alone (:func:`generate`): with
+``random.Random(crc32("ribbon-gen-<c>/<k>"))``,
+
+0. a target size drawn within 10% of ``c``;
+1. **an unlink**: two circles, one passing over the other twice (:data:`TWO_CIRCLES`), grown by the hard-unknot
+   suites' inflation (:func:`~rigorgym.envs.suites.build_unknot_diagrams.inflate`: seeded spherogram
+   ``backtrack``, R3 moves then rounds of R2/R3 moves, no R1) to a drawn size of 4 to ``c / 4`` crossings. It
+   is still the two-component unlink (Reidemeister moves);
+2. **a fusion**: a band from a random edge of one component whose core weaves across as many strands as the
+   target leaves room for (half the missing crossings: a finger of the edge pushed over or under a random
+   neighbouring edge, again and again, two crossings each), then on until its tip borders the other
+   component, and across that face to it, with a random number of half twists in -2..2 of the parity that
+   keeps the orientation (:func:`rigorgym.verifiers.bands.fusion`). Most of the knot's crossings are the
+   band's: a diagram that Reidemeister moves do not shrink back to a small knot. The result is a knot bounding a ribbon disk: the two disks of the
+   unlink joined by the band. The band is **not** stored: the disk is the solver's to find;
+3. **shuffle**: the same inflation (R3 moves; R2/R3 growth only if still under the target).
+
+An attempt is kept if the result is one component, has no kink, has Alexander polynomial != 1 (computed by
+the kernel's :mod:`rigorgym.verifiers.pd_alexander`: so it is certainly not the unknot), its size is in
+range, and regina's diagram signature differs from every earlier instance's. The rows carry the Alexander
+polynomial and the number of attempts. Whether the suite is what it says is checked by the benchmark that
+certifies it (``benchmarks/ribbon_pd.py``): a ``ribbon`` certificate verified by the kernel is a proof.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+import zlib
+from typing import Any
+
+from rigorgym.envs.suites.build_unknot_diagrams import diagram_sig, has_kink, inflate
+from rigorgym.envs.suites.writer import write_suite
+from rigorgym.verifiers.bands import component_of, fusion
+from rigorgym.verifiers.pd import PD
+from rigorgym.verifiers.pd_alexander import alexander_polynomial
+from rigorgym.verifiers.reidemeister import SIDES, edge_side
+from rigorgym.verifiers.reidemeister import apply_move as reidemeister_move
+from tqdm import tqdm
+
+ENV = "Ribbon-v0"
+GEN_CROSSINGS = (20, 30, 50, 70)
+GEN_SIZE = 200
+MAX_ATTEMPTS = 100
+#: Two circles, the first passing over the second at both crossings (a two-component unlink diagram).
+TWO_CIRCLES = [[1, 3, 2, 4], [2, 3, 1, 4]]
+
+
+def gen_name(crossings: int) -> str:
+    return f"ribbon-gen-{crossings}"
+
+
+def gen_range(crossings: int) -> tuple[int, int]:
+    """Crossing counts allowed in the suite of ``crossings``: within 10%."""
+    return -(-9 * crossings // 10), 11 * crossings // 10
+
+
+def push_finger(link: PD, tip: int, rng: random.Random) -> tuple[PD, int]:
+    """Push a finger of edge ``tip`` across another edge of a face it borders (over or under, at random).
+
+    Returns the diagram and the new tip: the pushed strand's edge between the two new crossings, which lies
+    in the face beyond the crossed edge."""
+    side = rng.choice(SIDES)
+    face = link.face(link.dart(tip, side))
+    others = [edge_side(link, p) for p in face if edge_side(link, p)[0] != tip]
+    if not others:
+        return link, tip
+    f, t = rng.choice(others)
+    over = rng.random() < 0.5
+    move = (
+        {"op": "r2_add", "over": tip, "over_side": side, "under": f, "under_side": t}
+        if over
+        else {"op": "r2_add", "over": f, "over_side": t, "under": tip, "under_side": side}
+    )
+    after = reidemeister_move(link, move)
+    n, slots = link.size, ((1, 3) if over else (0, 2))
+    new_tip = next(
+        after.crossings[n][a] for a in slots if after.crossings[n][a] in {after.crossings[n + 1][b] for b in slots}
+    )
+    return after, new_tip
+
+
+def random_fusion(link: PD, rng: random.Random, pushes: int) -> PD | None:
+    """A coherent band from a random edge of one component, its core weaving across ``pushes`` strands (fingers
+    pushed over or under at random), to an edge of the other component on a face the finger's tip reaches."""
+    comp = component_of(link)
+    tip = rng.randint(1, 2 * link.size)
+    home = comp[link.tail(tip)]
+    for _ in range(pushes):
+        link, tip = push_finger(link, tip, rng)
+    for _ in range(4 * pushes + 8):  # then on until the tip borders the other component
+        comp = component_of(link)
+        ends = [
+            (edge_side(link, p), side) for side in SIDES for p in link.face(link.dart(tip, side)) if comp[p] != home
+        ]
+        if ends:
+            ((f, t), side) = rng.choice(ends)
+            h = rng.choice([h for h in range(-2, 3) if (side == t) == (h % 2 == 0)])
+            return fusion(link, tip, side, f, t, h)
+        link, tip = push_finger(link, tip, rng)
+    return None
+
+
+def generate(crossings: int, index: int) -> dict[str, Any]:
+    """Instance ``index`` of ``ribbon-gen-<crossings>`` (module docstring)."""
+    name = gen_name(crossings)
+    rng = random.Random(zlib.crc32(f"{name}/{index}".encode()))
+    low, high = gen_range(crossings)
+    for attempt in range(MAX_ATTEMPTS):
+        target = rng.randint(low, high)
+        unlink = PD.from_pd(inflate(TWO_CIRCLES, rng.randint(4, max(4, crossings // 4)), rng.getrandbits(62)))
+        if unlink.components() != 2:
+            raise ValueError(f"{name}/{index}: the grown unlink has {unlink.components()} components")
+        knot = random_fusion(unlink, rng, max(2, (target - unlink.size) // 2))
+        if knot is None or knot.size > high:
+            continue
+        poly = alexander_polynomial(knot.to_json())
+        if knot.components() != 1 or poly == (1,):
+            continue
+        pd = inflate(knot.to_json(), target, rng.getrandbits(62))
+        if not low <= len(pd) <= high or has_kink(pd):
+            continue
+        grown = PD.from_pd(pd)
+        if grown.components() != 1 or alexander_polynomial(pd) != poly:  # Reidemeister moves keep both
+            raise ValueError(f"{name}/{index}: the inflation changed the knot")
+        return {"id": f"{name}/{index:03d}", "pd": pd, "crossings": len(pd), "alexander": list(poly),
+                "attempts": attempt + 1}  # fmt: skip
+    raise RuntimeError(f"{name}/{index}: no knot in {MAX_ATTEMPTS} attempts")
+
+
+def build(crossings: int, progress: bool = False) -> None:
+    name = gen_name(crossings)
+    start = time.perf_counter()
+    instances: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    index = duplicates = 0
+    with tqdm(total=GEN_SIZE, desc=name, disable=not progress) as bar:
+        while len(instances) < GEN_SIZE:
+            item = generate(crossings, index)
+            index += 1
+            key = diagram_sig(item["pd"])
+            if key in seen:
+                duplicates += 1
+                continue
+            seen.add(key)
+            instances.append(item)
+            bar.update()
+    low, high = gen_range(crossings)
+    write_suite(
+        name,
+        ENV,
+        f"{GEN_SIZE} ribbon knots of {low}-{high} crossings, ribbon by construction: a fusion band of a grown "
+        "two-component unlink, then grown by Reidemeister II/III moves (envs/suites/build_ribbon_gen.py); the band "
+        "is not stored; every knot has Alexander polynomial != 1",
+        instances,
+        max_crossings=max(x["crossings"] for x in instances),
+        slice=True,
+        duplicates_skipped=duplicates,
+        build_s=round(time.perf_counter() - start, 1),
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", action="append", help="build only this suite (repeatable)")
+    parser.add_argument("--progress", action="store_true", help="show a progress bar")
+    args = parser.parse_args()
+    names = {gen_name(c): c for c in GEN_CROSSINGS}
+    for name in args.only or list(names):
+        if name not in names:
+            parser.error(f"unknown suite {name!r}; known: {', '.join(names)}")
+        build(names[name], args.progress)
+
+
+if __name__ == "__main__":
+    main()
