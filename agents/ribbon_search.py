@@ -548,7 +548,7 @@ TAU_LAST_MIN_LEFT = 0.25
 
 
 def cheap_obstruction(diagram: Diagram) -> Move | None:
-    """:func:`find_obstruction` without tau: the first kernel-accepted invariant move, or None."""
+    """:func:`find_obstruction` without tau and Rasmussen's s: the first kernel-accepted invariant move, or None."""
     if not diagram.pd:
         return None
     v = np.array(seifert_matrix(diagram), dtype=float)

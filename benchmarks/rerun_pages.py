@@ -58,6 +58,11 @@ PAGES: dict[str, list[str]] = {
         "benchmarks/ribbon_solvers.py --suite ribbon-knotinfo-13 --agents best-first,bo-walker --budget-s 60 --jobs 2 "
         "--out-dir docs/results --obstructions build/obstructions.jsonl",
     ],
+    # KnotInfo's non-slice knots up to 13 crossings and its slice knots, 2 workers (about 7 min on 2 cores)
+    "slice": [
+        "benchmarks/slice_obstructions.py --suites notslice-knotinfo-12,notslice-knotinfo-13,ribbon-knotinfo-13 "
+        "--workers 2 --out-dir docs/results"
+    ],
     "ribbon": [
         "benchmarks/ribbon_results.py --agent best-first --budget-s 60 --workers 2 "
         "--suites ribbon-knotinfo-12,ribbon-knotinfo-13,ribbon-doubles-30,notslice-knotinfo-12 --out-dir docs/results"

@@ -72,3 +72,19 @@ def test_pages_rerender_from_their_json(tmp_path: Path) -> None:
         assert done.returncode == 0, done.stderr[-2000:]
         text = (tmp_path / f"{stem}.md").read_text()
         assert "Re-rendered" in text and f"({stem}.png)" in text and (tmp_path / f"{stem}.png").exists()
+
+
+def test_slice_obstructions_writes_and_rerenders_its_page(tmp_path: Path) -> None:
+    done = _script("slice_obstructions.py", "--suites", "notslice-knotinfo-13,ribbon-knotinfo-12", "--limit", "3",
+                   "--out-dir", str(tmp_path))  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    totals = {r["totals"]: r for r in lines if "totals" in r}
+    assert totals["notslice-knotinfo-13"]["knots"] == 3 and totals["ribbon-knotinfo-12"]["obstructed"] == 0
+    assert all(not r["rejected"] for r in lines if "suite" in r)
+    saved = json.loads((tmp_path / "slice.json").read_text())
+    assert saved["lines"] == [r for r in lines if "suite" in r]
+    done = _script("slice_obstructions.py", "--from-json", str(tmp_path / "slice.json"))
+    assert done.returncode == 0, done.stderr[-2000:]
+    text = (tmp_path / "slice.md").read_text()
+    assert "Re-rendered" in text and "| notslice-knotinfo-13 | 13 | 3 |" in text and "## Unobstructed knots" in text

@@ -16,6 +16,7 @@ SIZES = {
     "ribbon-knotinfo-12": 158,
     "ribbon-knotinfo-13": 511,
     "notslice-knotinfo-12": 2819,
+    "notslice-knotinfo-13": 9629,  # the 13-crossing knots only (tests/test_slice_tables.py)
     "ribbon-doubles-30": 100,
 }
 KNOTINFO = ("ribbon-knotinfo-12", "ribbon-knotinfo-13", "notslice-knotinfo-12")

@@ -12,6 +12,18 @@ Suites
     hence not ribbon). Knots whose four-genus KnotInfo gives only as an
     interval containing 0 (``[0,1]``) are left out of every suite.
 
+    ``notslice-knotinfo-13``: the same for the knots of exactly 13 crossings
+    (a four-genus interval ``[1,2]`` counts as positive). KnotInfo states no
+    per-knot reason for a four-genus: what it gives, its ``smooth_four_genus``
+    value verbatim and the link of its ``smooth_four_genus_anon`` column (a
+    note on the knot in KnotInfo's "specific knots" list) where there is one,
+    goes into ``data/sources/notslice-knotinfo-13.four-genus.json``, the names
+    grouped by value and by link (the instances stay ``{id, pd, name}``: the
+    env, the certificates and the leaderboard repeat them verbatim). Every instance's
+    signature and determinant, computed by the kernel from the PD code, must
+    equal KnotInfo's ``signature`` and ``determinant`` columns, and KnotInfo's
+    four-genus must not be below its own |signature|/2 and |tau| bounds.
+
     ``ribbon-doubles-30``: K # -K (-K the reverse of the mirror image, so the
     sum is ribbon) for prime knots K of 10-14 crossings from SnapPy's
     Hoste-Thistlethwaite tables, 20 per crossing number, drawn with a seed
@@ -38,9 +50,9 @@ from typing import Any
 import database_knotinfo
 import numpy as np
 import spherogram
-from rigorgym.envs.suites.writer import write_suite
+from rigorgym.envs.suites.writer import OUT, write_suite
 from rigorgym.verifiers.diagram import Diagram, _deterministic_hashes
-from rigorgym.verifiers.slice_obstructions import alexander
+from rigorgym.verifiers.slice_obstructions import alexander, determinant, signature
 from tqdm import tqdm
 
 ENV = "Ribbon-v0"
@@ -88,39 +100,95 @@ def checked(pd: Any, label: str) -> Diagram:
     return diagram
 
 
-def knotinfo_instance(suite: str, i: int, row: dict[str, str]) -> dict[str, Any]:
+def four_genus_bounds(value: str) -> tuple[int, int]:
+    """KnotInfo's smooth four-genus as (lowest, highest): ``"2"`` -> (2, 2), ``"[1,2]"`` -> (1, 2)."""
+    low, _, high = value.strip().strip("[]").partition(",")
+    return int(low), int(high or low)
+
+
+#: KnotInfo's ``*_anon`` columns hold links relative to its site.
+KNOTINFO_URL = "https://knotinfo.org/"
+
+
+def four_genus_notes(suite: str, rows: list[dict[str, str]]) -> dict[str, Any]:
+    """What KnotInfo gives for the four-genus of ``rows``: the names by ``smooth_four_genus`` value (verbatim),
+    and by the link of their note (``smooth_four_genus_anon``) for those that have one."""
+    by_value: dict[str, list[str]] = {}
+    for r in sorted(rows, key=lambda r: four_genus_bounds(r["smooth_four_genus"])):
+        by_value.setdefault(r["smooth_four_genus"], []).append(r["name"])
+    noted: dict[str, list[str]] = {}
+    for r in rows:
+        if r["smooth_four_genus_anon"].strip():
+            noted.setdefault(KNOTINFO_URL + r["smooth_four_genus_anon"].strip(), []).append(r["name"])
+    return {
+        "suite": suite,
+        "source": f"database_knotinfo {knotinfo_version()}, columns smooth_four_genus and smooth_four_genus_anon",
+        "four_genus": by_value,
+        "noted": noted,
+    }
+
+
+def check_against_knotinfo(diagram: Diagram, row: dict[str, str]) -> None:
+    """Raise unless the kernel's signature and determinant are KnotInfo's, and its four-genus respects them."""
+    name = row["name"]
+    sig, det = signature(diagram), determinant(diagram)
+    if sig != int(row["signature"]) or det != int(row["determinant"]):
+        raise ValueError(f"{name}: kernel signature {sig}, determinant {det}; KnotInfo {row['signature']}, "
+                         f"{row['determinant']}")  # fmt: skip
+    low = four_genus_bounds(row["smooth_four_genus"])[0]
+    tau = row["ozsvath_szabo_tau_invariant"].strip()
+    if 2 * low < abs(sig) or (tau and low < abs(int(tau))):
+        raise ValueError(f"{name}: four-genus {row['smooth_four_genus']} below |signature|/2 or |tau| ({sig}, {tau})")
+
+
+def knotinfo_instance(suite: str, i: int, row: dict[str, str], check_invariants: bool = False) -> dict[str, Any]:
     pd = json.loads(row["pd_notation"])
     if not all(isinstance(v, int) for x in pd for v in x):
         raise ValueError(f"{row['name']}: non-integer PD labels")
     diagram = checked(pd, row["name"])
     if diagram.crossings != int(row["crossing_number"]):
         raise ValueError(f"{row['name']}: PD has {diagram.crossings} crossings, not {row['crossing_number']}")
+    if check_invariants:
+        check_against_knotinfo(diagram, row)
     return {"id": f"{suite}/{i:04d}", "pd": pd, "name": row["name"]}
 
 
-def build_knotinfo(suite: str, max_crossings: int, slice_: bool) -> None:
-    rows = knotinfo_knots()
-    unknown = [r["name"] for r in rows if int(r["crossing_number"]) <= max_crossings and is_slice(r) is None]
-    chosen = [r for r in rows if int(r["crossing_number"]) <= max_crossings and is_slice(r) is slice_]
-    instances = [knotinfo_instance(suite, i, r) for i, r in enumerate(tqdm(chosen, desc=suite))]
+def build_knotinfo(suite: str, max_crossings: int, slice_: bool, min_crossings: int = 1, notes: bool = False) -> None:
+    """A KnotInfo suite of the knots of ``min_crossings`` .. ``max_crossings`` crossings, slice or not.
+
+    With ``notes``, KnotInfo's four-genus of every instance (and the link of its
+    note, where it has one) goes into ``sources/<suite>.four-genus.json``, each
+    instance is checked against KnotInfo's signature and determinant
+    (:func:`check_against_knotinfo`), and the index records the four-genus counts.
+    """
+    rows = [r for r in knotinfo_knots() if min_crossings <= int(r["crossing_number"]) <= max_crossings]
+    unknown = [r["name"] for r in rows if is_slice(r) is None]
+    chosen = [r for r in rows if is_slice(r) is slice_]
+    instances = [knotinfo_instance(suite, i, r, notes) for i, r in enumerate(tqdm(chosen, desc=suite))]
     if slice_:
         what = "smooth four-genus 0 (slice; ribbon if the slice-ribbon conjecture holds)"
     else:
         what = "smooth four-genus known and >= 1 (not slice, hence not ribbon)"
+    if min_crossings <= 1:
+        crossings = f"at most {max_crossings} crossings"
+    elif min_crossings == max_crossings:
+        crossings = f"exactly {max_crossings} crossings"
+    else:
+        crossings = f"{min_crossings} to {max_crossings} crossings"
     description = (
-        f"every nontrivial knot of KnotInfo (database_knotinfo {knotinfo_version()}) with at most "
-        f"{max_crossings} crossings and {what}; pd = KnotInfo's pd_notation verbatim, name = KnotInfo's name"
+        f"every nontrivial knot of KnotInfo (database_knotinfo {knotinfo_version()}) with {crossings} "
+        f"and {what}; pd = KnotInfo's pd_notation verbatim, name = KnotInfo's name"
     )
-    write_suite(
-        suite,
-        ENV,
-        description,
-        instances,
-        source=f"database_knotinfo {knotinfo_version()}",
-        max_crossings=max(len(x["pd"]) for x in instances),
-        slice=slice_,
-        excluded_unknown_four_genus=unknown,
-    )
+    extra: dict[str, Any] = {"min_crossings": min(len(x["pd"]) for x in instances)} if min_crossings > 1 else {}
+    extra |= {"max_crossings": max(len(x["pd"]) for x in instances), "slice": slice_}
+    extra["excluded_unknown_four_genus"] = unknown
+    if notes:
+        path = f"sources/{suite}.four-genus.json"
+        notes_ = four_genus_notes(suite, chosen)
+        (OUT / path).write_text(json.dumps(notes_, indent=1) + "\n")
+        extra["four_genus"] = {value: len(names) for value, names in notes_["four_genus"].items()}
+        extra["four_genus_notes"] = path
+    write_suite(suite, ENV, description, instances, source=f"database_knotinfo {knotinfo_version()}", **extra)
 
 
 # ---------------------------------------------------------------- K # -K
@@ -251,6 +319,7 @@ def suite_builders() -> dict[str, Callable[[], None]]:
         "ribbon-knotinfo-12": lambda: build_knotinfo("ribbon-knotinfo-12", 12, True),
         "ribbon-knotinfo-13": lambda: build_knotinfo("ribbon-knotinfo-13", 13, True),
         "notslice-knotinfo-12": lambda: build_knotinfo("notslice-knotinfo-12", 12, False),
+        "notslice-knotinfo-13": lambda: build_knotinfo("notslice-knotinfo-13", 13, False, min_crossings=13, notes=True),
         DOUBLES: build_doubles,
     }
 

@@ -16,36 +16,42 @@ Instance ``k`` of ``ribbon-gen-<c>`` is a function of ``(c, k)`` alone (:func:`g
    keeps the orientation (:func:`rigorgym.verifiers.bands.fusion`). Most of the knot's crossings are the
    band's: a diagram that Reidemeister moves do not shrink back to a small knot. The result is a knot bounding a ribbon disk: the two disks of the
    unlink joined by the band. The band is **not** stored: the disk is the solver's to find;
+   Odd ``k``: first a third circle split off one of the two by a fission band that R1/R2 removals then undo
+   (so the three are an unlink), and **two** such fusions, the second joining the last circle: the knot
+   bounds a ribbon disk of three disks and two bands, and a solver needs two bands. The row records
+   ``fusion_bands``;
 3. **shuffle**: the same inflation (R3 moves; R2/R3 growth only if still under the target).
 
 An attempt is kept if the result is one component, has no kink, has Alexander polynomial != 1 (computed by
 the kernel's :mod:`rigorgym.verifiers.pd_alexander`: so it is certainly not the unknot), its size is in
-range, and regina's diagram signature differs from every earlier instance's. The rows carry the Alexander
-polynomial and the number of attempts. Whether the suite is what it says is checked by the benchmark that
+range, and regina's diagram signature differs from every earlier instance's. Rows are ``{"id", "pd",
+"name"}`` like the other Ribbon-v0 suites; ``data/sources/ribbon-gen-<c>.construction.json`` keeps, per id,
+the Alexander polynomial, the number of fusion bands, the attempts and the generator index. Whether the suite is what it says is checked by the benchmark that
 certifies it (``benchmarks/ribbon_pd.py``): a ``ribbon`` certificate verified by the kernel is a proof.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import time
 import zlib
 from typing import Any
 
 from rigorgym.envs.suites.build_unknot_diagrams import diagram_sig, has_kink, inflate
-from rigorgym.envs.suites.writer import write_suite
-from rigorgym.verifiers.bands import component_of, fusion
+from rigorgym.envs.suites.writer import OUT, write_suite
+from rigorgym.verifiers.bands import component_of, fission, fusion, legal_bands
 from rigorgym.verifiers.pd import PD
 from rigorgym.verifiers.pd_alexander import alexander_polynomial
-from rigorgym.verifiers.reidemeister import SIDES, edge_side
+from rigorgym.verifiers.reidemeister import SIDES, edge_side, legal_moves
 from rigorgym.verifiers.reidemeister import apply_move as reidemeister_move
 from tqdm import tqdm
 
 ENV = "Ribbon-v0"
 GEN_CROSSINGS = (20, 30, 50, 70)
 GEN_SIZE = 200
-MAX_ATTEMPTS = 100
+MAX_ATTEMPTS = 400
 #: Two circles, the first passing over the second at both crossings (a two-component unlink diagram).
 TWO_CIRCLES = [[1, 3, 2, 4], [2, 3, 1, 4]]
 
@@ -105,6 +111,27 @@ def random_fusion(link: PD, rng: random.Random, pushes: int) -> PD | None:
     return None
 
 
+def _reduces_to_circles(d: PD) -> bool:
+    """Whether R1/R2 removals alone take ``d`` to no crossings (then it is an unlink)."""
+    while d.size:
+        removals = [m for m in legal_moves(d) if m["op"] in ("r1_remove", "r2_remove")]
+        if not removals:
+            return False
+        d = reidemeister_move(d, removals[0])
+    return True
+
+
+def three_circles(unlink: PD, rng: random.Random) -> PD | None:
+    """A three-component unlink: a fission band of ``unlink`` (no twist) whose result removals undo."""
+    bands = [b for b in legal_bands(unlink, 0)]
+    rng.shuffle(bands)
+    for band in bands:
+        split = fission(unlink, band)
+        if _reduces_to_circles(split):
+            return split
+    return None
+
+
 def generate(crossings: int, index: int) -> dict[str, Any]:
     """Instance ``index`` of ``ribbon-gen-<crossings>`` (module docstring)."""
     name = gen_name(crossings)
@@ -115,7 +142,11 @@ def generate(crossings: int, index: int) -> dict[str, Any]:
         unlink = PD.from_pd(inflate(TWO_CIRCLES, rng.randint(4, max(4, crossings // 4)), rng.getrandbits(62)))
         if unlink.components() != 2:
             raise ValueError(f"{name}/{index}: the grown unlink has {unlink.components()} components")
-        knot = random_fusion(unlink, rng, max(2, (target - unlink.size) // 2))
+        fusions = 1 + index % 2  # odd indices: a fusion of three circles by two bands
+        knot: PD | None = unlink if fusions == 1 else three_circles(unlink, rng)
+        for _ in range(fusions):
+            if knot is not None:
+                knot = random_fusion(knot, rng, max(1, (target - knot.size) // (2 * fusions)))
         if knot is None or knot.size > high:
             continue
         poly = alexander_polynomial(knot.to_json())
@@ -127,8 +158,8 @@ def generate(crossings: int, index: int) -> dict[str, Any]:
         grown = PD.from_pd(pd)
         if grown.components() != 1 or alexander_polynomial(pd) != poly:  # Reidemeister moves keep both
             raise ValueError(f"{name}/{index}: the inflation changed the knot")
-        return {"id": f"{name}/{index:03d}", "pd": pd, "crossings": len(pd), "alexander": list(poly),
-                "attempts": attempt + 1}  # fmt: skip
+        return {"pd": pd, "crossings": len(pd), "alexander": list(poly), "fusion_bands": fusions,
+                "attempts": attempt + 1, "index": index}  # fmt: skip
     raise RuntimeError(f"{name}/{index}: no knot in {MAX_ATTEMPTS} attempts")
 
 
@@ -136,6 +167,7 @@ def build(crossings: int, progress: bool = False) -> None:
     name = gen_name(crossings)
     start = time.perf_counter()
     instances: list[dict[str, Any]] = []
+    construction: dict[str, dict[str, Any]] = {}  # per id: Alexander polynomial, bands, generator index
     seen: set[str] = set()
     index = duplicates = 0
     with tqdm(total=GEN_SIZE, desc=name, disable=not progress) as bar:
@@ -147,9 +179,13 @@ def build(crossings: int, progress: bool = False) -> None:
                 duplicates += 1
                 continue
             seen.add(key)
-            instances.append(item)
+            k = len(instances)
+            instances.append({"id": f"{name}/{k:04d}", "pd": item.pop("pd"), "name": f"RG{crossings}-{k:03d}"})
+            construction[instances[-1]["id"]] = item
             bar.update()
     low, high = gen_range(crossings)
+    notes = f"sources/{name}.construction.json"
+    (OUT / notes).write_text(json.dumps(construction, indent=0) + "\n")
     write_suite(
         name,
         ENV,
@@ -157,19 +193,49 @@ def build(crossings: int, progress: bool = False) -> None:
         "two-component unlink, then grown by Reidemeister II/III moves (envs/suites/build_ribbon_gen.py); the band "
         "is not stored; every knot has Alexander polynomial != 1",
         instances,
-        max_crossings=max(x["crossings"] for x in instances),
+        max_crossings=max(len(x["pd"]) for x in instances),
+        construction=notes,
         slice=True,
         duplicates_skipped=duplicates,
         build_s=round(time.perf_counter() - start, 1),
     )
 
 
+def check(crossings: int) -> dict[str, Any]:
+    """Independent checks of a built suite: regina's Alexander polynomial (not the kernel's) equals the stored one
+    and is not 1; Fox-Milnor (a ribbon knot's Delta is f(t) f(1/t)) and the square determinant hold for every row,
+    as they must for knots that are ribbon by construction."""
+    from rigorgym.envs.suites import load_suite
+    from rigorgym.verifiers.diagram import Diagram
+    from rigorgym.verifiers.slice_obstructions import alexander, fox_milnor_obstructs
+
+    rows = load_suite(gen_name(crossings)).instances
+    built = json.loads((OUT / "sources" / f"{gen_name(crossings)}.construction.json").read_text())
+    counts = {"rows": len(rows), "alexander_agrees": 0, "not_unknot": 0, "fox_milnor_ok": 0, "square_det": 0}
+    for row in rows:
+        coeffs = alexander(Diagram.from_pd(row["pd"]))  # regina's, normalised to Delta(1) > 0
+        stored = list(built[row["id"]]["alexander"])
+        if sum(stored) < 0:
+            stored = [-c for c in stored]
+        counts["alexander_agrees"] += coeffs == stored or coeffs == stored[::-1]
+        counts["not_unknot"] += coeffs != [1]
+        counts["fox_milnor_ok"] += not fox_milnor_obstructs(coeffs)[0]
+        det = abs(sum(c * (-1) ** i for i, c in enumerate(coeffs)))
+        counts["square_det"] += int(det**0.5 + 0.5) ** 2 == det
+    return counts
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", action="append", help="build only this suite (repeatable)")
     parser.add_argument("--progress", action="store_true", help="show a progress bar")
+    parser.add_argument("--check", action="store_true", help="build nothing; check the built suites and print")
     args = parser.parse_args()
     names = {gen_name(c): c for c in GEN_CROSSINGS}
+    if args.check:
+        for name in args.only or list(names):
+            print(name, check(names[name]))
+        return
     for name in args.only or list(names):
         if name not in names:
             parser.error(f"unknown suite {name!r}; known: {', '.join(names)}")
