@@ -18,6 +18,7 @@ SIZES = {
     "notslice-knotinfo-12": 2819,
     "notslice-knotinfo-13": 9629,  # the 13-crossing knots only (tests/test_slice_tables.py)
     "ribbon-doubles-30": 100,
+    **{f"ribbon-gen-{c}": 200 for c in (20, 30, 50, 70)},  # envs/suites/build_ribbon_gen.py
 }
 KNOTINFO = ("ribbon-knotinfo-12", "ribbon-knotinfo-13", "notslice-knotinfo-12")
 DOUBLE_NAME = re.compile(r"^(K(1[0-4])[an]\d+)#-\1$")
