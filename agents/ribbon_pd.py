@@ -8,7 +8,8 @@ Candidates
     band after Reidemeister II moves that push a finger of its first edge across those strands
     (docs/certificates.md): ``reach`` = 1 tries, for every face and every ordered pair of its edges, the
     finger of one pushed across the other (over or under) and then every band from the finger's tip;
-    ``reach`` = 2 pushes each such tip across one more strand of a face it borders.
+    ``reach`` = 2 pushes each such tip across one more strand of a face it borders (tried last: it is the
+    largest set).
     Half twists in ``-max_half_twists .. max_half_twists``.
 
 The screen (cheap, exact, sound only as a filter)
@@ -24,8 +25,8 @@ Reduction
 
 Untangling
     A candidate that passes goes to ``diagram-search``'s untangler (R1/R2 removals, random R3, strand pickup,
-    backtracking) with ``untangle_steps`` moves (``max_steps`` in all). With ``max_bands`` = 2, after every
-    one-band candidate: two face bands, the first one leaving linking number 0 (linking numbers add up under
+    backtracking) with ``untangle_steps`` moves (``max_steps`` in all). With ``max_bands`` = 2, after the
+    one-band candidates of reach 0 and 1 (before those of reach 2): two face bands, the first one leaving linking number 0 (linking numbers add up under
     fission, so an unlink needs it), the pairs screened and untangled as above.
 
 Deterministic for a given seed when ``max_steps`` binds (the wall clock stops it too).
@@ -184,10 +185,6 @@ class RibbonPD:
         if self.reach >= 1:
             for finger, d1, tip in finger_tips(knot):
                 yield from sorted(fresh([finger], d1, tip), key=lambda item: item[1].size)
-        if self.reach >= 2:  # a finger across two strands: push the first finger's tip once more
-            for finger, d1, tip in finger_tips(knot):
-                for finger2, d2, tip2 in finger_tips(d1, only=tip):
-                    yield from sorted(fresh([finger, finger2], d2, tip2), key=lambda item: item[1].size)
         if self.max_bands >= 2:  # two face bands: the first must leave linking number 0 (fission adds them up)
             firsts = []
             for band in legal_bands(knot, self.max_half_twists):
@@ -196,6 +193,10 @@ class RibbonPD:
                     firsts.append((after.size, band, after))
             for _, band, after in sorted(firsts, key=lambda item: item[0]):
                 yield from sorted(fresh([band], after, None), key=lambda item: item[1].size)
+        if self.reach >= 2:  # a finger across two strands: push the first finger's tip once more
+            for finger, d1, tip in finger_tips(knot):
+                for finger2, d2, tip2 in finger_tips(d1, only=tip):
+                    yield from sorted(fresh([finger, finger2], d2, tip2), key=lambda item: item[1].size)
 
     def search(self, knot: PD, budget: Budget, seed: int, start: float) -> list[Move] | None:
         self.steps = 0
