@@ -10,7 +10,7 @@ Writes ``ribbon-pd.{md,json,png}`` through the reporter and prints one JSON line
 Usage::
 
     python benchmarks/ribbon_pd.py --out-dir docs/results
-    python benchmarks/ribbon_pd.py --quick --out-dir /tmp/rpd        # 10 knots of ribbon-knotinfo-12, 10 s each
+    python benchmarks/ribbon_pd.py --quick --out-dir /tmp/rpd        # 6 knots of ribbon-knotinfo-12, 10 s each
 """
 
 from __future__ import annotations
@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--budget-s", type=float, default=60.0, help="per knot on the KnotInfo and doubles suites")
     p.add_argument("--gen-budget-s", type=float, default=120.0, help="per knot on the ribbon-gen suites")
     p.add_argument("--workers", type=int, default=2)
-    p.add_argument("--quick", action="store_true", help="10 knots of ribbon-knotinfo-12, 10 s each")
+    p.add_argument("--quick", action="store_true", help="6 knots of ribbon-knotinfo-12, 10 s each")
     p.add_argument("--out-dir", type=Path, default=None)
     args = p.parse_args(argv)
     suites = ["ribbon-knotinfo-12"] if args.quick else args.suites.split(",")
@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     certs: list[dict[str, Any]] = []
     with ProcessPoolExecutor(args.workers) as pool:
         for suite in suites:
-            instances = load_suite(suite).instances[: 10 if args.quick else None]
+            instances = load_suite(suite).instances[: 6 if args.quick else None]
             start = time.perf_counter()
             seconds = args.gen_budget_s if suite.startswith("ribbon-gen") else args.budget_s
             rows = list(pool.map(_job, [(x, seconds, args.max_steps) for x in instances], chunksize=1))
@@ -180,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
             }  # fmt: skip
             emit({"bench": "ribbon-pd", **summary})
             results["suites"][suite] = {"summary": summary, "rows": rows}
-    results["replay"] = replay_rate(certs, 0.5 if args.quick else 10.0)
+    results["replay"] = replay_rate(certs, 0.2 if args.quick else 10.0)
     emit({"bench": "ribbon-pd-replay", **results["replay"]})
     build_page(page, results)
     page.write(args.out_dir or (Path(tempfile.mkdtemp()) if args.quick else Path("docs/results")), results)

@@ -26,13 +26,12 @@ from typing import Any
 import pytest
 import spherogram
 from rigorgym.agents.slice_obstruction import find_obstruction
-from rigorgym.envs.suites import load_suite
 from rigorgym.verifiers import FORMAT, verify
 from rigorgym.verifiers import slice_obstructions as so
 from rigorgym.verifiers.diagram import Diagram
 
 #: knots of 8-12 crossings checked against KnotInfo, drawn with a fixed seed
-SAMPLE = 10
+SAMPLE = 4
 
 RASMUSSEN = {"op": "invariant", "name": "rasmussen"}
 
@@ -213,7 +212,13 @@ def test_the_agent_tries_s_last_and_only_where_it_can_add() -> None:
 
     offered = [m["name"] for m in slice_obstruction._screened(diagram_of("8_20"))]
     assert "rasmussen" not in offered
-    big = Diagram.from_pd(load_suite("ribbon-doubles-30").instances[0]["pd"])  # K # -K, more than 13 crossings
+    from rigorgym.verifiers.pd import PD
+    from rigorgym.verifiers.reidemeister import apply_move
+
+    kinked = PD.from_pd(json.loads(knotinfo()["6_1"]["pd_notation"]))
+    for _ in range(8):  # 6_1 drawn with 14 crossings: eight kinks
+        kinked = apply_move(kinked, {"op": "r1_add", "edge": 1, "side": "left", "first": "over"})
+    big = Diagram.from_pd(kinked.to_json())
     offered = [m["name"] for m in slice_obstruction._screened(big)]
     assert offered[-1] == "rasmussen"
     assert find_obstruction(diagram_of("8_20")) is None

@@ -68,7 +68,7 @@ def test_the_benchmark_quick_run_writes_its_page(tmp_path: Path) -> None:
 
     records = run_script("ribbon_pd.py", "--quick", "--workers", "1", "--out-dir", str(tmp_path))
     suite = next(r for r in records if r.get("bench") == "ribbon-pd")
-    assert suite["knots"] == 10 and suite["certified"] >= 9
+    assert suite["knots"] == 6 and suite["certified"] >= 5
     replay = next(r for r in records if r.get("bench") == "ribbon-pd-replay")
     assert replay["moves_per_s"] > 0 and replay["certificates"] == suite["certified"]
     assert "band-move verification" in (tmp_path / "ribbon-pd.md").read_text()
