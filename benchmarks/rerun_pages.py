@@ -67,6 +67,11 @@ PAGES: dict[str, list[str]] = {
         "benchmarks/ribbon_results.py --agent best-first --budget-s 60 --workers 2 "
         "--suites ribbon-knotinfo-12,ribbon-knotinfo-13,ribbon-doubles-30,notslice-knotinfo-12 --out-dir docs/results"
     ],
+    # ribbon-pd on the KnotInfo and generated ribbon suites, then the replay rate (about 15 min on 2 cores)
+    "ribbon-pd": [
+        "benchmarks/ribbon_pd.py --workers 2 --suites ribbon-knotinfo-12,ribbon-knotinfo-13,ribbon-gen-20,"
+        "ribbon-gen-30,ribbon-gen-50,ribbon-gen-70 --out-dir docs/results"
+    ],
     "ribbon-rl": ["benchmarks/ribbon_rl_vs_bo.py --train-steps 20000 --sample 100 --budget-s 5 --out-dir docs/results"],
     "rllib-unknot": ["benchmarks/rllib_unknot.py --out-dir docs/results"],
     "unknot-adversarial": ["benchmarks/unknot_adversarial.py --out-dir docs/results --suite-dir envs/suites/data"],
