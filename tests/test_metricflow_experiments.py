@@ -14,7 +14,7 @@ from rigorgym.metricflow import experiments  # noqa: E402
 
 def test_quick_run_acceptance_and_figure() -> None:
     seen: list[dict[str, Any]] = []
-    res = experiments.run_all(trials=3, emit=seen.append, quick=True)
+    res = experiments.run_all(trials=2, emit=seen.append, quick=True)
     assert [r["measure"] for r in seen] == [
         "curvature", "sphere_shrink", "s2_modes", "torus_modes", "perelman", "network_flow", "ntk", "control",
     ]  # fmt: skip
