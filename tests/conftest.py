@@ -43,7 +43,8 @@ LONGEST_FIRST = (
     "test_metricflow_experiments.py", "test_a3c.py", "test_threads.py", "test_metricflow.py", "test_metricflow_env.py",
     "test_leaderboard_process.py", "test_docs.py", "test_plumbing_env.py", "test_fieldtheory_experiments.py",
     "test_vec_plumbing.py", "test_ri_putrov_paper.py", "test_pd_kernel.py", "test_unknot_diagram_env.py",
-    "test_macro_policy.py", "test_vec_diagram.py", "test_andrews_curtis_env.py",
+    "test_macro_policy.py", "test_vec_diagram.py", "test_andrews_curtis_env.py", "test_rasmussen.py",
+    "test_ribbon_pd.py", "test_slice_tables.py", "test_band_kernel.py",
 )  # fmt: skip
 
 
