@@ -29,11 +29,17 @@ Untangling
     one-band candidates of reach 0 and 1 (before those of reach 2): two face bands, the first one leaving linking number 0 (linking numbers add up under
     fission, so an unlink needs it), the pairs screened and untangled as above.
 
+Reshuffles
+    When every candidate fails, the reduced diagram is redrawn by 2-8 random R3 moves (strands move across
+    faces, so other bands lie in faces) and the candidates of reach 0 and 1 and the band pairs are tried
+    again, up to ``reshuffles`` times; the R3 moves open the certificate.
+
 Deterministic for a given seed when ``max_steps`` binds (the wall clock stops it too).
 """
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -48,7 +54,7 @@ from rigorgym.verifiers.pd_alexander import is_alexander_trivial
 from rigorgym.verifiers.reidemeister import IllegalMove, edge_side
 
 from .base import Budget, SolveResult, as_budget
-from .diagram_search import DiagramSearch
+from .diagram_search import DiagramSearch, r3_moves
 from .slice_obstruction import find_obstruction
 
 Move = dict[str, Any]
@@ -144,6 +150,7 @@ class RibbonPD:
     reach: int = 2
     max_bands: int = 2
     reduce_steps: int = 5_000
+    reshuffles: int = 30
     untangle_steps: int = 400
     obstruct: bool = True
     LIMITS: ClassVar[tuple[str, ...]] = ("max_steps",)
@@ -204,19 +211,49 @@ class RibbonPD:
         # a grown diagram first goes down to the smallest one the untangler's passes reach (moves kept)
         reduced = untangler.reduce(knot, Budget(max(budget.seconds / 4, 0.1), max_steps=self.reduce_steps), seed)
         self.steps += len(reduced.moves)
-        for prefix, banded in self.candidates(reduced.d):
-            prefix = [*reduced.moves, *prefix]
-            left = budget.seconds - (time.perf_counter() - start)
-            if left <= 0 or not budget.steps_left(self.steps):
-                return None
-            steps = self.untangle_steps
-            if budget.max_steps is not None:
-                steps = min(steps, budget.max_steps - self.steps)
-            rest = untangler.untangle(banded, Budget(left, max_steps=steps), seed)
-            self.steps += untangler.steps + len(prefix)
-            if rest is not None:
-                return [*prefix, *rest]
+        rng = random.Random(seed)
+        start_moves, diagram = list(reduced.moves), reduced.d
+        for attempt in range(self.reshuffles + 1):
+            if attempt:  # the same knot drawn differently: R3 moves move strands across faces, so new face bands
+                diagram, start_moves = reduced.d, list(reduced.moves)
+                for _ in range(rng.randint(2, 8)):
+                    flips = r3_moves(diagram)
+                    if not flips:
+                        break
+                    move = rng.choice(flips)
+                    diagram = kernel_move(diagram, move)
+                    start_moves.append(move)
+            found = self._try(untangler, diagram, start_moves, budget, seed, start, full=attempt == 0)
+            if found is not None or found is None and self._out(budget, start):
+                return found
         return None
+
+    def _out(self, budget: Budget, start: float) -> bool:
+        return time.perf_counter() - start >= budget.seconds or not budget.steps_left(self.steps)
+
+    def _try(
+        self, untangler: DiagramSearch, diagram: PD, start_moves: list[Move], budget: Budget, seed: int, start: float,
+        full: bool,
+    ) -> list[Move] | None:  # fmt: skip
+        """The candidates of ``diagram`` (all of them, or without reach 2 on a reshuffled drawing), untangled."""
+        reach = self.reach
+        if not full:
+            self.reach = min(self.reach, 1)
+        try:
+            for prefix, banded in self.candidates(diagram):
+                if self._out(budget, start):
+                    return None
+                steps = self.untangle_steps
+                if budget.max_steps is not None:
+                    steps = min(steps, budget.max_steps - self.steps)
+                left = budget.seconds - (time.perf_counter() - start)
+                rest = untangler.untangle(banded, Budget(left, max_steps=steps), seed)
+                self.steps += untangler.steps + len(prefix)
+                if rest is not None:
+                    return [*start_moves, *prefix, *rest]
+            return None
+        finally:
+            self.reach = reach
 
     def _checked(self, cert: dict[str, Any]) -> dict[str, Any] | None:
         cert["meta"]["agent"] = self.name
