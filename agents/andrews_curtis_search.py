@@ -127,31 +127,43 @@ def _path(parents: list[int], actions: list[int], node: int) -> list[Move]:
     return [dict(SOURCE_MOVES[a]) for a in reversed(out)]
 
 
+def _source_search(agent: _SearchAgent, state: State, run: _Run, best_first: bool) -> list[Move] | None:
+    """The source's two searches over the twelve AC′ moves: best-first on total relator length (ties: fewer
+    moves, then first pushed) or first-in first-out; a visited set of exact states, children over the cap
+    dropped."""
+    cap = agent.cap or source_cap(state)
+    parents, actions = [-1], [-1]
+    seen = {state}
+    heap: list[tuple[int, int, int, State]] = [(len(state[0]) + len(state[1]), 0, 0, state)]
+    queue: deque[tuple[int, int, int, State]] = deque(heap)
+    while (heap if best_first else queue) and not run.out():
+        _, depth, node, current = heapq.heappop(heap) if best_first else queue.popleft()
+        run.expansions += 1
+        for action in range(12):
+            child = _source_child(current, action)
+            run.steps += 1
+            if child in seen or len(child[0]) > cap or len(child[1]) > cap:
+                continue
+            seen.add(child)
+            parents.append(node)
+            actions.append(action)
+            if is_trivial(child):
+                return _path(parents, actions, len(parents) - 1)
+            item = (len(child[0]) + len(child[1]), depth + 1, len(parents) - 1, child)
+            if best_first:
+                heapq.heappush(heap, item)
+            else:
+                queue.append(item)
+    return None
+
+
 class SourceGreedy(_SearchAgent):
     """``ac-greedy``: the source's best-first search on total relator length over the twelve AC′ moves."""
 
     name = "ac-greedy"
 
     def search(self, state: State, run: _Run) -> list[Move] | None:
-        cap = self.cap or source_cap(state)
-        parents, actions = [-1], [-1]
-        seen = {state}
-        heap: list[tuple[int, int, int, State]] = [(len(state[0]) + len(state[1]), 0, 0, state)]
-        while heap and not run.out():
-            _, depth, node, current = heapq.heappop(heap)
-            run.expansions += 1
-            for action in range(12):
-                child = _source_child(current, action)
-                run.steps += 1
-                if child in seen or len(child[0]) > cap or len(child[1]) > cap:
-                    continue
-                seen.add(child)
-                parents.append(node)
-                actions.append(action)
-                if is_trivial(child):
-                    return _path(parents, actions, len(parents) - 1)
-                heapq.heappush(heap, (len(child[0]) + len(child[1]), depth + 1, len(parents) - 1, child))
-        return None
+        return _source_search(self, state, run, best_first=True)
 
 
 class SourceBFS(_SearchAgent):
@@ -160,25 +172,7 @@ class SourceBFS(_SearchAgent):
     name = "ac-bfs"
 
     def search(self, state: State, run: _Run) -> list[Move] | None:
-        cap = self.cap or source_cap(state)
-        parents, actions = [-1], [-1]
-        seen = {state}
-        queue: deque[tuple[int, State]] = deque([(0, state)])
-        while queue and not run.out():
-            node, current = queue.popleft()
-            run.expansions += 1
-            for action in range(12):
-                child = _source_child(current, action)
-                run.steps += 1
-                if child in seen or len(child[0]) > cap or len(child[1]) > cap:
-                    continue
-                seen.add(child)
-                parents.append(node)
-                actions.append(action)
-                if is_trivial(child):
-                    return _path(parents, actions, len(parents) - 1)
-                queue.append((len(parents) - 1, child))
-        return None
+        return _source_search(self, state, run, best_first=False)
 
 
 #: ac-search's default portfolio: (share of ``max_steps``, (depth, short, once, gen weights)) per pass
