@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rigorgym.verifiers.andrews_curtis import SOURCE_MOVES
+from rigorgym.verifiers.andrews_curtis import SOURCE_MOVES, _join, _strip
 from rigorgym.verifiers.andrews_curtis import step as kernel_step
 
 Word = tuple[int, ...]
@@ -27,15 +27,7 @@ def _inverse(w: Word) -> Word:
 
 def _product(u: Word, v: Word) -> Word:
     """``cyclic_reduce(u v)`` for cyclically reduced ``u`` and ``v`` (cancellation at the junctions only)."""
-    k, top = 0, min(len(u), len(v))
-    while k < top and u[-1 - k] == -v[k]:
-        k += 1
-    w = u[: len(u) - k] + v[k:] if k else u + v
-    lo, hi = 0, len(w)
-    while hi - lo >= 2 and w[lo] == -w[hi - 1]:
-        lo += 1
-        hi -= 1
-    return w[lo:hi] if lo else w
+    return _strip(_join(u, v))
 
 
 def _conjugate(w: Word, g: int) -> Word:

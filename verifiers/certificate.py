@@ -8,6 +8,7 @@ to a well-formed certificate whose moves or claim fail.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -283,19 +284,29 @@ def _verify_ribbon_on_pd(instance: dict[str, Any], moves: list[Any], limits: Lim
     state = _pd_instance(instance, limits, env="Ribbon-v0")
     if len(moves) > limits.max_moves:
         raise Malformed(f"{len(moves)} moves exceed the limit of {limits.max_moves}")
-    work = banded = 0
+    state, refusal = _replay_pd(state, moves, limits, bands.apply_move)
+    if refusal is not None:
+        return refusal
+    banded = sum(move["op"] == "fission" for move in moves)  # every move applied, so each is a move object
+    return _ribbon_end(state.size, state.components(), banded, len(moves))
+
+
+def _replay_pd(
+    state: pd.PD, moves: list[Any], limits: Limits, apply: Callable[[pd.PD, Any], pd.PD]
+) -> tuple[pd.PD, Verdict | None]:
+    """Play ``moves`` with ``apply`` under the work and crossing limits: (the state reached, a refusal or None)."""
+    work = 0
     for done, move in enumerate(moves):
         work += state.size + 1
         if work > limits.max_reidemeister_work:
-            return _over_work(done, limits)
+            return state, _over_work(done, limits)
         try:
-            state = bands.apply_move(state, move)
+            state = apply(state, move)
         except reidemeister.IllegalMove as exc:
-            return Verdict(False, f"move {done}: {exc}", done)
-        banded += move["op"] == "fission"
+            return state, Verdict(False, f"move {done}: {exc}", done)
         if state.size > limits.max_crossings:
-            return _over_crossings(done, limits)
-    return _ribbon_end(state.size, state.components(), banded, len(moves))
+            return state, _over_crossings(done, limits)
+    return state, None
 
 
 def _pd_instance(instance: dict[str, Any], limits: Limits, env: str = "UnKnot-Diagram-v0") -> pd.PD:
@@ -387,18 +398,8 @@ def _verify_unknot_diagram(cert: dict[str, Any], limits: Limits) -> Verdict:
     if fast is not None:
         return fast
     # What the compiled replay leaves undecided (a malformed move, a disagreement) the plain kernel decides.
-    work = 0
-    for done, move in enumerate(moves):
-        work += state.size + 1
-        if work > limits.max_reidemeister_work:
-            return _over_work(done, limits)
-        try:
-            state = reidemeister.apply_move(state, move)
-        except reidemeister.IllegalMove as exc:
-            return Verdict(False, f"move {done}: {exc}", done)
-        if state.size > limits.max_crossings:
-            return _over_crossings(done, limits)
-    return _replay_end(state, len(moves))
+    state, refusal = _replay_pd(state, moves, limits, reidemeister.apply_move)
+    return refusal if refusal is not None else _replay_end(state, len(moves))
 
 
 def _verify_andrews_curtis(cert: dict[str, Any], limits: Limits) -> Verdict:

@@ -39,14 +39,13 @@ import time
 import zlib
 from typing import Any
 
-from rigorgym.envs.suites.build_unknot_diagrams import diagram_sig, has_kink, inflate
+from rigorgym.envs.suites.build_unknot_diagrams import distinct_items, has_kink, inflate
 from rigorgym.envs.suites.writer import OUT, write_suite
 from rigorgym.verifiers.bands import component_of, fission, fusion, legal_bands
 from rigorgym.verifiers.pd import PD
 from rigorgym.verifiers.pd_alexander import alexander_polynomial
 from rigorgym.verifiers.reidemeister import SIDES, edge_side, legal_moves
 from rigorgym.verifiers.reidemeister import apply_move as reidemeister_move
-from tqdm import tqdm
 
 ENV = "Ribbon-v0"
 GEN_CROSSINGS = (20, 30, 50, 70)
@@ -166,23 +165,12 @@ def generate(crossings: int, index: int) -> dict[str, Any]:
 def build(crossings: int, progress: bool = False) -> None:
     name = gen_name(crossings)
     start = time.perf_counter()
+    made, duplicates = distinct_items(lambda index: generate(crossings, index), GEN_SIZE, set(), name, progress)
     instances: list[dict[str, Any]] = []
     construction: dict[str, dict[str, Any]] = {}  # per id: Alexander polynomial, bands, generator index
-    seen: set[str] = set()
-    index = duplicates = 0
-    with tqdm(total=GEN_SIZE, desc=name, disable=not progress) as bar:
-        while len(instances) < GEN_SIZE:
-            item = generate(crossings, index)
-            index += 1
-            key = diagram_sig(item["pd"])
-            if key in seen:
-                duplicates += 1
-                continue
-            seen.add(key)
-            k = len(instances)
-            instances.append({"id": f"{name}/{k:04d}", "pd": item.pop("pd"), "name": f"RG{crossings}-{k:03d}"})
-            construction[instances[-1]["id"]] = item
-            bar.update()
+    for k, item in enumerate(made):
+        instances.append({"id": f"{name}/{k:04d}", "pd": item.pop("pd"), "name": f"RG{crossings}-{k:03d}"})
+        construction[instances[-1]["id"]] = item
     low, high = gen_range(crossings)
     notes = f"sources/{name}.construction.json"
     (OUT / notes).write_text(json.dumps(construction, indent=0) + "\n")

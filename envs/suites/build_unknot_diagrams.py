@@ -453,23 +453,34 @@ def generate_hard(crossings: int, index: int) -> dict[str, Any]:
     raise RuntimeError(f"{name}/{index}: no hard diagram in {MAX_ATTEMPTS} attempts")
 
 
-def build_gen(crossings: int, progress: bool = False) -> None:
-    name = gen_name(crossings)
-    start = time.perf_counter()
-    instances: list[dict[str, Any]] = []
-    seen = {diagram_sig(row["pd"]) for row in originals()}
+def distinct_items(
+    make: Callable[[int], dict[str, Any]], size: int, seen: set[str], desc: str, progress: bool = False
+) -> tuple[list[dict[str, Any]], int]:
+    """``make(0), make(1), ...`` until ``size`` items whose diagrams (regina's signature of ``item["pd"]``) are
+    new; ``seen`` holds the signatures to avoid and grows. Returns the items and how many were skipped."""
+    items: list[dict[str, Any]] = []
     index = duplicates = 0
-    with tqdm(total=GEN_SIZE, desc=name, disable=not progress) as bar:
-        while len(instances) < GEN_SIZE:  # an index whose diagram is an original's or an earlier one's is skipped
-            item = generate_hard(crossings, index)
+    with tqdm(total=size, desc=desc, disable=not progress) as bar:
+        while len(items) < size:
+            item = make(index)
             index += 1
             key = diagram_sig(item["pd"])
             if key in seen:
                 duplicates += 1
                 continue
             seen.add(key)
-            instances.append(item)
+            items.append(item)
             bar.update()
+    return items, duplicates
+
+
+def build_gen(crossings: int, progress: bool = False) -> None:
+    name = gen_name(crossings)
+    start = time.perf_counter()
+    seen = {diagram_sig(row["pd"]) for row in originals()}
+    instances, duplicates = distinct_items(
+        lambda index: generate_hard(crossings, index), GEN_SIZE, seen, name, progress
+    )
     seconds = time.perf_counter() - start
     tried = sum(x["attempts"] for x in instances)
     sizes = [x["crossings"] for x in instances]
