@@ -149,12 +149,14 @@ def load_policy(folder: str | Path, device: str = "cpu") -> ActingPolicy:
 
 
 def game_name(env_id: str) -> str:
-    """The game of an env id ("UnKnot-v0", "Kirby-Plumbing-v0", "Ribbon-v0"); tiers share their game."""
+    """The game of an env id ("UnKnot-v0", "Kirby-Plumbing-v0", "Ribbon-v0", "Ribbon-PD-v0"); tiers share it.
+
+    A policy plays the observations of one env class, so the Ribbon game's two classes are two names here."""
     from rigorgym.envs.games import game_of
 
     import rigorgym  # noqa: F401  (registers the envs)
 
-    return game_of(env_id).env
+    return game_of(env_id).agent_family
 
 
 def check_game(card: AgentCard, env_id: str, folder: str | Path = "") -> None:
@@ -313,7 +315,7 @@ class LearnedAgent:
             extra.update(episodes=episodes, invalid=invalid)
             return SolveResult(cert, time.perf_counter() - start, steps, extra)
 
-        if game_name(env_id) == "Ribbon-v0":
+        if game_name(env_id) in ("Ribbon-v0", "Ribbon-PD-v0"):
             # as every Ribbon-v0 solver: a slice obstruction first (a not_slice certificate), then the policy
             cert = self._obstruction(instance, seed)
             if cert is not None:

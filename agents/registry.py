@@ -50,7 +50,7 @@ AGENTS: dict[str, tuple[Callable[[], Agent], str, tuple[str, ...]]] = {
     "random": (
         RandomWalker,
         "uniform random legal moves, restarted walks (the papers' random walker)",
-        ("UnKnot-v0", "Kirby-Plumbing-v0", "UnKnot-Diagram-v0"),
+        ("UnKnot-v0", "Kirby-Plumbing-v0", "UnKnot-Diagram-v0", "Ribbon-PD-v0"),
     ),
     "greedy": (GreedySearch, "best-first search on word length and strands, no insertions", ("UnKnot-v0",)),
     "guided": (
@@ -89,7 +89,7 @@ AGENTS: dict[str, tuple[Callable[[], Agent], str, tuple[str, ...]]] = {
         "slice obstructions, then one fission band on the kernel's own PD code (in a face, or after a finger "
         "pushed across one strand), screened by linking numbers and Alexander polynomials, untangled by "
         "Reidemeister search; no spherogram (Ribbon)",
-        ("Ribbon-v0",),
+        ("Ribbon-v0", "Ribbon-PD-v0"),
     ),
     "ac-greedy": (
         _ac("ac-greedy"),
@@ -135,5 +135,5 @@ def agent_supports(name: str, env_id: str) -> bool:
     import gymnasium as gym
     from rigorgym.envs.games import game_of
 
-    family = game_of(env_id).env if env_id in gym.registry else env_id
+    family = game_of(env_id).agent_family if env_id in gym.registry else env_id
     return family in AGENTS[name][2]

@@ -66,7 +66,9 @@ def check_spaces(env_id: str, algo: str, policy: str, env_kwargs: dict[str, Any]
             raise ValueError(f"{algo} needs a Discrete action space; {env_id} has {env.action_space}{hint}")
         if policy == "gnn":
             try:
-                if game_of(env_id).env not in GRAPH_GAMES:  # AndrewsCurtis-v0's flat int Box looks like a braid's
+                if (
+                    game_of(env_id).agent_family not in GRAPH_GAMES
+                ):  # AndrewsCurtis-v0's flat int Box looks like a braid's
                     raise ValueError(env_id)
                 game_of_space(env.observation_space)
             except ValueError:

@@ -26,6 +26,13 @@ class Game:
     fit: Callable[[dict[str, Any], Sequence[Any]], dict[str, Any]]
     #: ``(name, pd) -> instance`` for games played on one knot (``--knot``/``--pd``), None otherwise
     read_knot: Callable[[str | None, Any], Any] | None = None
+    #: the env family agents declare they play, where one game has two env classes (``Ribbon-PD-v0``)
+    family: str | None = None
+
+    @property
+    def agent_family(self) -> str:
+        """What an agent's list of games names to play this env class."""
+        return self.family or self.env
 
 
 def _read_braid(data: Any) -> Any:
@@ -108,6 +115,15 @@ GAMES = (
     Game("UnKnot-v0", "rigorgym.envs.unknot.env:UnKnotEnv", _read_braid, _fit_braids, _braid_of_knot),
     Game("Kirby-Plumbing-v0", "rigorgym.envs.kirby_plumbing.env:KirbyPlumbingEnv", _read_plumbing, _fit_plumbing),
     Game("Ribbon-v0", "rigorgym.envs.ribbon.env:RibbonEnv", _read_knot, _fit_knots, _diagram_of_knot),
+    # the same game (its certificates name Ribbon-v0) on the project's own PD kernel
+    Game(
+        "Ribbon-v0",
+        "rigorgym.envs.ribbon.pd_env:RibbonPDEnv",
+        _read_knot,
+        _fit_knots,
+        _diagram_of_knot,
+        family="Ribbon-PD-v0",
+    ),
     Game(
         "UnKnot-Diagram-v0",
         "rigorgym.envs.unknot_diagram.env:UnKnotDiagramEnv",

@@ -15,6 +15,7 @@ UNKNOT_VECTOR_ENTRY = "rigorgym.envs.unknot.vector:UnKnotVectorEnv"
 PLUMBING_ENTRY = "rigorgym.envs.kirby_plumbing.env:KirbyPlumbingEnv"
 PLUMBING_VECTOR_ENTRY = "rigorgym.envs.kirby_plumbing.vector:KirbyPlumbingVectorEnv"
 RIBBON_ENTRY = "rigorgym.envs.ribbon.env:RibbonEnv"
+RIBBON_PD_ENTRY = "rigorgym.envs.ribbon.pd_env:RibbonPDEnv"
 DIAGRAM_ENTRY = "rigorgym.envs.unknot_diagram.env:UnKnotDiagramEnv"
 DIAGRAM_VECTOR_ENTRY = "rigorgym.envs.unknot_diagram.vector:UnKnotDiagramVectorEnv"
 AC_ENTRY = "rigorgym.envs.andrews_curtis.env:AndrewsCurtisEnv"
@@ -137,6 +138,31 @@ def _ribbon_tiers() -> dict[str, tuple[dict[str, Any], int]]:
     }
 
 
+def _ribbon_pd_tiers() -> dict[str, tuple[dict[str, Any], int]]:
+    """The Ribbon game on the project's own PD kernel (``RibbonPDEnv``): the same instances, a longer horizon
+    (a step is one Reidemeister move or one band, not a whole simplification)."""
+    from rigorgym.envs.ribbon.generator import RandomRibbonGenerator, SuiteGenerator
+
+    def suite(name: str) -> dict[str, Any]:
+        return {"generator": SuiteGenerator(name), **_ribbon_suite_size(name)}
+
+    return {
+        # RandomRibbonGenerator(max_crossings=8, scramble_steps=2): K # -K for the prime knots of 3..8 crossings,
+        # scrambled by 2 backtrack steps; at most 3 bands.
+        "Ribbon-PD-v0": ({"generator": RandomRibbonGenerator(8, 2)}, 200),
+        # Suites ribbon-knotinfo-12/-13: KnotInfo's slice knots up to 12 and 13 crossings.
+        "Ribbon-PD-KnotInfo12-v0": (suite("ribbon-knotinfo-12"), 200),
+        "Ribbon-PD-KnotInfo13-v0": (suite("ribbon-knotinfo-13"), 200),
+        # Suite ribbon-doubles-30: 100 ribbon knots K # -K, K prime of 10-14 crossings, scrambled to 22-30 crossings.
+        "Ribbon-PD-Doubles-v0": (suite("ribbon-doubles-30"), 400),
+        # Suites ribbon-gen-20/-30/-50/-70: 200 ribbon knots each, built by fusion and grown to ~20..70 crossings.
+        "Ribbon-PD-Gen20-v0": (suite("ribbon-gen-20"), 400),
+        "Ribbon-PD-Gen30-v0": (suite("ribbon-gen-30"), 400),
+        "Ribbon-PD-Gen50-v0": (suite("ribbon-gen-50"), 800),
+        "Ribbon-PD-Gen70-v0": (suite("ribbon-gen-70"), 800),
+    }
+
+
 def _diagram_suite_size(suite: str) -> dict[str, int]:
     """``max_crossings`` that fits every diagram of a suite with room to grow (hard unknots must grow first)."""
     from rigorgym.envs.suites import list_suites, load_suite
@@ -214,6 +240,7 @@ def register_all() -> None:
         (_unknot_tiers, UNKNOT_ENTRY, UNKNOT_VECTOR_ENTRY),
         (_plumbing_tiers, PLUMBING_ENTRY, PLUMBING_VECTOR_ENTRY),
         (_ribbon_tiers, RIBBON_ENTRY, None),
+        (_ribbon_pd_tiers, RIBBON_PD_ENTRY, None),
         (_diagram_tiers, DIAGRAM_ENTRY, DIAGRAM_VECTOR_ENTRY),
         (_ac_tiers, AC_ENTRY, AC_VECTOR_ENTRY),
     )

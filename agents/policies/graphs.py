@@ -59,7 +59,7 @@ def game_of_space(space: spaces.Space[Any]) -> str:
             return "unknot"
         if {"nodes", "edges", "node_mask", "edge_mask"} <= keys:
             return "plumbing"
-        if {"pd", "crossing_mask", "signs"} <= keys:
+        if {"pd", "crossing_mask", "signs", "band_mask"} <= keys:  # Ribbon-v0's (Ribbon-PD-v0 has no graph view yet)
             return "ribbon"
     raise ValueError(f"no graph view for observation space {space}")
 
