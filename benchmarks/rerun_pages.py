@@ -72,6 +72,8 @@ PAGES: dict[str, list[str]] = {
         "benchmarks/ribbon_pd.py --workers 2 --suites ribbon-knotinfo-12,ribbon-knotinfo-13,ribbon-gen-20,"
         "ribbon-gen-30,ribbon-gen-50,ribbon-gen-70 --out-dir docs/results"
     ],
+    # Ribbon-PD vs the spherogram-based env on the same knots, and band-move verification (about 2 min)
+    "ribbon-throughput": ["benchmarks/ribbon_throughput.py --seconds 10 --out-dir docs/results"],
     "ribbon-rl": ["benchmarks/ribbon_rl_vs_bo.py --train-steps 20000 --sample 100 --budget-s 5 --out-dir docs/results"],
     "rllib-unknot": ["benchmarks/rllib_unknot.py --out-dir docs/results"],
     "unknot-adversarial": ["benchmarks/unknot_adversarial.py --out-dir docs/results --suite-dir envs/suites/data"],

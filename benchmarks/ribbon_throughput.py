@@ -1,187 +1,208 @@
-"""Ribbon-v0 throughput, printed as JSON lines from one run.
+"""Ribbon throughput: the game on the project's own PD kernel against the spherogram-based env, in one process.
 
-Measures, in one process (so that ratios compare like with like):
+* env: ``Ribbon-PD-*`` (envs/ribbon/pd_env.py: reduce, R3, finger and fission-band actions on the kernel's
+  canonical PD code) and the spherogram-based ``Ribbon-v0`` env (a band from spherogram's list, then
+  spherogram's seeded ``simplify``) on the **same knots** (one suite at a time), each stepped with uniform
+  legal actions (resets included) for ``--seconds``: env steps/s and their ratio;
+* verification: ``ribbon`` certificates on the PD kernel (found by ``ribbon-pd`` under a fixed step budget,
+  so the same moves every run) replayed by ``rigorgym.verifiers.verify``: moves/s (fission bands and
+  Reidemeister moves) and bands/s; beside it the spherogram kernel's replay of ``best-first``'s
+  certificates (``band`` + ``simplify`` moves) on the first knots of ``ribbon-knotinfo-12``.
 
-(a) band moves: the kernel's ``apply_band`` alone and ``apply_band`` followed
-    by the seeded ``simplify`` (one env step with ``simplify_after_band``) on
-    random candidate bands of the knots of ``ribbon-knotinfo-12``;
-(b) the env: ``gym.make("Ribbon-v0")`` and ``gym.make("Ribbon-KnotInfo12-v0")``
-    stepped with uniformly random masked actions (resets included);
-(c) the kernel: ``verify`` of ``ribbon`` certificates (found by ``best-first``
-    on the first knots of ``ribbon-knotinfo-12``) and of ``not_slice``
-    certificates (on the first knots of ``notslice-knotinfo-12``): certificates/s;
-(d) knots certified per minute by ``best-first`` on the last knots of each
-    suite, one process, budget ``--budget-s`` per knot (the full suites with
-    their targets are ``benchmarks/ribbon_results.py``).
+Writes ``docs/results/ribbon-throughput.{md,json,png}`` through the reporter; one JSON line per row.
 
 Usage::
 
-    python benchmarks/ribbon_throughput.py            # about 3 minutes
-    python benchmarks/ribbon_throughput.py --quick    # about 30 seconds
+    python benchmarks/ribbon_throughput.py --seconds 10 --out-dir docs/results
+    python benchmarks/ribbon_throughput.py --seconds 1 --certificates 3 --out-dir /tmp/rt     # a quick look
 """
 
-# ruff: noqa: B023  (the closures are called inside the loop iteration that defines them)
 from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import emit, machine, rounded, until  # noqa: E402
+from _common import emit, until  # noqa: E402
+from _report import ResultsPage  # noqa: E402
+from rigorgym.agents.base import Budget  # noqa: E402
+from rigorgym.agents.registry import make_agent  # noqa: E402
+from rigorgym.envs.ribbon import KnotInstance, SuiteGenerator  # noqa: E402
+from rigorgym.envs.suites import load_suite  # noqa: E402
+from rigorgym.verifiers import verify  # noqa: E402
 
-SUITES = ("ribbon-knotinfo-12", "ribbon-knotinfo-13", "ribbon-doubles-30", "notslice-knotinfo-12")
+import rigorgym  # noqa: E402, F401
+
+TITLE = "Ribbon: env steps and band-move verification, PD kernel vs spherogram"
+#: (suite, the PD env's id); the spherogram env gets the same suite through its generator
+SUITES = (("ribbon-knotinfo-13", "Ribbon-PD-KnotInfo13-v0"), ("ribbon-gen-30", "Ribbon-PD-Gen30-v0"))
 
 
-def band_moves(seconds: float, seed: int) -> None:
-    import numpy as np
-    from rigorgym.envs.ribbon import KnotInstance, candidate_bands
-    from rigorgym.envs.suites import load_suite
-    from rigorgym.verifiers.diagram import apply_band, simplify
-
+def env_rate(env: gym.Env[Any, Any], seconds: float, seed: int = 0) -> dict[str, Any]:
+    """Uniform legal actions for ``seconds`` (resets included): steps, episodes won, steps/s."""
     rng = np.random.default_rng(seed)
-    knots = [KnotInstance.from_instance(x).diagram() for x in load_suite("ribbon-knotinfo-12").instances]
-    pairs = []
-    for d in knots:
-        bands = candidate_bands(d, 1)
-        pairs += [(d, bands[int(i)].spec) for i in rng.integers(len(bands), size=3)]
-    state = {"k": 0}
+    _, info = env.reset(seed=seed)
+    state = {"info": info, "episodes": 0, "won": 0}
 
-    def one_band() -> int:
-        d, spec = pairs[state["k"] % len(pairs)]
-        state["k"] += 1
-        apply_band(d, spec)
+    def step() -> int:
+        legal = np.flatnonzero(state["info"]["action_mask"])
+        _, _, terminated, truncated, info = env.step(int(rng.choice(legal)) if len(legal) else 0)
+        state["info"] = info
+        if terminated or truncated:
+            state["episodes"] += 1
+            state["won"] += bool(terminated)
+            _, state["info"] = env.reset()
         return 1
 
-    def band_and_simplify() -> int:
-        d, spec = pairs[state["k"] % len(pairs)]
-        state["k"] += 1
-        simplify(apply_band(d, spec), state["k"])
+    steps, elapsed = until(seconds, step)
+    env.close()
+    return {"steps": steps, "seconds": elapsed, "rate": steps / elapsed, "episodes": state["episodes"]}
+
+
+def spherogram_env(suite: str) -> gym.Env[Any, Any]:
+    """The spherogram-based Ribbon-v0 env on ``suite`` (its own tier where one exists, same sizing)."""
+    pd_spec = gym.spec(dict(SUITES)[suite])
+    size = {"max_crossings": pd_spec.kwargs.get("max_crossings", 64)}
+    return gym.make("Ribbon-v0", generator=SuiteGenerator(suite), max_episode_steps=20, **size)
+
+
+def certificates(agent_name: str, suite: str, count: int, budget: Budget) -> list[dict[str, Any]]:
+    agent = make_agent(agent_name)
+    certs = []
+    for k, raw in enumerate(load_suite(suite).instances[:count]):
+        result = agent.solve(None, KnotInstance.from_instance(raw), budget, k)
+        if result.certificate is not None and result.certificate["claim"] == "ribbon":
+            certs.append(result.certificate)
+    return certs
+
+
+def verify_rate(certs: list[dict[str, Any]], seconds: float, band_op: str) -> dict[str, Any]:
+    """Replays of every certificate in turn for ``seconds``: moves/s and bands/s (each must verify)."""
+    moves = sum(len(c["moves"]) for c in certs)
+    bands = sum(m["op"] == band_op for c in certs for m in c["moves"])
+
+    def all_once() -> int:
+        for cert in certs:
+            assert verify(cert).valid
         return 1
 
-    for name, fn in (("apply_band", one_band), ("apply_band+simplify", band_and_simplify)):
-        count, elapsed = until(seconds, fn)
-        emit({"bench": "band_moves", "op": name, "moves": count, "moves_per_s": rounded(count / elapsed)})
+    rounds, elapsed = until(seconds, all_once)
+    return {
+        "certificates": len(certs),
+        "moves": moves,
+        "bands": bands,
+        "moves_per_s": rounds * moves / elapsed,
+        "bands_per_s": rounds * bands / elapsed,
+        "certificates_per_s": rounds * len(certs) / elapsed,
+    }
 
 
-def env_steps(seconds: float, seed: int) -> None:
-    import gymnasium as gym
-    import numpy as np
+def figure(envs: dict[str, Any]) -> Any:
+    import matplotlib
 
-    import rigorgym  # noqa: F401
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
 
-    for env_id in ("Ribbon-v0", "Ribbon-KnotInfo12-v0"):
-        env = gym.make(env_id)
-        rng = np.random.default_rng(seed)
-        _, info = env.reset(seed=seed)
-        state = {"episodes": 0, "solved": 0, "info": info}
-
-        def step() -> int:
-            legal = np.flatnonzero(state["info"]["action_mask"])
-            _, _, terminated, truncated, info = env.step(int(rng.choice(legal)))
-            state["info"] = info
-            if terminated or truncated:
-                state["episodes"] += 1
-                state["solved"] += bool(terminated)
-                _, state["info"] = env.reset()
-            return 1
-
-        count, elapsed = until(seconds, step)
-        emit(
-            {
-                "bench": "env_steps",
-                "env": env_id,
-                "steps": count,
-                "episodes": state["episodes"],
-                "solved_episodes": state["solved"],
-                "steps_per_s": rounded(count / elapsed),
-            }
-        )
-        env.close()
-
-
-def verify_rate(count: int, seconds: float, budget_s: float) -> None:
-    from rigorgym.agents.registry import make_agent
-    from rigorgym.envs.ribbon import KnotInstance
-    from rigorgym.envs.suites import load_suite
-    from rigorgym.verifiers import verify
-
-    agent = make_agent("best-first")
-    for suite_name in ("ribbon-knotinfo-12", "notslice-knotinfo-12"):
-        certs = []
-        for raw in load_suite(suite_name).instances[:count]:
-            result = agent.solve(None, KnotInstance.from_instance(raw), budget_s, 0)
-            if result.certificate is not None:
-                certs.append(result.certificate)
-        state = {"k": 0}
-
-        def one() -> int:
-            assert verify(certs[state["k"] % len(certs)]).valid
-            state["k"] += 1
-            return 1
-
-        done, elapsed = until(seconds, one)
-        emit(
-            {
-                "bench": "verify",
-                "certificates": f"best-first on {suite_name} (first {count})",
-                "claims": sorted({c["claim"] for c in certs}),
-                "distinct_certificates": len(certs),
-                "mean_moves": rounded(sum(len(c["moves"]) for c in certs) / max(len(certs), 1)),
-                "verified": done,
-                "certs_per_s": rounded(done / elapsed),
-            }
-        )
-
-
-def per_minute(count: int, budget_s: float) -> None:
-    from rigorgym.agents.registry import make_agent
-    from rigorgym.envs.ribbon import KnotInstance
-    from rigorgym.envs.suites import load_suite
-    from rigorgym.verifiers import verify
-
-    agent = make_agent("best-first")
-    for suite_name in SUITES:
-        raws = load_suite(suite_name).instances[-count:]  # not the knots verify_rate solved (caches)
-        start = time.perf_counter()
-        certified = 0
-        for k, raw in enumerate(raws):
-            result = agent.solve(None, KnotInstance.from_instance(raw), budget_s, k)
-            certified += result.certificate is not None and verify(result.certificate).valid
-        elapsed = time.perf_counter() - start
-        emit(
-            {
-                "bench": "knots_per_minute",
-                "suite": suite_name,
-                "agent": "best-first",
-                "knots": len(raws),
-                "certified": certified,
-                "budget_s": budget_s,
-                "seconds": rounded(elapsed),
-                "knots_certified_per_minute": rounded(60 * certified / elapsed),
-            }
-        )
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    names = list(envs)
+    x = np.arange(len(names))
+    ax.bar(x - 0.2, [envs[n]["spherogram"]["rate"] for n in names], 0.4, label="Ribbon-v0 (spherogram)")
+    ax.bar(x + 0.2, [envs[n]["pd"]["rate"] for n in names], 0.4, label="Ribbon-PD (own kernel)")
+    ax.set_xticks(x, names)
+    ax.set_yscale("log")
+    ax.set_ylabel("env steps/s (uniform legal actions)")
+    ax.legend()
+    fig.tight_layout()
+    return fig
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--budget-s", type=float, default=20.0)
-    args = parser.parse_args(argv)
-    seconds = 3.0 if args.quick else 15.0
-    count = 4 if args.quick else 20
-    from rigorgym.verifiers import KERNEL_VERSION
+    argv = sys.argv[1:] if argv is None else argv
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--seconds", type=float, default=10.0, help="per measurement")
+    p.add_argument("--certificates", type=int, default=12, help="knots whose ribbon certificates are replayed")
+    p.add_argument("--out-dir", type=Path, default=Path("docs/results"))
+    args = p.parse_args(argv)
+    page = ResultsPage("ribbon-throughput", TITLE, __file__, argv)
 
-    start = time.perf_counter()
-    emit({"bench": "machine", **machine(), "kernel": KERNEL_VERSION, "quick": args.quick})
-    band_moves(seconds, args.seed)
-    env_steps(seconds, args.seed)
-    verify_rate(count, seconds, args.budget_s)
-    per_minute(count, args.budget_s)
-    emit({"bench": "total", "seconds": rounded(time.perf_counter() - start)})
+    envs: dict[str, Any] = {}
+    rows: list[list[Any]] = []
+    for suite, pd_id in SUITES:
+        sph = env_rate(spherogram_env(suite), args.seconds)
+        pd = env_rate(gym.make(pd_id), args.seconds)
+        envs[suite] = {"spherogram": sph, "pd": pd, "ratio": pd["rate"] / sph["rate"]}
+        for label, data in (("Ribbon-v0 (spherogram)", sph), (pd_id, pd)):
+            rows.append([f"env: {label}", suite, data["steps"], data["episodes"], data["seconds"], data["rate"]])
+            emit({"bench": "ribbon-throughput", "what": label, "suite": suite, **data})
+
+    budget = Budget(60, max_steps=20_000)
+    pd_certs = certificates("ribbon-pd", "ribbon-gen-30", args.certificates, budget)
+    pd_verify = verify_rate(pd_certs, args.seconds, "fission")
+    sph_certs = certificates("best-first", "ribbon-knotinfo-12", args.certificates, Budget(60, max_expansions=2_000))
+    sph_verify = verify_rate(sph_certs, args.seconds, "band")
+    verification = [
+        ("PD kernel: `ribbon-pd` certificates", "ribbon-gen-30", pd_verify),
+        ("spherogram kernel: `best-first` certificates", "ribbon-knotinfo-12", sph_verify),
+    ]
+    for label, suite, data in verification:
+        emit({"bench": "ribbon-throughput", "what": f"verify {label}", "suite": suite, **data})
+
+    worst = min(e["ratio"] for e in envs.values())
+    page.text(
+        f"One process, measured in turn, {args.seconds:g} s each (threads: rigorgym's defaults). Both envs play "
+        "uniform legal actions on the same knots (the suite in the second column), resets included. A step of "
+        "the spherogram-based env is one of spherogram's bands followed by spherogram's seeded `simplify` (or a "
+        "simplify alone); a step of the PD env is one kernel move (an R3 move, a finger, or a fission band "
+        "followed by the R1/R2 removals) on the canonical PD code, with the candidate lists recomputed "
+        "(compiled, `envs/ribbon/pd_core.py`). The steps are not the same size, so the ratio is of env "
+        "throughput, not of progress per step."
+    )
+    page.acceptance(
+        [
+            (
+                "Ribbon env steps/s on the new kernel >= 100x the spherogram-based env on the same knots (#22)",
+                ", ".join(f"{s}: {e['ratio']:,.0f}x" for s, e in envs.items()),
+                worst >= 100,
+            ),
+            (
+                "band-move verification >= 10,000 moves/s (#22)",
+                f"{pd_verify['moves_per_s']:,.0f} moves/s ({pd_verify['bands_per_s']:,.0f} bands/s)",
+                pd_verify["moves_per_s"] >= 10_000,
+            ),
+        ]
+    )
+    page.table(["what", "knots", "steps", "episodes", "seconds", "steps/s"], rows)
+    page.figure(figure(envs), "ribbon-throughput.png", "Env steps/s on the same knots, log scale.")
+    page.table(
+        ["certificates replayed", "knots", "certificates", "moves", "bands", "moves/s", "bands/s", "certificates/s"],
+        [
+            [
+                label,
+                suite,
+                d["certificates"],
+                d["moves"],
+                d["bands"],
+                d["moves_per_s"],
+                d["bands_per_s"],
+                d["certificates_per_s"],
+            ]
+            for label, suite, d in verification
+        ],  # fmt: skip
+        caption=(
+            f"`ribbon-pd` with at most {budget.max_steps:,} steps per knot, `best-first` with at most 2,000 "
+            f"expansions, on the first {args.certificates} knots of each suite (ribbon certificates only). "
+            "A spherogram replay move is a band or a whole seeded simplification, so its moves/s counts far "
+            "larger moves."
+        ),
+    )
+    page.reproduce(f"python benchmarks/ribbon_throughput.py --seconds {args.seconds:g} --out-dir docs/results")
+    page.write(args.out_dir, {"envs": envs, "verification": {v[0]: v[2] for v in verification}, "rows": rows})
     return 0
 
 
