@@ -74,6 +74,20 @@ def action_index(action: Any, n_actions: int) -> int:
 Instance = TypeVar("Instance")
 
 
+def reset_instance(
+    options: dict[str, Any] | None, generator: Callable[[np.random.Generator], Any], rng: np.random.Generator,
+    instance_type: type[Instance],
+) -> Instance:  # fmt: skip
+    """The instance an env's ``reset`` plays: ``options["instance"]`` (an ``instance_type`` or its §2.4
+    object, read by ``instance_type.from_instance``) or else a draw from the injected ``generator``."""
+    given = (options or {}).get("instance")
+    if given is None:
+        return generator(rng)
+    if isinstance(given, instance_type):
+        return given
+    return instance_type.from_instance(given)  # type: ignore[attr-defined]
+
+
 @dataclass
 class ListGenerator(Generic[Instance]):
     """Uniform draws from a fixed list of instances, or the list in order (cycling) when ``shuffle`` is False."""

@@ -9,7 +9,7 @@ import numpy as np
 from gymnasium import spaces
 from rigorgym.verifiers.andrews_curtis import SOURCE_MOVES, is_cyclically_reduced
 
-from ..injection import action_index, injected, whole
+from ..injection import action_index, injected, reset_instance, whole
 from . import core
 from .certificate import make_certificate
 from .generator import ScrambledTrivialGenerator
@@ -109,13 +109,7 @@ class AndrewsCurtisEnv(gym.Env[np.ndarray, np.int64]):
         super().reset(seed=seed)
         if seed is not None:
             self._seed = seed
-        given = (options or {}).get("instance")
-        if given is None:
-            instance = self.generator(self.np_random)
-        elif isinstance(given, PresentationInstance):
-            instance = given
-        else:
-            instance = PresentationInstance.from_instance(given)
+        instance = reset_instance(options, self.generator, self.np_random, PresentationInstance)
         self.load(instance)
         return self._rel.copy(), self._info()
 

@@ -12,7 +12,7 @@ from rigorgym.verifiers.plumbing import PlumbingGraph, isomorphic
 
 from rigorgym._version import __version__
 
-from ..injection import action_index, injected
+from ..injection import action_index, injected, reset_instance
 from . import core
 from .actions import BLOWUP_DISJOINT, BLOWUP_EDGE, EXTRUDE_ZERO, OP_NAMES, ActionLayout
 from .generator import RiPutrovGenerator
@@ -177,13 +177,7 @@ class KirbyPlumbingEnv(gym.Env[dict[str, np.ndarray], np.int64]):
         super().reset(seed=seed)
         if seed is not None:
             self._seed = seed
-        given = (options or {}).get("instance")
-        if given is None:
-            instance = self.generator(self.np_random)
-        elif isinstance(given, PlumbingInstance):
-            instance = given
-        else:
-            instance = PlumbingInstance.from_instance(given)
+        instance = reset_instance(options, self.generator, self.np_random, PlumbingInstance)
         self.load(instance)
         return self._observation(), self._info()
 

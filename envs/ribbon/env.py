@@ -10,7 +10,7 @@ from gymnasium import spaces
 from rigorgym.verifiers.diagram import MAX_SEED, Diagram, IllegalMove, apply_band, simplify
 from spherogram.links.bands.core import hex_to_crossing_strands
 
-from ..injection import action_index, injected
+from ..injection import action_index, injected, reset_instance
 from .bands import BandSpec, candidate_bands
 from .certificate import make_certificate
 from .generator import RandomRibbonGenerator
@@ -206,13 +206,7 @@ class RibbonEnv(gym.Env[dict[str, np.ndarray], np.int64]):
         super().reset(seed=seed)
         if seed is not None:
             self._seed = seed
-        given = (options or {}).get("instance")
-        if given is None:
-            instance = self.generator(self.np_random)
-        elif isinstance(given, KnotInstance):
-            instance = given
-        else:
-            instance = KnotInstance.from_instance(given)
+        instance = reset_instance(options, self.generator, self.np_random, KnotInstance)
         self.load(instance)
         return self._observation(), self._info()
 

@@ -12,7 +12,7 @@ from rigorgym.verifiers.diagram import Diagram
 from rigorgym.verifiers.pd import PD
 from rigorgym.verifiers.reidemeister import IllegalMove
 
-from ..injection import action_index, injected
+from ..injection import action_index, injected, reset_instance
 from . import pd_core, pd_logic
 from .certificate import make_certificate
 from .generator import RandomRibbonGenerator
@@ -165,13 +165,7 @@ class RibbonPDEnv(gym.Env[dict[str, np.ndarray], np.int64]):
         super().reset(seed=seed)
         if seed is not None:
             self._seed = seed
-        given = (options or {}).get("instance")
-        if given is None:
-            instance = self.generator(self.np_random)
-        elif isinstance(given, KnotInstance):
-            instance = given
-        else:
-            instance = KnotInstance.from_instance(given)
+        instance = reset_instance(options, self.generator, self.np_random, KnotInstance)
         self.load(instance)
         return self._observation(), self._info()
 

@@ -11,7 +11,7 @@ from rigorgym.verifiers.certificate import FORMAT
 
 from rigorgym._version import __version__
 
-from ..injection import injected
+from ..injection import injected, reset_instance
 from . import core
 from .actions import ActionLayout
 from .generator import ScrambleGenerator
@@ -165,13 +165,7 @@ class UnKnotEnv(gym.Env[Any, np.int64]):
         super().reset(seed=seed)
         if seed is not None:
             self._seed = seed
-        given = (options or {}).get("instance")
-        if given is None:
-            instance = self.generator(self.np_random)
-        elif isinstance(given, BraidInstance):
-            instance = given
-        else:
-            instance = BraidInstance.from_instance(given)
+        instance = reset_instance(options, self.generator, self.np_random, BraidInstance)
         self.load(instance)
         return self._observation(), self._info()
 

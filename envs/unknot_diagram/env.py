@@ -10,7 +10,7 @@ from gymnasium import spaces
 from rigorgym.verifiers import pd_fast
 from rigorgym.verifiers.pd import PD
 
-from ..injection import action_index, injected, whole
+from ..injection import action_index, injected, reset_instance, whole
 from . import core
 from .actions import ActionLayout
 from .certificate import make_certificate
@@ -111,13 +111,7 @@ class UnKnotDiagramEnv(gym.Env[dict[str, np.ndarray], np.int64]):
         super().reset(seed=seed)
         if seed is not None:
             self._seed = seed
-        given = (options or {}).get("instance")
-        if given is None:
-            instance = self.generator(self.np_random)
-        elif isinstance(given, DiagramInstance):
-            instance = given
-        else:
-            instance = DiagramInstance.from_instance(given)
+        instance = reset_instance(options, self.generator, self.np_random, DiagramInstance)
         self.load(instance)
         return self._observation(), self._info()
 
