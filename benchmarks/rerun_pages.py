@@ -47,6 +47,7 @@ PAGES: dict[str, list[str]] = {
         "--hard-sample 50 --budget-s 2 --agents guided,guided-hand,greedy --seed 0 --no-hard-units"
     ],
     "rllib-scaling": ["benchmarks/rllib_scaling.py --out docs/results"],
+    "ray-solve": ["benchmarks/ray_solve.py --out-dir docs/results"],
     "leaderboard-load": ["benchmarks/leaderboard_load.py --n 200 --out-dir docs/results"],
     "plumbing-classifier": [
         "benchmarks/plumbing_classifier.py --train-pairs 12000 --val-pairs 1500 --test-pairs 4000 --train-seconds 300 "

@@ -60,6 +60,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--time-limit-s", type=float, default=60.0, help="per certificate (default 60)")
     p.add_argument("--memory-limit-mb", type=int, default=1024, help="per certificate (default 1024)")
     p.add_argument("--rate-limit", type=int, default=20, help="submissions per token per minute (default 20)")
+    p.add_argument(
+        "--verify-backend",
+        choices=["local", "ray"],
+        default="local",
+        help="local: --workers processes here (default); ray: tasks on a Ray cluster (docs/cluster.md)",
+    )
+    p.add_argument("--address", metavar="ADDR", help="--verify-backend ray: the cluster, auto or HOST:PORT")
     p.set_defaults(run=handle)
 
     p = sub.add_parser(
@@ -176,6 +183,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     if not 0 <= args.port <= 65535 or args.workers < 1 or args.max_body_mb <= 0 or args.rate_limit < 1:
         return _error("--port, --workers, --max-body-mb and --rate-limit must be in range")
+    _check_verify_backend(args)
     settings = Settings(
         db_url=args.db or default_db_url(),
         max_body_bytes=int(args.max_body_mb * 1024 * 1024),
@@ -184,11 +192,29 @@ def _serve(args: argparse.Namespace) -> int:
         memory_limit_mb=args.memory_limit_mb,
         rate_limit=args.rate_limit,
         verify_delay_s=float(os.environ.get("RIGORGYM_LEADERBOARD_VERIFY_DELAY_S", "0")),
+        verify_backend=args.verify_backend,
+        ray_address=args.address,
     )
     _store(args).close()  # a bad URL is a one-line error here, not a traceback inside uvicorn
     print(f"rigorgym leaderboard on http://{args.host}:{args.port}/ (API docs /docs)", file=sys.stderr, flush=True)
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning", proxy_headers=True)
     return EXIT_OK
+
+
+def _check_verify_backend(args: argparse.Namespace) -> None:
+    """``--address`` only with ``--verify-backend ray``; Ray installed; the cluster reachable: before serving."""
+    if args.verify_backend != "ray":
+        if args.address is not None:
+            raise _Refused("--address is for --verify-backend ray (a Ray cluster)")
+        return
+    from rigorgym.cluster import ClusterError, check_address, require_ray
+
+    try:
+        require_ray()
+        if args.address is not None:
+            check_address(args.address)
+    except ClusterError as exc:
+        raise _Refused(str(exc)) from None
 
 
 def read_jsonl(path: str) -> list[Any]:

@@ -49,3 +49,7 @@ class Settings:
     verify_delay_s: float = 0.0
     #: run the background verifier in this process (off: only the API, e.g. a second read-only replica)
     verify: bool = True
+    #: where certificates are verified: "local" (``workers`` processes here) or "ray" (tasks on a Ray cluster)
+    verify_backend: str = "local"
+    #: the Ray cluster of ``verify_backend="ray"``: "auto", HOST:PORT, or None for a private local Ray
+    ray_address: str | None = None

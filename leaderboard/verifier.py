@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import Any
 
 from rigorgym.verifiers import KERNEL_VERSION
 
@@ -24,18 +25,27 @@ BATCH = 64
 WRITE_EVERY = 16
 
 
+def _pool(settings: Settings) -> Any:
+    """The local worker processes, or the Ray cluster of ``--verify-backend ray`` (same limits, same verdicts)."""
+    if settings.verify_backend == "ray":
+        from .ray_pool import RayVerifierPool
+
+        return RayVerifierPool(settings.ray_address, settings.time_limit_s, settings.memory_limit_mb)
+    return VerifierPool(
+        workers=settings.workers,
+        time_limit_s=settings.time_limit_s,
+        memory_limit_mb=settings.memory_limit_mb,
+        delay_s=settings.verify_delay_s,
+    )
+
+
 class Verifier:
     """Owns the worker pool and a thread that verifies pending certificates until stopped."""
 
     def __init__(self, store: Store, settings: Settings) -> None:
         self.store = store
         self.settings = settings
-        self.pool = VerifierPool(
-            workers=settings.workers,
-            time_limit_s=settings.time_limit_s,
-            memory_limit_mb=settings.memory_limit_mb,
-            delay_s=settings.verify_delay_s,
-        )
+        self.pool = _pool(settings)
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="rigorgym-verifier-loop", daemon=True)

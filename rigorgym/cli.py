@@ -96,31 +96,149 @@ def _list_pretrained(width: int) -> None:
 def cmd_verify(args: argparse.Namespace) -> int:
     from rigorgym.verifiers import UnreadableInput, read_certificates, verify
 
+    _backend_checks(args)
     status = EXIT_OK
     total = valid = 0
+    entries: list[Any] = []
     for path in args.files:
         try:
-            entries = read_certificates(path, args.max_bytes)
+            entries.extend(read_certificates(path, args.max_bytes))
         except UnreadableInput as exc:
             print(f"rigorgym: error: {exc}", file=sys.stderr)
             status = EXIT_BAD_INPUT
             continue
-        for entry in entries:
-            verdict = verify(entry.certificate)
-            total += 1
-            valid += verdict.valid
-            if verdict.malformed:
-                status = EXIT_BAD_INPUT
-            elif not verdict.valid and status == EXIT_OK:
-                status = EXIT_FAILED
-            if args.json:
-                print(json.dumps({"where": entry.where, **verdict.to_json()}))
-            else:
-                mark = "VALID  " if verdict.valid else "INVALID"
-                print(f"{mark} {entry.where}: {verdict.reason} ({verdict.moves_checked} moves checked)")
+        if args.backend != "ray":  # verdicts of this file now (a later unreadable file must not hold them up)
+            verdicts = ((entry, verify(entry.certificate).to_json()) for entry in entries)
+            status, total, valid = _print_verdicts(args, verdicts, status, total, valid)
+            entries = []
+    if entries:
+        with _joined(args):
+            status, total, valid = _print_verdicts(args, _verdicts_on_ray(args, entries), status, total, valid)
     if not args.json:
         print(f"{valid}/{total} certificates valid", file=sys.stderr)
     return status
+
+
+def _print_verdicts(
+    args: argparse.Namespace, verdicts: Any, status: int, total: int, valid: int
+) -> tuple[int, int, int]:
+    """Print each ``(entry, verdict dict)``; the exit status and counts so far."""
+    for entry, verdict in verdicts:
+        total += 1
+        valid += verdict["valid"]
+        if verdict["malformed"]:
+            status = EXIT_BAD_INPUT
+        elif not verdict["valid"] and status == EXIT_OK:
+            status = EXIT_FAILED
+        if args.json:
+            print(json.dumps({"where": entry.where, **verdict}))
+        else:
+            mark = "VALID  " if verdict["valid"] else "INVALID"
+            print(f"{mark} {entry.where}: {verdict['reason']} ({verdict['moves_checked']} moves checked)")
+    return status, total, valid
+
+
+def _verdicts_on_ray(args: argparse.Namespace, entries: list[Any]) -> Any:
+    """``(entry, verdict)`` in order, the certificates verified as Ray tasks (as JSON text, parsed there)."""
+    from rigorgym.leaderboard.ray_pool import KernelMismatch, verify_on_ray
+
+    bodies = [json.dumps(entry.certificate) for entry in entries]
+    verdicts = verify_on_ray(
+        bodies,
+        time_limit_s=args.time_limit_s or 60.0,
+        memory_limit_mb=args.memory_limit_mb or 1024,
+        num_cpus=args.num_cpus_per_task or 1.0,
+        on_retry=lambda _k, why: print(f"rigorgym: warning: a verifier task: {why}; retrying it once", file=sys.stderr),
+    )
+    try:
+        for index, verdict in verdicts:
+            yield entries[index], verdict
+    except KernelMismatch as exc:
+        raise BadInput(str(exc)) from None
+
+
+# -- backends: local or a Ray cluster (docs/cluster.md) --------------------------------------------------
+
+#: the flags of --backend ray: (flag, argparse dest)
+_RAY_FLAGS = (
+    ("--address", "address"), ("--num-cpus-per-task", "num_cpus_per_task"), ("--memory-limit-mb", "memory_limit_mb"),
+    ("--time-limit-s", "time_limit_s"),
+)  # fmt: skip
+
+
+def _backend_checks(args: argparse.Namespace) -> None:
+    """Refuse a cluster flag without --backend ray or out of range, and an unreachable --address: before any work."""
+    if args.backend != "ray":
+        for flag, dest in _RAY_FLAGS:
+            if getattr(args, dest, None) is not None:
+                raise BadInput(f"{flag} is for --backend ray (a Ray cluster)")
+        return
+    cpus, memory, limit = args.num_cpus_per_task, args.memory_limit_mb, getattr(args, "time_limit_s", None)
+    if cpus is not None and not (math.isfinite(cpus) and cpus > 0):
+        raise BadInput(f"--num-cpus-per-task must be a number of CPUs > 0, got {cpus:g}")
+    if memory is not None and memory < 1:
+        raise BadInput(f"--memory-limit-mb must be >= 1, got {memory}")
+    if limit is not None and not (math.isfinite(limit) and limit > 0):
+        raise BadInput(f"--time-limit-s must be a finite number of seconds > 0, got {limit:g}")
+    from rigorgym.cluster import ClusterError, check_address, require_ray
+
+    try:
+        require_ray()
+        if args.address is not None:
+            check_address(args.address)
+    except ClusterError as exc:
+        raise BadInput(str(exc)) from None
+
+
+def _joined(args: argparse.Namespace) -> Any:
+    """A context in which --backend ray's cluster is joined (a private local Ray without --address)."""
+    import contextlib
+
+    stack = contextlib.ExitStack()
+    if args.backend == "ray":
+        from rigorgym.cluster import ClusterError, connected
+
+        try:
+            stack.enter_context(connected(args.address))
+        except ClusterError as exc:
+            raise BadInput(str(exc)) from None
+    return stack
+
+
+def _outcomes(args: argparse.Namespace, instances: list[Any], agent: str, budget: Any, first: int = 0) -> Any:
+    """The verified outcomes of instances ``first``, ... in order, on the chosen backend."""
+    from rigorgym.agents.ray_backend import run_agent_ray, run_local_from
+
+    def warn(message: str) -> None:
+        print(f"rigorgym: warning: {message}", file=sys.stderr)
+
+    if args.backend == "ray":
+        from rigorgym.cluster import DEFAULT_MEMORY_LIMIT_MB
+
+        return run_agent_ray(
+            args.env, instances, agent, budget, args.seed, None, warn, first=first,
+            num_cpus=args.num_cpus_per_task or 1.0, memory_limit_mb=args.memory_limit_mb or DEFAULT_MEMORY_LIMIT_MB,
+            on_warning=warn,
+        )  # fmt: skip
+    return run_local_from(args.env, instances, agent, budget, args.seed, None, warn, first=first)
+
+
+def _add_backend_arguments(p: argparse.ArgumentParser, what: str) -> None:
+    """``--backend``, ``--address``, ``--num-cpus-per-task``, ``--memory-limit-mb`` (solve, evaluate, verify)."""
+    p.add_argument(
+        "--backend", choices=["local", "ray"], default="local",
+        help=f"local: this process (default); ray: {what} fan out as Ray tasks (docs/cluster.md)",
+    )  # fmt: skip
+    p.add_argument(
+        "--address", metavar="ADDR", help="--backend ray: the cluster, auto or HOST:PORT (default: a local Ray)"
+    )
+    p.add_argument(
+        "--num-cpus-per-task", type=float, metavar="K", help="--backend ray: CPUs each task asks for (default 1)"
+    )
+    p.add_argument(
+        "--memory-limit-mb", type=int, metavar="M",
+        help="--backend ray: memory a task may add before its worker is ended (default 4096; verify: 1024)",
+    )  # fmt: skip
 
 
 # -- solve ----------------------------------------------------------------------------
@@ -300,46 +418,136 @@ def _check_out(out: Path, force: bool) -> None:
 
 
 def cmd_solve(args: argparse.Namespace) -> int:
-    from rigorgym.agents.runner import run_agent
-
+    _backend_checks(args)
+    if args.resume and args.force:
+        raise BadInput("--resume and --force exclude each other (--force starts over, --resume goes on)")
     args.agent, budget = _run_checks(args)
     instances = _instances(args)
     out = Path(args.out)
-    _check_out(out, args.force)
+    # Certificates stream into a side file that replaces --out at the end (also on Ctrl-C); the progress file
+    # beside it records every instance done, in order, so that --resume skips them (it goes when the run ends).
+    tmp, log = out.with_name(out.name + ".partial"), out.with_name(out.name + ".progress")
+    header = _run_header(args, budget, instances)
+    done = _resumable(out, tmp, log, header) if args.resume else None
+    _check_out(out, args.force or done is not None and out.exists())
     _check_agent_takes(args.env, instances, args.agent)
-    # Certificates stream into a side file that replaces --out at the end (also on Ctrl-C).
-    tmp = out.with_name(out.name + ".partial")
-    moves: list[int] = []
-    seconds: list[float] = []
-    interrupted = False
+    with _joined(args):  # an unreachable cluster is found here, before anything is written
+        return _solve_into(args, budget, instances, out, tmp, log, header, done or [])
 
-    def dropped(message: str) -> None:
-        print(f"rigorgym: warning: {message}", file=sys.stderr)
 
+def _solve_into(
+    args: argparse.Namespace,
+    budget: Any,
+    instances: list[Any],
+    out: Path,
+    tmp: Path,
+    log: Path,
+    header: dict[str, Any],
+    done: list[dict[str, Any]],
+) -> int:
+    """Run the instances not in ``done``, appending certificates to ``tmp`` and a line per instance to ``log``."""
+    first = len(done)
     try:
-        handle = tmp.open("w", encoding="utf-8")
+        if first:
+            if not tmp.exists() and out.exists():
+                os.replace(out, tmp)  # a run stopped by Ctrl-C left its certificates in --out
+            tmp.touch()
+            with tmp.open("r+b") as cut:
+                cut.truncate(done[-1]["end"])  # a certificate written after the last progress line is redone
+            solved_before = sum(1 for d in done if d["moves"] is not None)
+            print(f"rigorgym: resuming {out}: {first} of {len(instances)} instances done ({solved_before} solved)",
+                  file=sys.stderr)  # fmt: skip
+        handle = tmp.open("ab" if first else "wb")
+        journal = log.open("ab" if first else "wb")
     except OSError as exc:
         raise BadInput(f"cannot write {out}: {exc.strerror}") from None
-    with handle:
+    if not first:
+        journal.write((json.dumps({"run": header}) + "\n").encode())
+        journal.flush()
+    moves = [d["moves"] for d in done if d["moves"] is not None]
+    seconds = [float(d["seconds"]) for d in done]
+    interrupted = False
+    with handle, journal:
         try:
-            for outcome in run_agent(args.env, instances, args.agent, budget, args.seed, None, dropped):
+            for outcome in _outcomes(args, instances, args.agent, budget, first):
                 seconds.append(outcome.result.seconds)
-                if outcome.certificate is not None:
-                    handle.write(json.dumps(outcome.certificate) + "\n")
+                cert = outcome.certificate
+                if cert is not None:
+                    handle.write((json.dumps(cert) + "\n").encode())
                     handle.flush()
-                    moves.append(len(outcome.certificate["moves"]))
+                    moves.append(len(cert["moves"]))
+                line = {"i": outcome.index, "moves": None if cert is None else len(cert["moves"]),
+                        "seconds": outcome.result.seconds, "end": handle.tell()}  # fmt: skip
+                if "failed" in outcome.result.extra:
+                    line["failed"] = outcome.result.extra["failed"]
+                journal.write((json.dumps(line) + "\n").encode())
+                journal.flush()
         except KeyboardInterrupt:
             interrupted = True
         except BaseException:  # e.g. an agent folder whose model does not load: leave nothing behind
             handle.close()
-            tmp.unlink(missing_ok=True)
+            journal.close()
+            if not first:  # a resumed run keeps what the earlier ones did
+                tmp.unlink(missing_ok=True)
+                log.unlink(missing_ok=True)
             raise
     os.replace(tmp, out)
+    if interrupted:
+        print(f"rigorgym: interrupted; continue with the same command and --resume ({log})", file=sys.stderr)
+    else:
+        log.unlink(missing_ok=True)
     mean_time = statistics.fmean(seconds) if seconds else 0.0
     print(
         f"solved {len(moves)}/{len(instances)}  median moves {_median_moves(moves)}  mean time {mean_time:.3f}s  -> {out}"
     )
     return 130 if interrupted else EXIT_OK
+
+
+def _run_header(args: argparse.Namespace, budget: Any, instances: list[Any]) -> dict[str, Any]:
+    """What makes two solve runs the same run (the progress file's first line; --resume compares it)."""
+    import hashlib
+
+    digest = hashlib.sha256(repr(instances).encode()).hexdigest()[:16]
+    return {
+        "env": args.env, "agent": args.agent, "instances": len(instances), "instances_sha256": digest,
+        "budget_s": budget.seconds, "max_steps": budget.max_steps, "max_expansions": budget.max_expansions,
+        "seed": args.seed,
+    }  # fmt: skip
+
+
+def _resumable(out: Path, tmp: Path, log: Path, header: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The progress lines of the unfinished run of --out (in order, from instance 0), or None when there is none.
+
+    A torn last line (the process died while writing it) is dropped: that instance is solved again.
+    """
+    if not log.is_file():
+        if out.exists():
+            raise BadInput(f"--out {out} exists and no run of it is unfinished (no {log.name}); nothing to resume")
+        return None
+    lines = log.read_bytes().split(b"\n")
+    try:
+        first = json.loads(lines[0])["run"]
+    except (ValueError, KeyError, TypeError):
+        raise BadInput(f"--resume: {log} is not a progress file of rigorgym solve") from None
+    changed = [key for key in header if first.get(key) != header[key]]
+    if changed:
+        raise BadInput(f"--resume: {out} was another run ({', '.join(changed)} differ); drop --resume and add --force")
+    done: list[dict[str, Any]] = []
+    for raw in lines[1:-1]:  # the part after the last newline is empty or torn
+        try:
+            entry = json.loads(raw)
+        except ValueError:
+            break
+        if not isinstance(entry, dict) or entry.get("i") != len(done):
+            break
+        done.append(entry)
+    certificates = tmp if tmp.exists() else out
+    size = certificates.stat().st_size if certificates.exists() else 0
+    if done and size < done[-1]["end"]:
+        raise BadInput(
+            f"--resume: {certificates.name} is shorter than {log.name} records; drop --resume and add --force"
+        )
+    return done
 
 
 def _registered_envs() -> list[str]:
@@ -352,9 +560,13 @@ def _registered_envs() -> list[str]:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from rigorgym.agents.runner import run_agent
-
+    _backend_checks(args)
     _check_protocol_flags(args)
+    if args.backend == "ray":
+        for flag, given in (("--compare", args.compare), ("--restarts", args.restarts), ("--attempts", args.attempts),
+                            ("--protocol", args.protocol)):  # fmt: skip
+            if given is not None:
+                raise BadInput(f"--backend ray runs one --agent over the instances; {flag} runs locally")
     if args.compare is not None:
         return _evaluate_compare(args)
     if args.agent is None:
@@ -373,14 +585,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     _check_agent_takes(args.env, instances, agent)
     moves: list[int] = []
     seconds: list[float] = []
-
-    def dropped(message: str) -> None:
-        print(f"rigorgym: warning: {message}", file=sys.stderr)
-
-    for outcome in run_agent(args.env, instances, agent, budget, args.seed, None, dropped):
-        seconds.append(outcome.result.seconds)
-        if outcome.certificate is not None:
-            moves.append(len(outcome.certificate["moves"]))
+    with _joined(args):
+        for outcome in _outcomes(args, instances, agent, budget):
+            seconds.append(outcome.result.seconds)
+            if outcome.certificate is not None:
+                moves.append(len(outcome.certificate["moves"]))
     summary = {
         "env": args.env,
         "agent": args.agent if args.agent == agent else f"{args.agent} ({agent})",
@@ -1465,6 +1674,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true", help="one JSON verdict per line")
     p.add_argument("--max-bytes", type=int, default=64 * 1024 * 1024, help="refuse larger files (default 64 MiB)")
+    _add_backend_arguments(p, "the certificates")
+    p.add_argument("--time-limit-s", type=float, metavar="T", help="--backend ray: per certificate (default 60)")
     p.set_defaults(run=cmd_verify)
 
     p = sub.add_parser(
@@ -1493,6 +1704,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=None, help="only the first N instances (N >= 1)")
     p.add_argument("--out", required=True, metavar="CERTS.jsonl")
     p.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    p.add_argument(
+        "--resume", action="store_true",
+        help="go on with an interrupted run of the same command (CERTS.jsonl.progress): skip the instances it did",
+    )  # fmt: skip
+    _add_backend_arguments(p, "the instances")
     p.set_defaults(run=cmd_solve)
 
     p = sub.add_parser(
@@ -1629,6 +1845,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-steps steps, default 500; --deterministic: argmax), e.g. on --suite plumbing-ri-putrov-paper",
     )
     p.add_argument("--json", action="store_true", help="one JSON object (--compare: one per agent)")
+    _add_backend_arguments(p, "the instances of --agent")
     p.set_defaults(run=cmd_evaluate, knot=None, pd=None)
 
     p = sub.add_parser(

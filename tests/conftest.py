@@ -20,6 +20,11 @@ import rigorgym  # noqa: F401  (first: the thread settings, see above)
 ROOT = Path(__file__).resolve().parents[1]
 CONTRACT = Path(__file__).resolve().parent / "data" / "contract"
 
+# Every Ray the tests start (local ``ray.init``, ``ray start`` nodes, which inherit this) runs without token
+# authentication: a ~/.ray/auth_token on the machine turns it on, ``ray start --address`` does not send it,
+# and a driver keeps the auth mode of its first ``ray.init`` for good (tests/ray_support.py).
+os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+
 settings.register_profile("ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("dev", max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
@@ -37,7 +42,7 @@ def contract_cases(name: str) -> list[dict]:
 # Files of 6 s or more, as measured with ``--durations=0`` on the quiet 2-core machine; the others (each
 # under 6 s) follow in collection order.
 LONGEST_FIRST = (
-    "test_rllib.py", "test_benchmarks_training.py", "test_ribbon_soundness.py", "test_ribbon_kernel.py",
+    "test_rllib.py", "test_ray_backend.py", "test_benchmarks_training.py", "test_ribbon_soundness.py", "test_ribbon_kernel.py",
     "test_training.py", "test_demo.py", "test_slice_obstructions.py", "test_leaderboard_load.py", "test_env.py",
     "test_plumbing_properties.py", "test_benchmarks_throughput.py", "test_benchmarks_plumbing.py",
     "test_metricflow_experiments.py", "test_a3c.py", "test_threads.py", "test_metricflow.py", "test_metricflow_env.py",

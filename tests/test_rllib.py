@@ -8,10 +8,6 @@ loadfile``) runs them one after another in one process: the cluster test's
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import socket
-import subprocess
 import sys
 from pathlib import Path
 
@@ -379,51 +375,28 @@ def test_rllib_scaling_quick(local_ray, tmp_path: Path, capsys: pytest.CaptureFi
     assert ray.is_initialized(), "the run used the Ray it found and left it running"
 
 
-# -- a real two-node cluster on 127.0.0.1 (runs last: `ray stop` stops every Ray process) -----------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def ray_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    exe = shutil.which("ray", path=str(Path(sys.executable).parent)) or "ray"
-    env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}
-    return subprocess.run([exe, *args], capture_output=True, text=True, timeout=timeout, env=env)
+# -- a real two-node cluster on 127.0.0.1 (tests/ray_support.py) -----------------------------------------
 
 
 @pytest.mark.slow
 def test_zz_training_on_a_two_node_cluster(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """``ray start --head``, a second ``ray start --address``, a run through ``--address``, then ``ray stop``.
+    """A head node and a second node (``ray start --block`` each), a run through ``--address``, then both ended.
 
     The run is ``rigorgym train`` in this process (``main``), a driver that joins the cluster and leaves it;
     a subprocess would only add its imports."""
-    ray.shutdown()  # this process's local Ray (the module fixture) must not be in the way of `ray stop`
-    port = free_port()
-    address = f"127.0.0.1:{port}"
-    try:
-        head = ray_cli(
-            "start", "--head", f"--port={port}", "--node-ip-address=127.0.0.1", "--num-cpus=1",
-            "--include-dashboard=false", "--disable-usage-stats",
-        )  # fmt: skip
-        assert head.returncode == 0, head.stdout + head.stderr
-        worker = ray_cli(
-            "start", f"--address={address}", "--node-ip-address=127.0.0.1", "--num-cpus=1", "--disable-usage-stats"
-        )
-        assert worker.returncode == 0, worker.stdout + worker.stderr
+    from tests.ray_support import ray_cli, two_node_cluster, wait_for_nodes
+
+    with two_node_cluster() as cluster:  # ends this process's local Ray (the module fixture) first
+        wait_for_nodes(cluster, 2)
         out = tmp_path / "agent"
         code, err = cli_in_process(
             capsys, "train", ENV_ID, "--backend", "rllib", "--algo", "ppo", "--policy", "mlp", "--steps", "40",
-            "--num-env-runners", "1", "--address", address, "--env-kwargs", json.dumps(ENV_KWARGS),
+            "--num-env-runners", "1", "--address", cluster.address, "--env-kwargs", json.dumps(ENV_KWARGS),
             "--hidden", "32", "--set", "train_batch_size=40", "--set", "minibatch_size=20", "--set", "num_epochs=1",
             "--no-progress", "--out", str(out),
         )  # fmt: skip
         assert code == 0, err[-3000:]
         assert not ray.is_initialized(), "the run leaves the cluster it joined"
         assert AgentCard.read(out).steps >= 40
-        status = ray_cli("status", f"--address={address}")
+        status = ray_cli("status", f"--address={cluster.address}")
         assert status.stdout.count("node_") >= 2, status.stdout
-    finally:
-        ray_cli("stop", "--force")
