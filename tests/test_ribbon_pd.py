@@ -8,7 +8,13 @@ import pytest
 from rigorgym.agents import AGENTS, make_agent
 from rigorgym.agents.base import Budget
 from rigorgym.agents.registry import agent_supports
-from rigorgym.agents.ribbon_pd import RibbonPD, component_codes, linking_numbers_vanish, may_be_unlink
+from rigorgym.agents.ribbon_pd import (
+    RibbonPD,
+    component_codes,
+    determinant_vanishes,
+    linking_numbers_vanish,
+    may_be_unlink,
+)
 from rigorgym.envs.ribbon import KnotInstance
 from rigorgym.verifiers import verify
 from rigorgym.verifiers.bands import OPS, fission, legal_bands
@@ -87,3 +93,37 @@ def test_generated_ribbon_knots_are_knots_and_get_certified() -> None:
     assert alexander_polynomial(item["pd"]) == tuple(item["alexander"]) != (1,)
     cert = RibbonPD(obstruct=False).solve(None, {"pd": item["pd"]}, Budget(30.0, max_steps=20_000), 0).certificate
     assert cert is not None and verify(cert).valid
+
+
+def test_the_determinant_screen_keeps_unlinks_and_drops_knots() -> None:
+    for name in ("3_1", "4_1", "6_1", "8_20"):  # determinants 3, 5, 9, 9: a knot is never split
+        assert not determinant_vanishes(PD.from_pd(KnotInstance.from_name(name).to_instance()["pd"]))
+    six = PD.from_pd(KnotInstance.from_name("6_1").to_instance()["pd"])
+    band = {"op": "fission", "edge": 8, "side": "right", "to": 3, "to_side": "left", "half_twists": 1}
+    assert determinant_vanishes(fission(six, band))  # docs/certificates.md: this band gives the unlink
+
+
+def test_a_double_shows_its_sum_and_mirror_and_the_band_tree_certifies_it() -> None:
+    """K # -K (read from the PD code only): a visible sum of two 10-crossing summands, mirror-edge pairs, and
+    a two-band disk that needs the band tree (a reduction between the bands); the certificate replays."""
+    from rigorgym.agents.diagram_search import DiagramSearch
+    from rigorgym.agents.ribbon_mirror import sum_shape
+    from rigorgym.agents.ribbon_tree import BandTree
+    from rigorgym.envs.ribbon import make_certificate
+    from rigorgym.envs.suites import load_suite
+
+    raw = next(x for x in load_suite("ribbon-doubles-30").instances if x["name"] == "K10a46#-K10a46")
+    untangler = DiagramSearch()
+    reduced = untangler.reduce(PD.from_pd(raw["pd"]), Budget(5.0, max_steps=5000), 0)
+    shape = sum_shape(reduced.d)
+    assert shape is not None and sorted(shape.edge_side.values()).count(0) >= 18 and shape.mirror
+    assert all(shape.edge_side[e] == 0 and shape.edge_side[f] == 1 for e, f in shape.mirror)
+    moves = BandTree().search(
+        reduced.d, list(reduced.moves), Budget(20.0), 0, lambda: False, may_be_unlink,
+        lambda d: not linking_numbers_vanish(d), lambda d, steps: untangler.untangle(d, Budget(10.0, max_steps=steps), 0),
+        set(),
+    )  # fmt: skip
+    assert moves is not None
+    cert = make_certificate(KnotInstance.from_instance(raw), moves, seed=0)
+    assert verify(cert).valid and cert["claim"] == "ribbon"
+    assert sum(m["op"] == "fission" for m in moves) == 2
