@@ -54,7 +54,6 @@ from rigorgym.verifiers import verify
 from rigorgym.verifiers.bands import apply_move as kernel_move
 from rigorgym.verifiers.bands import legal_bands
 from rigorgym.verifiers.pd import PD
-from rigorgym.verifiers.reidemeister import IllegalMove, edge_side
 
 from .base import Budget, SolveResult, as_budget
 from .diagram_search import DiagramSearch, r3_moves
@@ -78,35 +77,10 @@ def finger_tips(d: PD, only: int | None = None) -> Iterator[tuple[Move, PD, int]
     """(an R2 finger move, the diagram after it, the edge of the pushed strand between the two new crossings).
 
     ``only``: push only that edge (the tip of an earlier finger, to reach one strand further)."""
-    seen: set[tuple[int, str, int, str]] = set()
-    for face in d.faces():
-        named = [edge_side(d, p) for p in face]
-        for e, s in named:
-            if only is not None and e != only:
-                continue
-            for f, t in named:
-                if e == f or (e, s, f, t) in seen:
-                    continue
-                seen.add((e, s, f, t))
-                for pushed_over in (True, False):
-                    move = (
-                        {"op": "r2_add", "over": e, "over_side": s, "under": f, "under_side": t}
-                        if pushed_over
-                        else {"op": "r2_add", "over": f, "over_side": t, "under": e, "under_side": s}
-                    )
-                    try:
-                        after = kernel_move(d, move)
-                    except IllegalMove:
-                        continue
-                    # e's piece between the two new crossings (n, n + 1): over slots if e went over, else under
-                    n = d.size
-                    slots = (1, 3) if pushed_over else (0, 2)
-                    tip = next(
-                        after.crossings[n][s_]
-                        for s_ in slots
-                        if after.crossings[n][s_] in {after.crossings[n + 1][u] for u in slots}
-                    )
-                    yield move, after, tip
+    from .ribbon_tree import fingers  # one enumeration of fingers for both searches
+
+    for move, after, _, tip in fingers(d, only):
+        yield move, after, tip
 
 
 @dataclass
