@@ -58,7 +58,7 @@ from rigorgym.verifiers.pd import PD
 from .base import Budget, SolveResult, as_budget
 from .diagram_search import DiagramSearch, r3_moves
 from .ribbon_screen import component_codes, determinant_vanishes, linking_numbers_vanish, may_be_unlink
-from .ribbon_tree import BandTree
+from .ribbon_tree import BandTree, fingers
 from .slice_obstruction import find_obstruction
 
 Move = dict[str, Any]
@@ -77,7 +77,6 @@ def finger_tips(d: PD, only: int | None = None) -> Iterator[tuple[Move, PD, int]
     """(an R2 finger move, the diagram after it, the edge of the pushed strand between the two new crossings).
 
     ``only``: push only that edge (the tip of an earlier finger, to reach one strand further)."""
-    from .ribbon_tree import fingers  # one enumeration of fingers for both searches
 
     for move, after, _, tip in fingers(d, only):
         yield move, after, tip
